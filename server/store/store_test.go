@@ -1,0 +1,49 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/store/storetest"
+)
+
+func TestSequenceAndUniqueAndClaim(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t)
+	if err := s.EnsureIndexes(ctx, store.Index{Collection: "x", Keys: bson.D{{Key: "k", Value: 1}}, Unique: true, Name: "k_unique"}); err != nil {
+		t.Fatal(err)
+	}
+	// Twice: creating an existing index again must be harmless.
+	if err := s.EnsureIndexes(ctx, store.Index{Collection: "x", Keys: bson.D{{Key: "k", Value: 1}}, Unique: true, Name: "k_unique"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.C("x").InsertOne(ctx, bson.M{"k": "a"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.C("x").InsertOne(ctx, bson.M{"k": "a"})
+	if !store.IsDuplicate(err) {
+		t.Fatalf("want duplicate key error, got %v", err)
+	}
+	for want := int64(1); want <= 3; want++ {
+		n, err := s.NextSequence(ctx, "ref-2026")
+		if err != nil || n != want {
+			t.Fatalf("NextSequence = %d, %v; want %d", n, err, want)
+		}
+	}
+	ok, err := s.ClaimOnce(ctx, "job/1", "a")
+	if err != nil || !ok {
+		t.Fatalf("first claim: %v %v", ok, err)
+	}
+	ok, err = s.ClaimOnce(ctx, "job/1", "b")
+	if err != nil || ok {
+		t.Fatalf("second claim must lose: %v %v", ok, err)
+	}
+	var doc bson.M
+	err = store.NotFound(s.C("x").FindOne(ctx, bson.M{"k": "zzz"}).Decode(&doc))
+	if err != store.ErrNotFound {
+		t.Fatalf("want ErrNotFound, got %v", err)
+	}
+}
