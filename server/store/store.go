@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -221,11 +222,21 @@ type levelFloor struct {
 func (l levelFloor) Enabled(ctx context.Context, lv slog.Level) bool {
 	return lv >= l.min && l.h.Enabled(ctx, lv)
 }
-func (l levelFloor) Handle(ctx context.Context, r slog.Record) error { return l.h.Handle(ctx, r) }
+
+// Handle drops FerretDB's wire-message dumps: they repeat whole commands
+// and documents (which can hold personal data) and client addresses.
+func (l levelFloor) Handle(ctx context.Context, r slog.Record) error {
+	if strings.HasPrefix(r.Message, "Response ") || strings.HasPrefix(r.Message, "Request ") {
+		return nil
+	}
+	return l.h.Handle(ctx, r)
+}
 func (l levelFloor) WithAttrs(a []slog.Attr) slog.Handler {
 	return levelFloor{h: l.h.WithAttrs(a), min: l.min}
 }
-func (l levelFloor) WithGroup(n string) slog.Handler { return levelFloor{h: l.h.WithGroup(n), min: l.min} }
+func (l levelFloor) WithGroup(n string) slog.Handler {
+	return levelFloor{h: l.h.WithGroup(n), min: l.min}
+}
 
 // EmbeddedURI is the loopback address of the embedded database, or "" when
 // a MongoDB URI was configured.

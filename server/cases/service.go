@@ -1,0 +1,395 @@
+package cases
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gehoord/gehoord/server/seal"
+	"github.com/gehoord/gehoord/server/store"
+)
+
+// Errors callers map to answers.
+var (
+	// ErrConflict: the same client id was sent before with other content.
+	ErrConflict = errors.New("cases: this id was used for another report")
+	// ErrNotFound: no such case (or no case for that receipt).
+	ErrNotFound = store.ErrNotFound
+	// ErrClosedThread: she cannot write on a case that was erased.
+	ErrClosedThread = errors.New("cases: this case takes no more messages")
+)
+
+// Config holds what the service needs.
+type Config struct {
+	Store  *store.Store
+	Sealer *seal.Sealer
+	Texts  Translator
+	Cards  CardResolver
+	Notify Notifier
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Service creates and reads cases.
+type Service struct {
+	st     *store.Store
+	seal   *seal.Sealer
+	texts  Translator
+	cards  CardResolver
+	notify Notifier
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// NewService builds the service; Cards and Notify may be nil.
+func NewService(c Config) *Service {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return &Service{st: c.Store, seal: c.Sealer, texts: c.Texts, cards: c.Cards, notify: c.Notify, log: c.Logger, now: c.Now}
+}
+
+// SetNotifier sets who hears of new cases and replies (wired after push
+// starts, which needs the service itself for nothing).
+func (s *Service) SetNotifier(n Notifier) { s.notify = n }
+
+// SetCards sets the card resolver.
+func (s *Service) SetCards(c CardResolver) { s.cards = c }
+
+// Indexes the cases need; unique keys make creation idempotent even when
+// two instances take the same report at once.
+func Indexes() []store.Index {
+	return []store.Index{
+		{Collection: collectionCases, Keys: bson.D{{Key: "client_id", Value: 1}}, Unique: true, Name: "client_id_unique"},
+		{Collection: collectionCases, Keys: bson.D{{Key: "reference", Value: 1}}, Unique: true, Name: "reference_unique"},
+		{Collection: collectionCases, Keys: bson.D{{Key: "receipt_hash", Value: 1}}, Unique: true, Name: "receipt_hash_unique"},
+		{Collection: collectionCases, Keys: bson.D{{Key: "state", Value: 1}, {Key: "deadlines.answer", Value: 1}}, Name: "state_answer"},
+		{Collection: collectionCases, Keys: bson.D{{Key: "assigned_to", Value: 1}}, Name: "assigned_to"},
+		{Collection: collectionEvents, Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "at", Value: 1}}, Name: "case_at"},
+	}
+}
+
+// EnsureIndexes creates the indexes.
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	return s.st.EnsureIndexes(ctx, Indexes()...)
+}
+
+// NewReceipt makes a 16-digit receipt from a cryptographic random source.
+func NewReceipt() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1e16))
+	if err != nil {
+		return "", fmt.Errorf("cases: make receipt: %w", err)
+	}
+	return fmt.Sprintf("%016d", n), nil
+}
+
+// GroupReceipt shows a receipt as four groups of four digits.
+func GroupReceipt(r string) string {
+	if len(r) != 16 {
+		return r
+	}
+	return r[0:4] + " " + r[4:8] + " " + r[8:12] + " " + r[12:16]
+}
+
+// fingerprint is a keyed hash of everything the sender said, so a repeat can
+// be told from a different report under the same id without storing text.
+func (s *Service) fingerprint(in Input) []byte {
+	c := in
+	c.ID, c.Device, c.Round = "", "", ""
+	b, _ := json.Marshal(c)
+	return s.seal.MAC("report", string(b))
+}
+
+func sealCtx(caseID, field string) string { return sealCaseField + caseID + ":" + field }
+
+// Create validates the input and makes the case, once per client id.
+func (s *Service) Create(ctx context.Context, in Input, ch Channel) (Result, error) {
+	in.Normalize()
+	if err := in.Validate(s.now()); err != nil {
+		return Result{}, err
+	}
+	fp := s.fingerprint(in)
+	if in.ID != "" {
+		if r, err := s.existing(ctx, in, fp); err == nil || !errors.Is(err, ErrNotFound) {
+			return r, err
+		}
+	}
+	receipt := in.Receipt
+	madeReceipt := receipt == ""
+	for attempt := 0; ; attempt++ {
+		if madeReceipt {
+			var err error
+			if receipt, err = NewReceipt(); err != nil {
+				return Result{}, err
+			}
+		}
+		c, err := s.newCase(ctx, in, ch, fp, receipt)
+		if err != nil {
+			return Result{}, err
+		}
+		_, err = s.st.C(collectionCases).InsertOne(ctx, c)
+		if err == nil {
+			s.afterCreate(ctx, c)
+			return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt}, nil
+		}
+		if !store.IsDuplicate(err) {
+			return Result{}, fmt.Errorf("cases: insert: %w", err)
+		}
+		// Which key clashed? The same client id: another instance (or an
+		// earlier try) took this report first.
+		if r, e := s.existing(ctx, in, fp); !errors.Is(e, ErrNotFound) {
+			return r, e
+		}
+		// Otherwise the receipt clashed (1 in 10^16): a receipt the app made
+		// cannot be changed behind its back, one we made can.
+		if !madeReceipt || attempt > 3 {
+			return Result{}, ErrConflict
+		}
+	}
+}
+
+// existing answers a repeat: the same content gives the same case.
+func (s *Service) existing(ctx context.Context, in Input, fp []byte) (Result, error) {
+	var c Case
+	err := s.st.C(collectionCases).FindOne(ctx, bson.M{"client_id": in.ID}).Decode(&c)
+	if err != nil {
+		return Result{}, store.NotFound(err)
+	}
+	if !bytes.Equal(c.Fingerprint, fp) {
+		return Result{}, ErrConflict
+	}
+	// A crash between the insert and what follows it is healed here.
+	s.afterCreate(ctx, &c)
+	return Result{ID: c.ID, Reference: c.Reference, Receipt: in.Receipt, Duplicate: true}, nil
+}
+
+func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, receipt string) (*Case, error) {
+	now := s.now().UTC()
+	id := uuid.NewString()
+	clientID := in.ID
+	if clientID == "" {
+		// Every case has a client id so the unique index never meets two
+		// missing values (FerretDB has no partial indexes).
+		clientID = id
+	}
+	n, err := s.st.NextSequence(ctx, fmt.Sprintf("reference-%d", now.Year()))
+	if err != nil {
+		return nil, err
+	}
+	batch := ""
+	if in.Card != "" && s.cards != nil {
+		batch, err = s.cards.BatchOf(ctx, in.Card)
+		if err != nil {
+			// A card lookup must never cost her the report.
+			s.log.Warn("cases: card batch lookup failed", "err", err)
+			batch = ""
+		}
+	}
+	if ch == ChannelWeb && in.Card != "" {
+		ch = ChannelCard
+	}
+	if in.Reporter == "professional" && ch != ChannelOutreach {
+		ch = ChannelProfessional
+	}
+	group := "other"
+	for _, cat := range Categories {
+		if cat.ID == in.Category {
+			group = cat.Group
+		}
+	}
+	c := &Case{
+		ID: id, ClientID: clientID, Fingerprint: fp,
+		Reference:   fmt.Sprintf("%s-%d-%04d", referencePrefix, now.Year(), n),
+		ReceiptHash: s.seal.ReceiptHash(receipt),
+		CreatedAt:   now, UpdatedAt: now, LastActivity: now,
+		Kind: in.Kind, Category: in.Category, Group: group, Municipality: in.Municipality,
+		HappenedOn: in.HappenedOn, Setting: in.Setting, Wish: in.Wish,
+		IdentityMode: in.Identity.Mode, ShareIdentity: in.ShareIdentity, Reporter: in.Reporter,
+		Language: in.Language, Channel: string(ch), Card: in.Card, Batch: batch,
+		Device: in.Device, Round: in.Round,
+		State: StateReceived, Deadlines: ComputeDeadlines(now), Themes: []string{},
+	}
+	c.Description = s.seal.Seal(in.Description, sealCtx(id, "description"))
+	c.About = s.seal.Seal(in.About, sealCtx(id, "about"))
+	c.Name = s.seal.Seal(in.Identity.Name, sealCtx(id, "name"))
+	c.Contact = s.seal.Seal(in.Identity.Contact, sealCtx(id, "contact"))
+	return c, nil
+}
+
+// afterCreate writes the creation event and the acknowledgement, and tells
+// staff. Event ids are fixed per case, so repeating it adds nothing twice.
+func (s *Service) afterCreate(ctx context.Context, c *Case) {
+	ack := s.texts.T(c.Language, "std.ack", "reference", c.Reference)
+	evs := []Event{
+		{ID: c.ID + createdEventSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventCreated, Actor: ActorSystem,
+			To: StateReceived, Data: map[string]string{"channel": c.Channel}},
+		{ID: c.ID + ackEventSuffix, CaseID: c.ID, At: c.CreatedAt.Add(time.Millisecond), Type: EventMessage, Actor: ActorSystem,
+			Body: s.seal.Seal(ack, sealCtx(c.ID, "event:"+c.ID+ackEventSuffix)), Data: map[string]string{"text": "std.ack"}},
+	}
+	for _, e := range evs {
+		if _, err := s.st.C(collectionEvents).InsertOne(ctx, e); err != nil && !store.IsDuplicate(err) {
+			s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
+		}
+	}
+	if s.notify != nil {
+		if err := s.notify.CaseCreated(ctx, c.ID); err != nil {
+			s.log.Error("cases: notify new case", "case", c.ID, "err", err)
+		}
+	}
+}
+
+// Get returns a case by id.
+func (s *Service) Get(ctx context.Context, id string) (*Case, error) {
+	var c Case
+	if err := s.st.C(collectionCases).FindOne(ctx, bson.M{"_id": id}).Decode(&c); err != nil {
+		return nil, fmt.Errorf("cases: get: %w", store.NotFound(err))
+	}
+	return &c, nil
+}
+
+// ByReceipt finds the case a receipt opens; ErrNotFound for anything else.
+func (s *Service) ByReceipt(ctx context.Context, receipt string) (*Case, error) {
+	receipt = NormalizeReceipt(receipt)
+	if !ValidReceipt(receipt) {
+		return nil, ErrNotFound
+	}
+	var c Case
+	err := s.st.C(collectionCases).FindOne(ctx, bson.M{"receipt_hash": s.seal.ReceiptHash(receipt)}).Decode(&c)
+	if err != nil {
+		return nil, fmt.Errorf("cases: by receipt: %w", store.NotFound(err))
+	}
+	return &c, nil
+}
+
+// Field opens one sealed field of a case ("description", "about", "name",
+// "contact").
+func (s *Service) Field(c *Case, field string) string {
+	var b []byte
+	switch field {
+	case "description":
+		b = c.Description
+	case "about":
+		b = c.About
+	case "name":
+		b = c.Name
+	case "contact":
+		b = c.Contact
+	}
+	v, err := s.seal.Open(b, sealCtx(c.ID, field))
+	if err != nil {
+		s.log.Error("cases: open sealed field", "case", c.ID, "field", field, "err", err)
+		return ""
+	}
+	return v
+}
+
+// EventBody opens an event's sealed body.
+func (s *Service) EventBody(e *Event) string {
+	v, err := s.seal.Open(e.Body, sealCtx(e.CaseID, "event:"+e.ID))
+	if err != nil {
+		s.log.Error("cases: open event body", "case", e.CaseID, "event", e.ID, "err", err)
+		return ""
+	}
+	return v
+}
+
+// Append adds an event to a case's timeline, sealing body when given.
+func (s *Service) Append(ctx context.Context, e Event, body string) (Event, error) {
+	if e.ID == "" {
+		e.ID = uuid.NewString()
+	}
+	if e.At.IsZero() {
+		e.At = s.now().UTC()
+	}
+	if body != "" {
+		e.Body = s.seal.Seal(body, sealCtx(e.CaseID, "event:"+e.ID))
+	}
+	if _, err := s.st.C(collectionEvents).InsertOne(ctx, e); err != nil {
+		return e, fmt.Errorf("cases: append %s event: %w", e.Type, err)
+	}
+	return e, nil
+}
+
+// Timeline returns every event of a case, oldest first.
+func (s *Service) Timeline(ctx context.Context, caseID string) ([]Event, error) {
+	cur, err := s.st.C(collectionEvents).Find(ctx, bson.M{"case_id": caseID},
+		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("cases: timeline: %w", err)
+	}
+	var evs []Event
+	if err := cur.All(ctx, &evs); err != nil {
+		return nil, fmt.Errorf("cases: timeline: %w", err)
+	}
+	return evs, nil
+}
+
+// Messages returns the thread she sees: the desk's messages and her replies.
+func (s *Service) Messages(ctx context.Context, caseID string) ([]Message, error) {
+	evs, err := s.Timeline(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	msgs := []Message{}
+	for i := range evs {
+		switch evs[i].Type {
+		case EventMessage:
+			msgs = append(msgs, Message{From: "desk", Body: s.EventBody(&evs[i]), At: evs[i].At})
+		case EventReply:
+			msgs = append(msgs, Message{From: "you", Body: s.EventBody(&evs[i]), At: evs[i].At})
+		}
+	}
+	return msgs, nil
+}
+
+// Reply adds her message to the case her receipt opens, marks the case
+// reply_received where the workflow allows, and tells the handler.
+func (s *Service) Reply(ctx context.Context, receipt, body string) (*Case, error) {
+	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+	if body == "" {
+		return nil, &ValidationError{Fields: []FieldError{{"body", "error.field.message_required"}}}
+	}
+	if len([]rune(body)) > MaxMessage {
+		return nil, &ValidationError{Fields: []FieldError{{"body", "error.field.message_long"}}}
+	}
+	c, err := s.ByReceipt(ctx, receipt)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventReply, Actor: ActorComplainant}, body); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	set := bson.M{"last_activity": now, "updated_at": now}
+	if CanTransition(c.State, StateReplyReceived) {
+		// Only move from the state we read, so a concurrent change wins.
+		res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID, "state": c.State},
+			bson.M{"$set": bson.M{"state": StateReplyReceived, "last_activity": now, "updated_at": now}})
+		if err == nil && res.ModifiedCount == 1 {
+			_, _ = s.Append(ctx, Event{CaseID: c.ID, Type: EventState, Actor: ActorComplainant, From: c.State, To: StateReplyReceived}, "")
+			c.State = StateReplyReceived
+		}
+	} else {
+		_, _ = s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID}, bson.M{"$set": set})
+	}
+	if s.notify != nil {
+		if err := s.notify.ReplyReceived(ctx, c.ID, c.AssignedTo); err != nil {
+			s.log.Error("cases: notify reply", "case", c.ID, "err", err)
+		}
+	}
+	return c, nil
+}

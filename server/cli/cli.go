@@ -1,0 +1,137 @@
+// Package cli is the gehoord command: serve (the default), user add, and
+// version.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gehoord/gehoord/server"
+	"github.com/gehoord/gehoord/server/config"
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=...".
+var Version = "dev"
+
+// Run runs the command line and returns the exit code.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd, rest := "serve", args
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, rest = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := serveCmd(ctx, rest, stdout, stderr, nil); err != nil {
+			fmt.Fprintln(stderr, "gehoord:", err)
+			return 1
+		}
+		return 0
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "gehoord", Version)
+		return 0
+	case "user":
+		if err := userCmd(context.Background(), rest, stdin, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "gehoord:", err)
+			return 1
+		}
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	}
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  gehoord [serve] [flags]                             start the server (flags: gehoord serve -h)
+  gehoord user add --email E --role R [--name N]      create a staff user; password on standard input
+  gehoord version                                     print the version
+`)
+}
+
+// NewLogger makes the process logger at the configured level.
+func NewLogger(w io.Writer, level string) (*slog.Logger, error) {
+	lv, err := config.ParseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv})), nil
+}
+
+// Serve runs the server until ctx ends, then shuts down gracefully: stop
+// accepting, let requests in flight finish, stop jobs, close the database.
+// ready, when not nil, receives the listening address.
+func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, ready chan<- string) error {
+	d, err := server.Build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := d.Close(closeCtx); err != nil {
+			log.Error("close database", "err", err)
+		}
+	}()
+	app, err := server.New(d)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	addr := ln.Addr().String()
+	log.Info("gehoord listening", "addr", addr, "public_url", cfg.PublicURL, "version", Version)
+	fmt.Fprintf(stdout, "Gehoord is running at http://%s/\n", addr)
+	if n, err := server.StaffCount(ctx, d); err == nil && n == 0 {
+		fmt.Fprint(stdout, "The database has no staff users yet. Create the first admin with:\n"+
+			"  go run ./cmd/gehoord user add --email you@example.org --role admin --name \"Your Name\"\n"+
+			"and type the password on the next line (it is read from standard input).\n")
+	}
+	d.Start(context.WithoutCancel(ctx))
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	if ready != nil {
+		ready <- addr
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+		log.Error("shutdown", "err", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
+		log.Warn("listener", "err", err)
+	}
+	d.Stop()
+	log.Info("stopped")
+	return nil
+}
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	cfg, err := config.FromEnv(args, nil)
+	if err != nil {
+		return err
+	}
+	log, err := NewLogger(stderr, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	return Serve(ctx, cfg, log, stdout, ready)
+}

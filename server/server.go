@@ -1,0 +1,304 @@
+// Package server builds the desk's HTTP application: middleware, error
+// pages, assets, and the route groups of every audience. `server.New` is the
+// one constructor, used by the command and by the tests.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/gehoord/gehoord/assets"
+	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/config"
+	"github.com/gehoord/gehoord/server/i18n"
+	"github.com/gehoord/gehoord/server/ratelimit"
+	"github.com/gehoord/gehoord/server/seal"
+	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/web/api"
+	"github.com/gehoord/gehoord/server/web/problem"
+	"github.com/gehoord/gehoord/server/web/public"
+	"github.com/gehoord/gehoord/server/web/view"
+)
+
+// Deps is everything the application is built from.
+type Deps struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Store   *store.Store
+	Sealer  *seal.Sealer
+	Catalog *i18n.Catalog
+	Assets  *view.Assets
+	View    *view.Renderer
+	Cases   *cases.Service
+	// StatusMisses limits wrong receipts per client on the status page/API.
+	StatusMisses *ratelimit.Limiter
+	// Background jobs started by Start and stopped by Stop.
+	jobs []Job
+}
+
+// Job is a background worker (push sender, retention, sweeps).
+type Job interface {
+	Start(ctx context.Context)
+	Stop()
+}
+
+// Build opens the database and makes every dependency from the config.
+func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Deps, error) {
+	key, err := seal.LoadKey(cfg.DataDir, cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := seal.New(key)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, store.Options{URI: cfg.MongoURI, DBName: cfg.DBName, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	d, err := build(ctx, cfg, log, st, sealer)
+	if err != nil {
+		_ = st.Close(context.Background())
+		return nil, err
+	}
+	return d, nil
+}
+
+func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, sealer *seal.Sealer) (*Deps, error) {
+	cat := i18n.Default()
+	as, err := view.NewAssets(assets.FS, "/assets/")
+	if err != nil {
+		return nil, err
+	}
+	d := &Deps{Config: cfg, Log: log, Store: st, Sealer: sealer, Catalog: cat, Assets: as}
+	d.Cases = cases.NewService(cases.Config{Store: st, Sealer: sealer, Texts: cat, Logger: log})
+	d.StatusMisses = ratelimit.New(st, sealer, "status-miss", 10, 15*time.Minute)
+	if err := d.Cases.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	if err := wire(ctx, d); err != nil {
+		return nil, err
+	}
+	d.View, err = view.New(cat, as, cases.PublicLanguages, d.templates()...)
+	if err != nil {
+		return nil, err
+	}
+	d.jobs = append(d.jobs, &sweeper{st: st, log: log})
+	return d, nil
+}
+
+// templates lists the page templates of every handler package.
+func (d *Deps) templates() []fs.FS {
+	return append([]fs.FS{public.Templates()}, extraTemplates(d)...)
+}
+
+// Start runs the background jobs.
+func (d *Deps) Start(ctx context.Context) {
+	for _, j := range d.jobs {
+		j.Start(ctx)
+	}
+}
+
+// Stop stops the background jobs and waits for them.
+func (d *Deps) Stop() {
+	for i := len(d.jobs) - 1; i >= 0; i-- {
+		d.jobs[i].Stop()
+	}
+}
+
+// Close stops jobs and closes the database.
+func (d *Deps) Close(ctx context.Context) error {
+	d.Stop()
+	return d.Store.Close(ctx)
+}
+
+// ClientKey is what rate limits count by: the client address, used only as
+// input to a keyed hash and never stored or logged.
+func ClientKey(c *fiber.Ctx) string { return c.IP() }
+
+// New builds the application.
+func New(d *Deps) (*fiber.App, error) {
+	app := fiber.New(fiber.Config{
+		AppName:               "gehoord",
+		DisableStartupMessage: true,
+		// The outreach sync carries up to 500 reports; public routes check
+		// their own 64 KiB limit.
+		BodyLimit:      16 << 20,
+		ReadTimeout:    30 * time.Second,
+		WriteTimeout:   60 * time.Second,
+		IdleTimeout:    120 * time.Second,
+		ErrorHandler:   errorHandler(d),
+		ReadBufferSize: 16 << 10,
+	})
+	app.Use(recover.New())
+	app.Use(securityHeaders(d.Config.Secure()))
+	app.Use(requestLog(d.Log))
+	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+
+	app.Get("/healthz", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		if err := d.Store.Ping(c.UserContext()); err != nil {
+			d.Log.Error("healthz: database does not answer", "err", err)
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+		}
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
+	app.Get("/assets/*", serveAsset(d.Assets))
+
+	(&api.Handler{Cases: d.Cases, Catalog: d.Catalog, StatusMisses: d.StatusMisses, ClientKey: ClientKey, Log: d.Log}).Routes(app)
+	if err := mount(app, d); err != nil {
+		return nil, err
+	}
+	(&public.Handler{Cases: d.Cases, View: d.View, Catalog: d.Catalog, StatusMisses: d.StatusMisses,
+		ClientKey: ClientKey, Heard: heardHandler(d), Log: d.Log}).Routes(app)
+
+	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return app, nil
+}
+
+func serveAsset(as *view.Assets) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		a, ok := as.ByHashed(c.Params("*"))
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		c.Set(fiber.HeaderContentType, a.Type)
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+		return c.Send(a.Body)
+	}
+}
+
+// CSP allows nothing from elsewhere and no inline script or style.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	"connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+func securityHeaders(secure bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		h := &c.Response().Header
+		h.Set("Content-Security-Policy", CSP)
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), bluetooth=(), "+
+			"accelerometer=(), gyroscope=(), magnetometer=(), midi=(), display-capture=(), browsing-topics=()")
+		if secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		return c.Next()
+	}
+}
+
+// requestLog logs the route pattern, never the path (it can hold a card
+// code), the client address, the user agent or anything she typed.
+func requestLog(log *slog.Logger) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		err := c.Next()
+		status := c.Response().StatusCode()
+		var fe *fiber.Error
+		if errors.As(err, &fe) {
+			status = fe.Code
+		} else if err != nil {
+			status = fiber.StatusInternalServerError
+		}
+		log.LogAttrs(c.UserContext(), slog.LevelDebug, "request",
+			slog.String("method", c.Method()), slog.String("route", c.Route().Path),
+			slog.Int("status", status), slog.Duration("took", time.Since(start)))
+		return err
+	}
+}
+
+func langOf(c *fiber.Ctx) string {
+	if l, ok := c.Locals("lang").(string); ok {
+		return l
+	}
+	if seg := strings.SplitN(strings.TrimPrefix(c.Path(), "/"), "/", 2)[0]; seg != "" {
+		for _, l := range cases.PublicLanguages {
+			if l == seg {
+				return l
+			}
+		}
+	}
+	return "nl"
+}
+
+func errorHandler(d *Deps) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		status := fiber.StatusInternalServerError
+		var fe *fiber.Error
+		if errors.As(err, &fe) {
+			status = fe.Code
+		}
+		if status >= 500 {
+			// Route pattern only: the path and body may hold personal data.
+			d.Log.Error("request failed", "route", c.Route().Path, "method", c.Method(), "err", err)
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		if strings.HasPrefix(c.Path(), "/api/") {
+			detail := ""
+			if status < 500 && fe != nil {
+				detail = fe.Message
+			}
+			return problem.Write(c, problem.Problem{Status: status, Detail: detail})
+		}
+		page := map[int][2]string{
+			fiber.StatusNotFound:        {"error.not_found_title", "error.not_found"},
+			fiber.StatusForbidden:       {"error.forbidden_title", "error.forbidden"},
+			fiber.StatusTooManyRequests: {"error.too_many_title", "error.too_many"},
+		}[status]
+		if page[0] == "" {
+			page = [2]string{"error.internal_title", "error.internal"}
+		}
+		if d.View == nil {
+			return c.Status(status).SendString(fmt.Sprint(status))
+		}
+		return d.View.Render(c, status, "public/error", &view.Data{Lang: langOf(c),
+			Page: struct{ Title, Text string }{page[0], page[1]}})
+	}
+}
+
+// sweeper removes expired rate-limit counters every few minutes.
+type sweeper struct {
+	st     *store.Store
+	log    *slog.Logger
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (s *sweeper) Start(ctx context.Context) {
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(5 * time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := ratelimit.Sweep(ctx, s.st); err != nil {
+					s.log.Warn("sweep rate limits", "err", err)
+				}
+			}
+		}
+	}()
+}
+
+func (s *sweeper) Stop() {
+	if s.cancel != nil {
+		s.cancel()
+		<-s.done
+	}
+}

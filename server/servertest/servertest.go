@@ -1,0 +1,135 @@
+// Package servertest runs the real server for tests: real HTTP on a
+// loopback port, the real embedded database (a fresh database per test).
+package servertest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/gehoord/gehoord/server"
+	"github.com/gehoord/gehoord/server/config"
+	"github.com/gehoord/gehoord/server/store/storetest"
+)
+
+// Env is one running server.
+type Env struct {
+	URL    string
+	Addr   string
+	Deps   *server.Deps
+	App    *fiber.App
+	Config config.Config
+	ln     net.Listener
+	done   chan struct{}
+}
+
+// Options change how Start builds the server.
+type Options struct {
+	// DBName shares a database between two servers (two instances).
+	DBName string
+	// SecretKey shares the key material between instances.
+	SecretKey string
+	// Env overrides configuration variables.
+	Env map[string]string
+	// Addr to listen on; default a free loopback port.
+	Addr string
+}
+
+// NewKey makes a random secret key in the form GEHOORD_SECRET_KEY takes.
+func NewKey() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// Start runs a server for the test and stops it when the test ends.
+func Start(t testing.TB) *Env { return StartWith(t, Options{}) }
+
+// StartWith runs a server with options.
+func StartWith(t testing.TB, o Options) *Env {
+	t.Helper()
+	if o.DBName == "" {
+		o.DBName = storetest.DBName()
+	}
+	if o.SecretKey == "" {
+		o.SecretKey = NewKey()
+	}
+	addr := o.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("servertest: listen: %v", err)
+	}
+	addr = ln.Addr().String()
+	env := map[string]string{
+		"GEHOORD_ADDR":         addr,
+		"GEHOORD_DATA_DIR":     t.TempDir(),
+		"GEHOORD_MONGODB_URI":  storetest.URI(t),
+		"GEHOORD_DB_NAME":      o.DBName,
+		"GEHOORD_SECRET_KEY":   o.SecretKey,
+		"GEHOORD_PUSH_CONTACT": "mailto:desk@gehoord.example",
+	}
+	for k, v := range o.Env {
+		env[k] = v
+	}
+	cfg, err := config.FromEnv(nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("servertest: config: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(logWriter(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	d, err := server.Build(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("servertest: build: %v", err)
+	}
+	app, err := server.New(d)
+	if err != nil {
+		t.Fatalf("servertest: new: %v", err)
+	}
+	e := &Env{URL: "http://" + addr, Addr: addr, Deps: d, App: app, Config: cfg, ln: ln, done: make(chan struct{})}
+	d.Start(context.Background())
+	go func() {
+		defer close(e.done)
+		_ = app.Listener(ln)
+	}()
+	t.Cleanup(e.Stop)
+	return e
+}
+
+func logWriter() io.Writer {
+	if os.Getenv("GEHOORD_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
+}
+
+// Stop shuts the server down gracefully; safe to call twice.
+func (e *Env) Stop() {
+	select {
+	case <-e.done:
+		return
+	default:
+	}
+	_ = e.App.ShutdownWithTimeout(10 * time.Second)
+	<-e.done
+	e.Deps.Stop()
+	_ = e.Deps.Store.Close(context.Background())
+}
+
+// Client is an HTTP client that does not follow redirects, so tests see
+// them.
+func Client() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}

@@ -1,0 +1,236 @@
+// Package api is the JSON API v1: categories, reports, status and replies.
+// It shares validation with the HTML form through package cases.
+package api
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/i18n"
+	"github.com/gehoord/gehoord/server/ratelimit"
+	"github.com/gehoord/gehoord/server/web/problem"
+)
+
+//go:embed openapi.json
+var openapiFS embed.FS
+
+// OpenAPI returns the OpenAPI document of this API.
+func OpenAPI() []byte {
+	b, _ := openapiFS.ReadFile("openapi.json")
+	return b
+}
+
+// MaxBody is the largest public request body.
+const MaxBody = 64 << 10
+
+// Handler serves the public API.
+type Handler struct {
+	Cases        *cases.Service
+	Catalog      *i18n.Catalog
+	StatusMisses *ratelimit.Limiter
+	ClientKey    func(c *fiber.Ctx) string
+	Log          *slog.Logger
+}
+
+// Routes mounts the API under /api/v1.
+func (h *Handler) Routes(r fiber.Router) {
+	v1 := r.Group("/api/v1")
+	v1.Get("/openapi.json", h.openapi)
+	v1.Get("/categories", h.categories)
+	v1.Post("/reports", JSONBody(MaxBody), h.createReport)
+	v1.Post("/status", JSONBody(MaxBody), h.status)
+	v1.Post("/status/messages", JSONBody(MaxBody), h.statusMessage)
+}
+
+func (h *Handler) openapi(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(OpenAPI())
+}
+
+// JSONBody enforces the body rules of the contract: 413 over max bytes,
+// 415 for anything but JSON.
+func JSONBody(max int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if len(c.Body()) > max {
+			return problem.Write(c, problem.Problem{Status: fiber.StatusRequestEntityTooLarge,
+				Detail: "The request body is larger than " + strconv.Itoa(max) + " bytes."})
+		}
+		mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+		if err != nil || mt != fiber.MIMEApplicationJSON {
+			return problem.Write(c, problem.Problem{Status: fiber.StatusUnsupportedMediaType,
+				Detail: "Send the body as application/json."})
+		}
+		return c.Next()
+	}
+}
+
+// Decode reads one JSON value strictly: malformed JSON or trailing data is
+// a 400, never a partly read request. When ok is false the answer has been
+// written and err is what writing it returned.
+func Decode(c *fiber.Ctx, v any) (ok bool, err error) {
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	if err := dec.Decode(v); err != nil {
+		return false, problem.Write(c, problem.Problem{Status: fiber.StatusBadRequest, Detail: "The body is not valid JSON for this request: " + jsonDetail(err)})
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return false, problem.Write(c, problem.Problem{Status: fiber.StatusBadRequest, Detail: "The body has data after the JSON value."})
+	}
+	return true, nil
+}
+
+func jsonDetail(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
+	case errors.As(err, &te):
+		return "field " + te.Field + " has the wrong type"
+	}
+	return "unreadable"
+}
+
+type category struct {
+	ID    string `json:"id"`
+	Group string `json:"group"`
+	Label string `json:"label"`
+}
+
+func (h *Handler) lang(c *fiber.Ctx, given string) string {
+	if given != "" && h.Catalog.HasLanguage(given) {
+		return given
+	}
+	return i18n.Match(c.Get(fiber.HeaderAcceptLanguage), cases.PublicLanguages)
+}
+
+func (h *Handler) categories(c *fiber.Ctx) error {
+	lang := h.lang(c, c.Query("lang"))
+	out := make([]category, 0, len(cases.Categories))
+	for _, cat := range cases.Categories {
+		out = append(out, category{ID: cat.ID, Group: cat.Group, Label: h.Catalog.T(lang, "category."+cat.ID+".label")})
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	c.Set(fiber.HeaderVary, "Accept-Language")
+	return c.JSON(out)
+}
+
+// Validation turns a validation error into problem details in lang.
+func Validation(cat *i18n.Catalog, lang string, ve *cases.ValidationError) problem.Problem {
+	p := problem.Problem{Status: fiber.StatusUnprocessableEntity, Detail: cat.T(lang, "error.invalid")}
+	for _, f := range ve.Fields {
+		p.Errors = append(p.Errors, problem.FieldError{Field: f.Field, Detail: cat.T(lang, f.Key)})
+	}
+	return p
+}
+
+type reportResponse struct {
+	Receipt   string `json:"receipt,omitempty"`
+	Reference string `json:"reference"`
+}
+
+func (h *Handler) createReport(c *fiber.Ctx) error {
+	var in cases.Input
+	if ok, err := Decode(c, &in); !ok {
+		return err
+	}
+	ch := cases.ChannelAPI
+	if in.Card != "" {
+		ch = cases.ChannelCard
+	}
+	res, err := h.Cases.Create(c.UserContext(), in, ch)
+	var ve *cases.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return problem.Write(c, Validation(h.Catalog, h.lang(c, in.Language), ve))
+	case errors.Is(err, cases.ErrConflict):
+		return problem.Write(c, problem.Problem{Status: fiber.StatusConflict, Detail: h.Catalog.T(h.lang(c, in.Language), "error.conflict")})
+	case err != nil:
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if res.Duplicate {
+		return c.Status(fiber.StatusOK).JSON(reportResponse{Receipt: res.Receipt, Reference: res.Reference})
+	}
+	return c.Status(fiber.StatusCreated).JSON(reportResponse{Receipt: res.Receipt, Reference: res.Reference})
+}
+
+type statusRequest struct {
+	Receipt string `json:"receipt"`
+	Body    string `json:"body"`
+	Lang    string `json:"lang"`
+}
+
+type statusResponse struct {
+	Reference string          `json:"reference"`
+	State     cases.State     `json:"state"`
+	Messages  []cases.Message `json:"messages"`
+}
+
+// open finds the case of a receipt, with misses rate limited per client.
+func (h *Handler) open(c *fiber.Ctx, receipt string) (*cases.Case, error) {
+	key := h.ClientKey(c)
+	blocked, wait, err := h.StatusMisses.Blocked(c.UserContext(), key)
+	if err != nil {
+		return nil, err
+	}
+	if blocked {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)+1))
+		return nil, problem.Write(c, problem.Problem{Status: fiber.StatusTooManyRequests, Detail: h.Catalog.T(h.lang(c, ""), "error.too_many")})
+	}
+	cs, err := h.Cases.ByReceipt(c.UserContext(), receipt)
+	if errors.Is(err, cases.ErrNotFound) {
+		if _, _, err := h.StatusMisses.Hit(c.UserContext(), key); err != nil {
+			return nil, err
+		}
+		return nil, problem.Write(c, problem.Problem{Status: fiber.StatusNotFound, Detail: h.Catalog.T(h.lang(c, ""), "status.not_found")})
+	}
+	return cs, err
+}
+
+func (h *Handler) status(c *fiber.Ctx) error {
+	var req statusRequest
+	if ok, err := Decode(c, &req); !ok {
+		return err
+	}
+	cs, err := h.open(c, req.Receipt)
+	if cs == nil {
+		return err
+	}
+	msgs, err := h.Cases.Messages(c.UserContext(), cs.ID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(statusResponse{Reference: cs.Reference, State: cs.State, Messages: msgs})
+}
+
+func (h *Handler) statusMessage(c *fiber.Ctx) error {
+	var req statusRequest
+	if ok, err := Decode(c, &req); !ok {
+		return err
+	}
+	cs, err := h.open(c, req.Receipt)
+	if cs == nil {
+		return err
+	}
+	_, err = h.Cases.Reply(c.UserContext(), req.Receipt, req.Body)
+	var ve *cases.ValidationError
+	if errors.As(err, &ve) {
+		return problem.Write(c, Validation(h.Catalog, h.lang(c, cs.Language), ve))
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"reference": cs.Reference, "state": cs.State})
+}

@@ -1,0 +1,244 @@
+// Package view renders server-side HTML pages from embedded templates in
+// the visitor's language.
+package view
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/gehoord/gehoord/server/i18n"
+)
+
+//go:embed layouts/*.html
+var layoutFS embed.FS
+
+// User is the signed-in staff member a page is shown to.
+type User struct {
+	ID, Name, Email, Role string
+}
+
+// Data is what every page template gets.
+type Data struct {
+	Lang   string
+	Title  string
+	Page   any
+	Form   map[string]string
+	Errors map[string]string
+	CSRF   string
+	User   *User
+	Flash  string
+	// Path is the page's path without the language, for the language chooser.
+	Path string
+	// Languages the chooser offers (public pages: all public ones).
+	Languages []string
+	Status    int
+}
+
+// Renderer holds every page, parsed once at start-up.
+type Renderer struct {
+	pages  map[string]*template.Template
+	cat    *i18n.Catalog
+	assets *Assets
+	// PublicLanguages is what the chooser of public pages offers.
+	PublicLanguages []string
+}
+
+var amsterdam = mustLocation("Europe/Amsterdam")
+
+func mustLocation(n string) *time.Location {
+	l, err := time.LoadLocation(n)
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}
+
+// New parses the layouts and every page in the given file systems. Pages
+// are *.html files under public/, staff/ or print/; the folder picks the
+// layout (print pages are whole documents).
+func New(cat *i18n.Catalog, assets *Assets, publicLangs []string, fss ...fs.FS) (*Renderer, error) {
+	r := &Renderer{pages: map[string]*template.Template{}, cat: cat, assets: assets, PublicLanguages: publicLangs}
+	base, err := template.New("base").Funcs(r.funcs("nl")).ParseFS(layoutFS, "layouts/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("view: parse layouts: %w", err)
+	}
+	for _, fsys := range fss {
+		for _, dir := range []string{"public", "staff", "print"} {
+			files, _ := fs.Glob(fsys, dir+"/*.html")
+			for _, f := range files {
+				name := strings.TrimSuffix(f, ".html")
+				if _, dup := r.pages[name]; dup {
+					return nil, fmt.Errorf("view: page %s defined twice", name)
+				}
+				t, err := base.Clone()
+				if err != nil {
+					return nil, err
+				}
+				if _, err := t.ParseFS(fsys, f); err != nil {
+					return nil, fmt.Errorf("view: parse %s: %w", f, err)
+				}
+				entry := "layout_" + dir
+				if t.Lookup(entry) == nil {
+					return nil, fmt.Errorf("view: no layout for %s", f)
+				}
+				r.pages[name] = t.Lookup(entry)
+			}
+		}
+	}
+	if err := checkAssets(assets, append([]fs.FS{layoutFS}, fss...)); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+var assetRef = regexp.MustCompile(`asset\s+"([^"]+)"`)
+
+// checkAssets stops start-up when a template names an asset that does not
+// exist, so a typo never reaches a visitor as a broken page.
+func checkAssets(a *Assets, fss []fs.FS) error {
+	for _, fsys := range fss {
+		err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
+				return err
+			}
+			b, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return err
+			}
+			for _, m := range assetRef.FindAllSubmatch(b, -1) {
+				if _, err := a.URL(string(m[1])); err != nil {
+					return fmt.Errorf("view: %s: %w", p, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Pages lists the page names (for tests).
+func (r *Renderer) Pages() []string {
+	var l []string
+	for k := range r.pages {
+		l = append(l, k)
+	}
+	return l
+}
+
+func (r *Renderer) funcs(lang string) template.FuncMap {
+	return template.FuncMap{
+		"t": func(key string, args ...any) string { return r.cat.T(lang, key, args...) },
+		"n": func(key string, n int, args ...any) string { return r.cat.N(lang, key, n, args...) },
+		// tl renders a key in another language (for parts marked with lang).
+		"tl":    func(l, key string, args ...any) string { return r.cat.T(l, key, args...) },
+		"asset": r.assets.URL,
+		"lang":  func() string { return lang },
+		"langname": func(l string) string {
+			return r.cat.Name(l)
+		},
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(amsterdam).Format("2006-01-02")
+		},
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(amsterdam).Format("2006-01-02 15:04")
+		},
+		"eq": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+		"list": func(v ...string) []string { return v },
+		"join": func(parts ...string) string { return strings.Join(parts, "") },
+		"receipt": func(s string) string {
+			if len(s) != 16 {
+				return s
+			}
+			return s[0:4] + " " + s[4:8] + " " + s[8:12] + " " + s[12:16]
+		},
+		"dir": func(l string) string { return "ltr" },
+	}
+}
+
+func (r *Renderer) render(page string, d *Data) ([]byte, error) {
+	t, ok := r.pages[page]
+	if !ok {
+		return nil, fmt.Errorf("view: no page %q", page)
+	}
+	// Clone per request to bind t/n to this visitor's language: a shared
+	// template with swapped functions could render another request's
+	// language under concurrency.
+	tc, err := t.Clone()
+	if err != nil {
+		return nil, err
+	}
+	tc.Funcs(r.funcs(d.Lang))
+	if d.Form == nil {
+		d.Form = map[string]string{}
+	}
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	if d.Languages == nil {
+		d.Languages = r.PublicLanguages
+	}
+	var buf bytes.Buffer
+	if err := tc.Execute(&buf, d); err != nil {
+		return nil, fmt.Errorf("view: render %s: %w", page, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Render writes a page as the response.
+func (r *Renderer) Render(c *fiber.Ctx, status int, page string, d *Data) error {
+	if d.Path == "" {
+		d.Path = pathWithoutLang(c.Path(), d.Lang)
+	}
+	d.Status = status
+	if d.CSRF == "" {
+		if v, ok := c.Locals("csrf").(string); ok {
+			d.CSRF = v
+		}
+	}
+	if d.User == nil {
+		if u, ok := c.Locals("view_user").(*User); ok {
+			d.User = u
+		}
+	}
+	b, err := r.render(page, d)
+	if err != nil {
+		return err
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(b)
+}
+
+func pathWithoutLang(p, lang string) string {
+	if rest, ok := strings.CutPrefix(p, "/"+lang); ok && lang != "" && (rest == "" || rest[0] == '/') {
+		if rest == "" {
+			return "/"
+		}
+		return rest
+	}
+	return p
+}
