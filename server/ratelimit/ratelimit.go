@@ -7,13 +7,11 @@ package ratelimit
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
@@ -36,42 +34,50 @@ func New(st *store.Store, s *seal.Sealer, name string, max int, window time.Dura
 	return &Limiter{Name: name, Max: max, Window: window, st: st, seal: s, now: time.Now}
 }
 
-func (l *Limiter) id(key string) (string, time.Time) {
+func (l *Limiter) key(key string) (string, time.Time) {
 	start := l.now().Truncate(l.Window)
 	mac := l.seal.MAC("ratelimit", l.Name, strconv.FormatInt(start.Unix(), 10), key)
 	return base64.RawURLEncoding.EncodeToString(mac[:18]), start.Add(l.Window)
 }
 
 // Hit counts one attempt and says whether the client is now over the limit
-// and how long until the window ends.
+// and how long until the window ends. Every attempt is one inserted
+// document, counted after the insert: FerretDB v1 loses concurrent $inc
+// updates, and inserting first means parallel attempts cannot all slip
+// under the limit.
 func (l *Limiter) Hit(ctx context.Context, key string) (bool, time.Duration, error) {
-	id, end := l.id(key)
-	var doc struct {
-		N int `bson:"n"`
-	}
-	err := l.st.C(collection).FindOneAndUpdate(ctx, bson.M{"_id": id},
-		bson.M{"$inc": bson.M{"n": 1}, "$set": bson.M{"expires": end}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
-	if err != nil {
+	k, end := l.key(key)
+	if _, err := l.st.C(collection).InsertOne(ctx, bson.M{"k": k, "expires": end}); err != nil {
 		return false, 0, fmt.Errorf("ratelimit: hit %s: %w", l.Name, err)
 	}
-	return doc.N > l.Max, time.Until(end), nil
+	n, err := l.count(ctx, k)
+	if err != nil {
+		return false, 0, err
+	}
+	return n > int64(l.Max), time.Until(end), nil
 }
 
-// Blocked says whether the client is over the limit, without counting.
+// Blocked says whether the client has used up the limit, without counting.
 func (l *Limiter) Blocked(ctx context.Context, key string) (bool, time.Duration, error) {
-	id, end := l.id(key)
-	var doc struct {
-		N int `bson:"n"`
-	}
-	err := l.st.C(collection).FindOne(ctx, bson.M{"_id": id}).Decode(&doc)
+	k, end := l.key(key)
+	n, err := l.count(ctx, k)
 	if err != nil {
-		if errors.Is(store.NotFound(err), store.ErrNotFound) {
-			return false, 0, nil
-		}
-		return false, 0, fmt.Errorf("ratelimit: check %s: %w", l.Name, err)
+		return false, 0, err
 	}
-	return doc.N >= l.Max, time.Until(end), nil
+	return n >= int64(l.Max), time.Until(end), nil
+}
+
+func (l *Limiter) count(ctx context.Context, k string) (int64, error) {
+	n, err := l.st.C(collection).CountDocuments(ctx, bson.M{"k": k})
+	if err != nil {
+		return 0, fmt.Errorf("ratelimit: count %s: %w", l.Name, err)
+	}
+	return n, nil
+}
+
+// Index makes counting by key cheap.
+func Index() store.Index {
+	return store.Index{Collection: collection, Keys: bson.D{{Key: "k", Value: 1}}, Name: "k"}
 }
 
 // Sweep deletes expired counters (no TTL indexes in FerretDB v1).

@@ -180,21 +180,37 @@ func NotFound(err error) error {
 	return err
 }
 
-// NextSequence atomically increments and returns a named counter; used for
-// human-readable numbers such as case references.
+// NextSequence returns the next number of a named sequence (1, 2, 3…),
+// never the same number twice, even across instances. FerretDB v1 loses
+// concurrent updates (a $inc can be lost silently), so each number is
+// claimed by inserting a document with a unique id; the counter document
+// is only a hint of where to start.
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
-	var doc struct {
+	var hint struct {
 		N int64 `bson:"n"`
 	}
-	err := s.C("counters").FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: name}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After),
-	).Decode(&doc)
-	if err != nil {
-		return 0, fmt.Errorf("store: next %s: %w", name, err)
+	if err := s.C("counters").FindOne(ctx, bson.D{{Key: "_id", Value: name}}).Decode(&hint); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, fmt.Errorf("store: read %s hint: %w", name, err)
 	}
-	return doc.N, nil
+	n := hint.N
+	for range 10000 {
+		n++
+		_, err := s.C("sequence_claims").InsertOne(ctx, bson.D{
+			{Key: "_id", Value: fmt.Sprintf("%s/%d", name, n)}, {Key: "at", Value: time.Now().UTC()},
+		})
+		if IsDuplicate(err) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("store: claim %s %d: %w", name, n, err)
+		}
+		// Raise the hint; losing this write only costs a later caller a
+		// few duplicate inserts.
+		_, _ = s.C("counters").UpdateOne(ctx, bson.D{{Key: "_id", Value: name}},
+			bson.D{{Key: "$max", Value: bson.D{{Key: "n", Value: n}}}}, options.UpdateOne().SetUpsert(true))
+		return n, nil
+	}
+	return 0, fmt.Errorf("store: sequence %s: no free number found", name)
 }
 
 // ClaimOnce records that the named run (for example "retention/2026-11-27")

@@ -47,3 +47,33 @@ func TestSequenceAndUniqueAndClaim(t *testing.T) {
 		t.Fatalf("want ErrNotFound, got %v", err)
 	}
 }
+
+func TestNextSequenceConcurrentFirstUse(t *testing.T) {
+	s := storetest.New(t)
+	const n = 16
+	got := make(chan int64, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			v, err := s.NextSequence(context.Background(), "fresh")
+			got <- v
+			errs <- err
+		}()
+	}
+	seen := map[int64]bool{}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		v := <-got
+		if seen[v] {
+			t.Fatalf("number %d given twice", v)
+		}
+		seen[v] = true
+	}
+	for i := int64(1); i <= n; i++ {
+		if !seen[i] {
+			t.Fatalf("numbers not 1..%d: %v", n, seen)
+		}
+	}
+}

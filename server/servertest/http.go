@@ -1,0 +1,80 @@
+package servertest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// Response is a read response.
+type Response struct {
+	*http.Response
+	Body []byte
+}
+
+// JSON decodes the body into v.
+func (r Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v: %s", r.Request.URL, err, r.Body)
+	}
+}
+
+func do(t testing.TB, req *http.Request) Response {
+	t.Helper()
+	res, err := Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("read %s: %v", req.URL, err)
+	}
+	return Response{Response: res, Body: b}
+}
+
+// Get fetches path from the server.
+func (e *Env) Get(t testing.TB, path string, header ...string) Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.URL+path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return do(t, req)
+}
+
+// PostJSON posts v (a string is sent as is) to path.
+func (e *Env) PostJSON(t testing.TB, path string, v any, header ...string) Response {
+	t.Helper()
+	var body []byte
+	switch b := v.(type) {
+	case string:
+		body = []byte(b)
+	case []byte:
+		body = b
+	default:
+		var err error
+		if body, err = json.Marshal(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.URL+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return do(t, req)
+}
+
+// PostForm posts form fields to path.
+func (e *Env) PostForm(t testing.TB, path string, form url.Values) Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return do(t, req)
+}
