@@ -165,6 +165,9 @@ func PluralForms(lang string) []string {
 	for n := 0; n < 200; n++ {
 		seen[PluralForm(tag, n)] = true
 	}
+	// "other" is always needed: CLDR uses it for fractions even where no
+	// whole number takes it (Polish, Russian).
+	seen["other"] = true
 	var forms []string
 	for _, f := range []string{"zero", "one", "two", "few", "many", "other"} {
 		if seen[f] {

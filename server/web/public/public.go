@@ -281,7 +281,7 @@ func (h *Handler) reportSaved(c *fiber.Ctx) error {
 type statusPage struct {
 	Found, NotFound, Limited, CanReply, AskHeard bool
 	Receipt, Reference, Flash                    string
-	State                                        cases.State
+	State                                        string
 	Messages                                     []cases.Message
 }
 
@@ -319,7 +319,7 @@ func (h *Handler) renderStatus(c *fiber.Ctx, status int, cs *cases.Case, receipt
 	if err != nil {
 		return err
 	}
-	p := statusPage{Found: true, Receipt: cases.NormalizeReceipt(receipt), Reference: cs.Reference, State: cs.State,
+	p := statusPage{Found: true, Receipt: cases.NormalizeReceipt(receipt), Reference: cs.Reference, State: string(cs.State),
 		Messages: msgs, CanReply: !cs.Erased, AskHeard: cs.State == cases.StateClosed && cs.Heard == "" && h.Heard != nil}
 	if d == nil {
 		d = &view.Data{}
