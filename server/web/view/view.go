@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -45,6 +46,7 @@ type Data struct {
 // Renderer holds every page, parsed once at start-up.
 type Renderer struct {
 	pages  map[string]*template.Template
+	byLang sync.Map // page|lang → *template.Template
 	cat    *i18n.Catalog
 	assets *Assets
 	// PublicLanguages is what the chooser of public pages offers.
@@ -184,14 +186,10 @@ func (r *Renderer) render(page string, d *Data) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("view: no page %q", page)
 	}
-	// Clone per request to bind t/n to this visitor's language: a shared
-	// template with swapped functions could render another request's
-	// language under concurrency.
-	tc, err := t.Clone()
+	tc, err := r.bound(page, t, d.Lang)
 	if err != nil {
 		return nil, err
 	}
-	tc.Funcs(r.funcs(d.Lang))
 	if d.Form == nil {
 		d.Form = map[string]string{}
 	}
@@ -206,6 +204,24 @@ func (r *Renderer) render(page string, d *Data) ([]byte, error) {
 		return nil, fmt.Errorf("view: render %s: %w", page, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// bound returns the page with t/n bound to lang. Each language gets its
+// own clone, made once: swapping the functions of one shared template per
+// request could render another request's language under concurrency, and
+// cloning on every request costs more than rendering.
+func (r *Renderer) bound(page string, t *template.Template, lang string) (*template.Template, error) {
+	key := page + "|" + lang
+	if v, ok := r.byLang.Load(key); ok {
+		return v.(*template.Template), nil
+	}
+	tc, err := t.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("view: clone %s: %w", page, err)
+	}
+	tc.Funcs(r.funcs(lang))
+	v, _ := r.byLang.LoadOrStore(key, tc)
+	return v.(*template.Template), nil
 }
 
 // Render writes a page as the response.

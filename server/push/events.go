@@ -1,0 +1,154 @@
+package push
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gehoord/gehoord/server/store"
+)
+
+// replyWindow groups her replies on one case: one notification per window
+// is enough (a newer one replaces the older through its Topic anyway).
+const replyWindow = 10 * time.Minute
+
+// CaseCreated queues a notification of a new case for coordinators and
+// everyone else who chose "all". Repeating it queues nothing new.
+func (s *Service) CaseCreated(ctx context.Context, caseID string) error {
+	return s.notify(ctx, TypeCaseNew, caseID, "", "case.new/"+caseID)
+}
+
+// ReplyReceived queues a notification of her reply for the assigned handler,
+// or the coordinators when nobody is assigned.
+func (s *Service) ReplyReceived(ctx context.Context, caseID, assignedTo string) error {
+	w := s.now().UTC().Unix() / int64(replyWindow/time.Second)
+	return s.notify(ctx, TypeCaseReply, caseID, assignedTo, "case.reply/"+caseID+"/"+strconv.FormatInt(w, 10))
+}
+
+// ReopenRequested queues a notification of a reopen request for the
+// coordinators (once per case and day).
+func (s *Service) ReopenRequested(ctx context.Context, caseID string) error {
+	return s.notify(ctx, TypeCaseReopen, caseID, "", "case.reopen/"+caseID+"/"+s.localDate())
+}
+
+func (s *Service) localDate() string { return s.now().In(amsterdam).Format("2006-01-02") }
+
+func (s *Service) notify(ctx context.Context, typ, caseID, assignedTo, key string) error {
+	people, err := s.recipients(ctx, typ, assignedTo)
+	if err != nil {
+		return err
+	}
+	_, err = s.enqueue(ctx, key, typ, caseID, people)
+	return err
+}
+
+// recipients picks who hears of an event, by role and preference.
+func (s *Service) recipients(ctx context.Context, typ, assignedTo string) ([]Person, error) {
+	if s.cfg.Directory == nil {
+		s.log.Warn("push: no staff directory; nobody is notified")
+		return nil, nil
+	}
+	all, err := s.cfg.Directory.Active(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("push: list staff: %w", err)
+	}
+	prefs, err := s.preferences(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pref := func(p Person) Preference {
+		if v, ok := prefs[p.ID]; ok {
+			return v
+		}
+		return DefaultPreference(p.Role)
+	}
+	var staff []Person
+	for _, p := range all {
+		if !p.Disabled && p.ID != "" && p.Role != RoleOutreach && p.Role != "" {
+			staff = append(staff, p)
+		}
+	}
+	coordinators := func() []Person {
+		var out []Person
+		for _, p := range staff {
+			if p.Role == RoleCoordinator && pref(p) != PrefOff {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	var out []Person
+	switch typ {
+	case TypeCaseNew:
+		for _, p := range staff {
+			if pref(p) == PrefAll {
+				out = append(out, p)
+			}
+		}
+	case TypeCaseReply:
+		if assignedTo != "" {
+			for _, p := range staff {
+				if p.ID == assignedTo {
+					if pref(p) == PrefOff {
+						return nil, nil // her handler chose silence
+					}
+					return []Person{p}, nil
+				}
+			}
+		}
+		// Nobody (active) is assigned: the coordinators triage it.
+		out = coordinators()
+	case TypeCaseReopen:
+		out = coordinators()
+	case TypeSummary:
+		for _, p := range staff {
+			if (p.Role == RoleCoordinator || p.Role == RoleHandler) && pref(p) != PrefOff {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// enqueue writes one job per device of each person. The job id is the
+// event key and the subscription id, so a repeated event adds nothing.
+func (s *Service) enqueue(ctx context.Context, key, typ, caseID string, people []Person) (int, error) {
+	if len(people) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, 0, len(people))
+	langs := map[string]string{}
+	for _, p := range people {
+		ids = append(ids, p.ID)
+		langs[p.ID] = p.Lang
+	}
+	subs, err := s.subsOf(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now().UTC()
+	n := 0
+	for _, sub := range subs {
+		lang := langs[sub.UserID]
+		if lang == "" {
+			lang = sub.Lang
+		}
+		j := jobDoc{
+			ID: key + "|" + sub.ID, Event: key, SubID: sub.ID, Type: typ, CaseID: caseID,
+			Lang: NormLang(lang), State: statePending, NextAt: now, CreatedAt: now,
+		}
+		_, err := s.st.C(collJobs).InsertOne(ctx, j)
+		if store.IsDuplicate(err) {
+			continue
+		}
+		if err != nil {
+			return n, fmt.Errorf("push: queue job: %w", err)
+		}
+		n++
+	}
+	if n > 0 {
+		s.poke()
+	}
+	return n, nil
+}

@@ -1,0 +1,277 @@
+package socialmap
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/language"
+)
+
+// Organisation is one entry of the social map. Every field is public
+// contact information of an organisation, not personal data, so nothing is
+// sealed.
+type Organisation struct {
+	// Key is the stable identifier (lower-case letters, digits, dashes); it
+	// is the document id, the CSV upsert key and part of the staff URLs.
+	Key            string    `bson:"_id" json:"key"`
+	Name           string    `bson:"name" json:"name"`
+	About          string    `bson:"about" json:"about"` // one line, in the organisation's own words
+	Topics         []string  `bson:"topics" json:"topics"`
+	Regions        []string  `bson:"regions" json:"regions"` // safety regions, or ["national"]
+	Municipalities []string  `bson:"municipalities" json:"municipalities"`
+	Languages      []string  `bson:"languages" json:"languages"` // ISO 639-1 codes
+	Phone          string    `bson:"phone" json:"phone"`
+	Web            string    `bson:"web" json:"web"`
+	Email          string    `bson:"email" json:"email"`
+	Address        string    `bson:"address" json:"address"`
+	WalkIn         string    `bson:"walk_in" json:"walk_in"` // when and where to walk in
+	Hours          string    `bson:"hours" json:"hours"`
+	Evening        bool      `bson:"evening" json:"evening"` // reachable after 18:00 on some days
+	BySexWorkers   bool      `bson:"by_sex_workers" json:"by_sex_workers"`
+	VerifiedOn     string    `bson:"verified_on" json:"verified_on"` // YYYY-MM-DD; "" = to verify
+	Retired        bool      `bson:"retired" json:"retired"`
+	CreatedAt      time.Time `bson:"created_at" json:"created_at"`
+	UpdatedAt      time.Time `bson:"updated_at" json:"updated_at"`
+}
+
+// ToVerify is how an unverified entry is written in CSV files and forms.
+const ToVerify = "to verify"
+
+// IsNational says whether the organisation works in the whole country.
+func (o *Organisation) IsNational() bool {
+	for _, r := range o.Regions {
+		if r == National {
+			return true
+		}
+	}
+	return false
+}
+
+// Verified says whether someone checked the entry (VerifiedOn is set).
+func (o *Organisation) Verified() bool { return o.VerifiedOn != "" }
+
+// HasTopic says whether the organisation helps with topic.
+func (o *Organisation) HasTopic(topic string) bool { return contains(o.Topics, topic) }
+
+// SpeaksLanguage says whether the organisation helps in lang.
+func (o *Organisation) SpeaksLanguage(lang string) bool { return contains(o.Languages, lang) }
+
+// FieldError is one problem with one field; Key is a catalog key
+// ("socialmap.error.*"), Value the offending value for the {value} placeholder.
+type FieldError struct {
+	Field string
+	Key   string
+	Value string
+}
+
+// ValidationError lists every problem found in an organisation.
+type ValidationError []FieldError
+
+func (v ValidationError) Error() string {
+	parts := make([]string, len(v))
+	for i, e := range v {
+		parts[i] = e.Field + ": " + e.Key
+		if e.Value != "" {
+			parts[i] += " (" + e.Value + ")"
+		}
+	}
+	return "socialmap: invalid organisation: " + strings.Join(parts, "; ")
+}
+
+// Fields maps each field to its first problem, for forms.
+func (v ValidationError) Fields() map[string]FieldError {
+	m := make(map[string]FieldError, len(v))
+	for _, e := range v {
+		if _, ok := m[e.Field]; !ok {
+			m[e.Field] = e
+		}
+	}
+	return m
+}
+
+// Normalize cleans an organisation in place (trims, canonical region and
+// municipality names, lower-case language codes, sorted unique lists) and
+// returns every problem left. It never drops what it does not understand:
+// unknown values stay and are reported.
+func (o *Organisation) Normalize() ValidationError {
+	var errs ValidationError
+	add := func(field, key, value string) { errs = append(errs, FieldError{field, key, value}) }
+
+	o.Key = strings.TrimSpace(strings.ToLower(o.Key))
+	if !validKey(o.Key) {
+		add("key", "socialmap.error.key", o.Key)
+	}
+	for _, f := range []struct {
+		name string
+		p    *string
+		max  int
+	}{
+		{"name", &o.Name, 200}, {"about", &o.About, 500}, {"phone", &o.Phone, 100},
+		{"web", &o.Web, 500}, {"email", &o.Email, 200}, {"address", &o.Address, 500},
+		{"walk_in", &o.WalkIn, 500}, {"hours", &o.Hours, 500},
+	} {
+		*f.p = strings.TrimSpace(*f.p)
+		if utf8.RuneCountInString(*f.p) > f.max {
+			add(f.name, "socialmap.error.too_long", "")
+		}
+	}
+	if o.Name == "" {
+		add("name", "socialmap.error.name_required", "")
+	}
+
+	o.Topics = cleanList(o.Topics, strings.ToLower)
+	if len(o.Topics) == 0 {
+		add("topics", "socialmap.error.topics_required", "")
+	}
+	for _, t := range o.Topics {
+		if !IsTopic(t) {
+			add("topics", "socialmap.error.topic_unknown", t)
+		}
+	}
+
+	o.Regions = cleanList(o.Regions, func(r string) string {
+		if Fold(r) == National || Fold(r) == "landelijk" {
+			return National
+		}
+		if c, ok := CanonicalRegion(r); ok {
+			return c
+		}
+		return r
+	})
+	for _, r := range o.Regions {
+		if r != National && !isRegion(r) {
+			add("regions", "socialmap.error.region_unknown", r)
+		}
+	}
+	o.Municipalities = cleanList(o.Municipalities, func(m string) string {
+		if mm, ok := LookupMunicipality(m); ok {
+			return mm.Name
+		}
+		return m
+	})
+	for _, m := range o.Municipalities {
+		if _, ok := LookupMunicipality(m); !ok {
+			add("municipalities", "socialmap.error.municipality_unknown", m)
+		}
+	}
+	if len(o.Regions) == 0 && len(o.Municipalities) == 0 {
+		add("regions", "socialmap.error.place_required", "")
+	}
+
+	o.Languages = cleanList(o.Languages, func(l string) string {
+		tag, err := language.Parse(l)
+		if err != nil {
+			return strings.ToLower(l)
+		}
+		base, _ := tag.Base()
+		return base.String()
+	})
+	for _, l := range o.Languages {
+		if _, err := language.ParseBase(l); err != nil || len(l) != 2 {
+			add("languages", "socialmap.error.language_unknown", l)
+		}
+	}
+	if len(o.Languages) == 0 {
+		add("languages", "socialmap.error.languages_required", "")
+	}
+
+	if o.Web != "" {
+		if !strings.Contains(o.Web, "://") {
+			o.Web = "https://" + o.Web
+		}
+		u, err := url.Parse(o.Web)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("web", "socialmap.error.web", o.Web)
+		}
+	}
+	if o.Email != "" && (!strings.Contains(o.Email, "@") || strings.ContainsAny(o.Email, " <>")) {
+		add("email", "socialmap.error.email", o.Email)
+	}
+	if o.Phone == "" && o.Web == "" && o.Email == "" && o.Address == "" && o.WalkIn == "" {
+		add("phone", "socialmap.error.contact_required", "")
+	}
+
+	v, ok := ParseVerifiedOn(o.VerifiedOn)
+	if !ok {
+		add("verified_on", "socialmap.error.verified_on", o.VerifiedOn)
+	} else {
+		o.VerifiedOn = v
+	}
+	return errs
+}
+
+// ParseVerifiedOn accepts a date (YYYY-MM-DD) or "to verify" (also empty,
+// "te controleren", "te verifiëren") and returns the stored form: the date,
+// or "" for to verify.
+func ParseVerifiedOn(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	switch Fold(s) {
+	case "", "to verify", "te controleren", "te verifieren", "nee", "no":
+		return "", true
+	}
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return s, false
+	}
+	return d.Format("2006-01-02"), true
+}
+
+// Slug makes a key from a name: "Juridisch Loket" -> "juridisch-loket".
+func Slug(name string) string {
+	s := strings.ReplaceAll(Fold(name), " ", "-")
+	if len(s) > 60 {
+		s = strings.TrimRight(s[:60], "-")
+	}
+	return s
+}
+
+func validKey(k string) bool {
+	if len(k) < 2 || len(k) > 64 {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return k[0] != '-' && k[len(k)-1] != '-'
+}
+
+func isRegion(r string) bool { return contains(regions, r) }
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanList trims, maps, drops empties and duplicates, and sorts.
+func cleanList(in []string, f func(string) string) []string {
+	out := make([]string, 0, len(in))
+	seen := make(map[string]bool, len(in))
+	for _, v := range in {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		v = f(v)
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SplitList splits a list cell or form field on ";", "|" or new lines.
+func SplitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' || r == '\n' || r == '\r' })
+}

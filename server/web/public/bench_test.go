@@ -1,0 +1,56 @@
+package public_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/servertest"
+)
+
+// BenchmarkCreateCaseForm posts the intake form (JavaScript off) and
+// receives the receipt page, on the embedded database over real HTTP.
+func BenchmarkCreateCaseForm(b *testing.B) {
+	env := servertest.Start(b)
+	client := &http.Client{}
+	form := fill(url.Values{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		receipt, _ := cases.NewReceipt()
+		form.Set("id", uuid.NewString())
+		form.Set("receipt", receipt)
+		res, err := client.Post(env.URL+"/nl/report", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			b.Fatalf("status %d", res.StatusCode)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cases/s")
+}
+
+// BenchmarkIntakePage renders the empty intake form.
+func BenchmarkIntakePage(b *testing.B) {
+	env := servertest.Start(b)
+	client := &http.Client{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		res, err := client.Get(env.URL + "/nl/report")
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+}
