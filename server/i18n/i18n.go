@@ -24,6 +24,30 @@ var Fallbacks = []string{"en", "nl"}
 // StaffLanguages are the languages of the staff pages.
 var StaffLanguages = []string{"nl", "en"}
 
+// staffPrefixes are the namespaces of the staff pages and of the outreach
+// worker's own controls: they exist in the staff languages only. Everything
+// else is read by the workers and exists in every public language.
+var staffPrefixes = []string{"staff.", "socialmap.", "push.", "app.", "state.", "outcome.", "cards."}
+
+// publicExceptions are keys under a staff prefix that workers read: the
+// line printed on a QR card in the card's language.
+var publicExceptions = []string{"cards.line."}
+
+// StaffOnly says whether key is needed in the staff languages only.
+func StaffOnly(key string) bool {
+	for _, p := range publicExceptions {
+		if strings.HasPrefix(key, p) {
+			return false
+		}
+	}
+	for _, p := range staffPrefixes {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // Catalog holds every language's messages.
 type Catalog struct {
 	msgs map[string]map[string]any
