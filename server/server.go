@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -17,11 +18,17 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/gehoord/gehoord/assets"
+	"github.com/gehoord/gehoord/server/audit"
+	"github.com/gehoord/gehoord/server/cards"
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/config"
 	"github.com/gehoord/gehoord/server/i18n"
+	"github.com/gehoord/gehoord/server/outreach"
+	"github.com/gehoord/gehoord/server/push"
 	"github.com/gehoord/gehoord/server/ratelimit"
 	"github.com/gehoord/gehoord/server/seal"
+	"github.com/gehoord/gehoord/server/socialmap"
+	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/web/api"
 	"github.com/gehoord/gehoord/server/web/problem"
@@ -41,6 +48,18 @@ type Deps struct {
 	Cases   *cases.Service
 	// StatusMisses limits wrong receipts per client on the status page/API.
 	StatusMisses *ratelimit.Limiter
+	// Outreach: registered tablets, and rounds with their card counts.
+	Devices *outreach.Devices
+	Rounds  *outreach.Rounds
+	// Cards: QR-card batches, scans and hand-out counts.
+	Cards *cards.Service
+	// Push: staff notifications (keys, subscriptions, delivery queue).
+	Push *push.Service
+	// Staff: users and sessions, and the audit log.
+	Staff *staff.Service
+	Audit *audit.Log
+	// SocialMap lists organisations that help, by region, topic and language.
+	SocialMap *socialmap.Service
 	// Background jobs started by Start and stopped by Stop.
 	jobs []Job
 }
@@ -85,6 +104,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	if err := d.Cases.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
+	if err := st.EnsureIndexes(ctx, ratelimit.Index()); err != nil {
+		return nil, err
+	}
 	if err := wire(ctx, d); err != nil {
 		return nil, err
 	}
@@ -122,8 +144,35 @@ func (d *Deps) Close(ctx context.Context) error {
 }
 
 // ClientKey is what rate limits count by: the client address, used only as
-// input to a keyed hash and never stored or logged.
-func ClientKey(c *fiber.Ctx) string { return c.IP() }
+// input to a keyed hash and never stored or logged. Behind a trusted
+// reverse proxy it is the last X-Forwarded-For entry — the one that proxy
+// added; entries before it are whatever the client chose to send.
+func (d *Deps) ClientKey(c *fiber.Ctx) string {
+	remote := c.Context().RemoteIP()
+	if !d.trustedProxy(remote) {
+		return remote.String()
+	}
+	xff := c.Get(fiber.HeaderXForwardedFor)
+	if i := strings.LastIndexByte(xff, ','); i >= 0 {
+		xff = xff[i+1:]
+	}
+	if ip := net.ParseIP(strings.TrimSpace(xff)); ip != nil {
+		return ip.String()
+	}
+	return remote.String()
+}
+
+func (d *Deps) trustedProxy(ip net.IP) bool {
+	for _, p := range d.Config.TrustedProxies {
+		if _, n, err := net.ParseCIDR(p); err == nil && n.Contains(ip) {
+			return true
+		}
+		if t := net.ParseIP(p); t != nil && t.Equal(ip) {
+			return true
+		}
+	}
+	return false
+}
 
 // New builds the application.
 func New(d *Deps) (*fiber.App, error) {
@@ -154,12 +203,12 @@ func New(d *Deps) (*fiber.App, error) {
 	})
 	app.Get("/assets/*", serveAsset(d.Assets))
 
-	(&api.Handler{Cases: d.Cases, Catalog: d.Catalog, StatusMisses: d.StatusMisses, ClientKey: ClientKey, Log: d.Log}).Routes(app)
+	(&api.Handler{Cases: d.Cases, Catalog: d.Catalog, StatusMisses: d.StatusMisses, ClientKey: d.ClientKey, Log: d.Log}).Routes(app)
 	if err := mount(app, d); err != nil {
 		return nil, err
 	}
 	(&public.Handler{Cases: d.Cases, View: d.View, Catalog: d.Catalog, StatusMisses: d.StatusMisses,
-		ClientKey: ClientKey, Heard: heardHandler(d), Log: d.Log}).Routes(app)
+		ClientKey: d.ClientKey, Heard: heardHandler(d), Log: d.Log}).Routes(app)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, nil

@@ -24,6 +24,9 @@ type Config struct {
 	SecretKey     string
 	PushContact   string
 	RetentionDays int
+	// TrustedProxies may set X-Forwarded-For (a reverse proxy in front);
+	// without it every client would share the proxy's rate limits.
+	TrustedProxies []string
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration
 }
@@ -49,6 +52,7 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.LogLevel, "log-level", env("GEHOORD_LOG_LEVEL", "info"), "debug, info, warn or error (GEHOORD_LOG_LEVEL)")
 	fs.StringVar(&c.SecretKey, "secret-key", env("GEHOORD_SECRET_KEY", ""), "base64 32-byte key sealing personal fields (GEHOORD_SECRET_KEY)")
 	fs.StringVar(&c.PushContact, "push-contact", env("GEHOORD_PUSH_CONTACT", ""), "VAPID contact, mailto: or https: (GEHOORD_PUSH_CONTACT)")
+	proxies := fs.String("trusted-proxies", env("GEHOORD_TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (GEHOORD_TRUSTED_PROXIES)")
 	days := 365
 	if v := getenv("GEHOORD_RETENTION_DAYS"); v != "" {
 		if _, err := fmt.Sscan(v, &days); err != nil {
@@ -58,6 +62,17 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.RetentionDays, "retention-days", days, "erase names and contacts this many days after a case closes (GEHOORD_RETENTION_DAYS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return c, fmt.Errorf("config: GEHOORD_TRUSTED_PROXIES: %q is not an IP or CIDR", p)
+			}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("config: GEHOORD_ADDR %q is not host:port: %w", c.Addr, err)
