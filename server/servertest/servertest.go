@@ -42,6 +42,9 @@ type Options struct {
 	Env map[string]string
 	// Addr to listen on; default a free loopback port.
 	Addr string
+	// Log receives the server's log at LogLevel (default: discarded, warn).
+	Log      io.Writer
+	LogLevel slog.Level
 }
 
 // NewKey makes a random secret key in the form GEHOORD_SECRET_KEY takes.
@@ -87,7 +90,11 @@ func StartWith(t testing.TB, o Options) *Env {
 	if err != nil {
 		t.Fatalf("servertest: config: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(logWriter(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	w, level := logWriter(), slog.LevelWarn
+	if o.Log != nil {
+		w, level = o.Log, o.LogLevel
+	}
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 	d, err := server.Build(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("servertest: build: %v", err)
