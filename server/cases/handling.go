@@ -1,0 +1,377 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Errors of staff actions on a case.
+var (
+	// ErrChanged: the case changed between reading and writing (another
+	// user acted at the same moment); read it again and retry.
+	ErrChanged = errors.New("cases: the case changed meanwhile")
+	// ErrReasonRequired: declining needs the reasons.
+	ErrReasonRequired = errors.New("cases: give the reasons")
+	// ErrUseClose: closing goes through Close, with an outcome.
+	ErrUseClose = errors.New("cases: close a case with an outcome")
+	// ErrConsentRequired: a referral is recorded only with her consent.
+	ErrConsentRequired = errors.New("cases: a referral needs her consent")
+	// ErrNotClosed: she can say whether she felt heard only after closing.
+	ErrNotClosed = errors.New("cases: the case is not closed")
+	// ErrAlreadyAnswered: she already said whether she felt heard.
+	ErrAlreadyAnswered = errors.New("cases: already answered")
+	// ErrErased: the case's identity was erased; nothing more can be sent.
+	ErrErased = errors.New("cases: this case was erased for privacy")
+	// ErrEmpty: an empty message, note or field.
+	ErrEmpty = errors.New("cases: empty")
+	// ErrTooLong: a message, note or field over its limit.
+	ErrTooLong = errors.New("cases: too long")
+	// ErrUnknownText: no such standard text.
+	ErrUnknownText = errors.New("cases: unknown standard text")
+)
+
+// Priorities staff can set (0 is normal).
+var Priorities = []int{0, 1, 2}
+
+func cleanText(s string, max int) (string, error) {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	if s == "" {
+		return "", ErrEmpty
+	}
+	if utf8.RuneCountInString(s) > max {
+		return "", ErrTooLong
+	}
+	return s, nil
+}
+
+// setFrom updates the case only if it is still in the state it was read
+// in, so two people acting at once cannot both win.
+func (s *Service) setFrom(ctx context.Context, c *Case, set bson.M) error {
+	now := s.now().UTC()
+	set["updated_at"] = now
+	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID, "state": c.State}, bson.M{"$set": set})
+	if err != nil {
+		return fmt.Errorf("cases: update: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrChanged
+	}
+	return nil
+}
+
+// Transition moves a case to state to, as the table in workflow.go allows.
+// Choosing a route records it; declining needs reason (kept as an internal
+// note on the event); reopening starts the deadlines again. Closing from
+// feedback goes through Close; a refused reopen request (reopen_requested
+// -> closed) keeps the earlier outcome.
+func (s *Service) Transition(ctx context.Context, caseID, actor string, to State, reason string) (*Case, error) {
+	c, err := s.Get(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckTransition(c.State, to); err != nil {
+		return nil, err
+	}
+	if to == StateClosed && c.State != StateReopenRequested {
+		return nil, ErrUseClose
+	}
+	reason = strings.TrimSpace(reason)
+	if to == StateDeclined && reason == "" {
+		return nil, ErrReasonRequired
+	}
+	if utf8.RuneCountInString(reason) > MaxMessage {
+		return nil, ErrTooLong
+	}
+	now := s.now().UTC()
+	set := bson.M{"state": to}
+	data := map[string]string{}
+	if to.IsRoute() {
+		set["route"] = to
+		data["route"] = string(to)
+	}
+	if to == StateReopened {
+		// A reopened case is handled anew: new terms, no outcome yet.
+		set["deadlines"] = ComputeDeadlines(now)
+		set["outcome"] = Outcome("")
+		set["closed_at"] = time.Time{}
+		set["heard"] = ""
+	}
+	if err := s.setFrom(ctx, c, set); err != nil {
+		return nil, err
+	}
+	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventState, Actor: actor, From: c.State, To: to, Data: data}, reason); err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, caseID)
+}
+
+// ExplanationSent says whether a reasoned answer (a message marked as the
+// answer) was sent to her since the case was last (re)opened.
+func (s *Service) ExplanationSent(ctx context.Context, caseID string) (bool, error) {
+	evs, err := s.Timeline(ctx, caseID)
+	if err != nil {
+		return false, err
+	}
+	sent := false
+	for _, e := range evs {
+		switch {
+		case e.Type == EventState && e.To == StateReopened:
+			sent = false
+		case e.Type == EventMessage && e.Data["answer"] == "1":
+			sent = true
+		}
+	}
+	return sent, nil
+}
+
+// Close closes a case with an outcome (see CheckClose: "unfounded" only
+// after the explanation was sent to her).
+func (s *Service) Close(ctx context.Context, caseID, actor string, outcome Outcome) (*Case, error) {
+	c, err := s.Get(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckTransition(c.State, StateClosed); err != nil {
+		return nil, err
+	}
+	sent, err := s.ExplanationSent(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckClose(outcome, sent); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	if err := s.setFrom(ctx, c, bson.M{"state": StateClosed, "outcome": outcome, "closed_at": now, "heard": ""}); err != nil {
+		return nil, err
+	}
+	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventState, Actor: actor, From: c.State, To: StateClosed,
+		Data: map[string]string{"outcome": string(outcome)}}, ""); err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, caseID)
+}
+
+// Assign gives the case to a staff user ("" unassigns).
+func (s *Service) Assign(ctx context.Context, caseID, actor, userID string) (*Case, error) {
+	c, err := s.Get(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if c.AssignedTo == userID {
+		return c, nil
+	}
+	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID, "assigned_to": c.AssignedTo},
+		bson.M{"$set": bson.M{"assigned_to": userID, "updated_at": s.now().UTC()}})
+	if err != nil {
+		return nil, fmt.Errorf("cases: assign: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return nil, ErrChanged
+	}
+	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventAssigned, Actor: actor,
+		Data: map[string]string{"from": c.AssignedTo, "to": userID}}, ""); err != nil {
+		return nil, err
+	}
+	c.AssignedTo = userID
+	return c, nil
+}
+
+// SetPriority sets the priority staff give a case (one of Priorities).
+func (s *Service) SetPriority(ctx context.Context, caseID, actor string, p int) (*Case, error) {
+	if !slices.Contains(Priorities, p) {
+		return nil, fmt.Errorf("cases: priority %d: %w", p, ErrTooLong)
+	}
+	c, err := s.Get(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if c.Priority == p {
+		return c, nil
+	}
+	if _, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID},
+		bson.M{"$set": bson.M{"priority": p, "updated_at": s.now().UTC()}}); err != nil {
+		return nil, fmt.Errorf("cases: priority: %w", err)
+	}
+	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventPriority, Actor: actor,
+		Data: map[string]string{"from": strconv.Itoa(c.Priority), "to": strconv.Itoa(p)}}, ""); err != nil {
+		return nil, err
+	}
+	c.Priority = p
+	return c, nil
+}
+
+// AddNote adds an internal note: staff see it, she never does.
+func (s *Service) AddNote(ctx context.Context, caseID, actor, body string) (Event, error) {
+	body, err := cleanText(body, MaxMessage)
+	if err != nil {
+		return Event{}, err
+	}
+	if _, err := s.Get(ctx, caseID); err != nil {
+		return Event{}, err
+	}
+	return s.Append(ctx, Event{CaseID: caseID, Type: EventNote, Actor: actor}, body)
+}
+
+// Outgoing is a message to her: a standard text, a personal line, or both.
+type Outgoing struct {
+	Text   string // standard text name ("" for a personal message only)
+	Line   string // the handler's own words, added under the text
+	Answer bool   // this is the reasoned answer (or the explanation of "unfounded")
+}
+
+// Compose renders what she will read: the standard text in her language
+// (falling back as the catalog does) and the personal line under it.
+func (s *Service) Compose(c *Case, o Outgoing) (string, error) {
+	var parts []string
+	if o.Text != "" {
+		st, ok := TextByName(o.Text)
+		if !ok {
+			return "", ErrUnknownText
+		}
+		parts = append(parts, s.texts.T(c.Language, st.Key(), "reference", c.Reference))
+	}
+	if l := strings.TrimSpace(strings.ReplaceAll(o.Line, "\r\n", "\n")); l != "" {
+		parts = append(parts, l)
+	}
+	return cleanText(strings.Join(parts, "\n\n"), MaxMessage)
+}
+
+// SendMessage sends a message to her: stored as sent, in her language, and
+// shown on her status page.
+func (s *Service) SendMessage(ctx context.Context, caseID, actor string, o Outgoing) (Event, error) {
+	c, err := s.Get(ctx, caseID)
+	if err != nil {
+		return Event{}, err
+	}
+	body, err := s.Compose(c, o)
+	if err != nil {
+		return Event{}, err
+	}
+	data := map[string]string{"lang": c.Language}
+	if o.Text != "" {
+		data["text"] = o.Text
+		if st, _ := TextByName(o.Text); st.Answer {
+			o.Answer = true
+		}
+	}
+	if o.Answer {
+		data["answer"] = "1"
+	}
+	return s.Append(ctx, Event{CaseID: c.ID, Type: EventMessage, Actor: actor, Data: data}, body)
+}
+
+// Extend extends the answer deadline by 4 weeks, once, and sends her the
+// notice in her language.
+func (s *Service) Extend(ctx context.Context, caseID, actor, line string) (*Case, error) {
+	c, err := s.Get(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	d, err := c.Deadlines.Extend()
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID, "deadlines.extended": false},
+		bson.M{"$set": bson.M{"deadlines": d, "updated_at": s.now().UTC()}})
+	if err != nil {
+		return nil, fmt.Errorf("cases: extend: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return nil, ErrAlreadyExtended
+	}
+	due := d.Answer.Format("2006-01-02")
+	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventExtended, Actor: actor,
+		Data: map[string]string{"answer": due}}, ""); err != nil {
+		return nil, err
+	}
+	body := s.texts.T(c.Language, TextExtended.Key(), "reference", c.Reference, "date", due)
+	if l := strings.TrimSpace(line); l != "" {
+		body += "\n\n" + l
+	}
+	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventMessage, Actor: actor,
+		Data: map[string]string{"text": TextExtended.Name, "lang": c.Language}}, body); err != nil {
+		return nil, err
+	}
+	c.Deadlines = d
+	return c, nil
+}
+
+// Refer records a referral to an organisation (free text), with her
+// consent, which must be given.
+func (s *Service) Refer(ctx context.Context, caseID, actor, org string, consent bool) (Event, error) {
+	org, err := cleanText(org, MaxShort)
+	if err != nil {
+		return Event{}, err
+	}
+	if !consent {
+		return Event{}, ErrConsentRequired
+	}
+	if _, err := s.Get(ctx, caseID); err != nil {
+		return Event{}, err
+	}
+	return s.Append(ctx, Event{CaseID: caseID, Type: EventReferral, Actor: actor,
+		Data: map[string]string{"consent": "yes"}}, org)
+}
+
+// MaxHeardReason bounds her reason for not feeling heard.
+const MaxHeardReason = 2000
+
+// RecordHeard stores her answer, on her status page after closing, to
+// "did you feel heard?". "No" asks to reopen: the case moves to
+// reopen_requested and the coordinators are told. She answers once per
+// closing (ErrAlreadyAnswered); before closing ErrNotClosed.
+func (s *Service) RecordHeard(ctx context.Context, receipt string, yes bool, reason string) (*Case, error) {
+	reason = strings.TrimSpace(strings.ReplaceAll(reason, "\r\n", "\n"))
+	if utf8.RuneCountInString(reason) > MaxHeardReason {
+		return nil, &ValidationError{Fields: []FieldError{{"reason", "error.field.message_long"}}}
+	}
+	c, err := s.ByReceipt(ctx, receipt)
+	if err != nil {
+		return nil, err
+	}
+	if c.State != StateClosed {
+		return nil, ErrNotClosed
+	}
+	if c.Heard != "" {
+		return nil, ErrAlreadyAnswered
+	}
+	answer, to := "yes", StateClosed
+	if !yes {
+		answer, to = "no", StateReopenRequested
+	}
+	now := s.now().UTC()
+	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID, "state": StateClosed, "heard": ""},
+		bson.M{"$set": bson.M{"heard": answer, "state": to, "last_activity": now, "updated_at": now}})
+	if err != nil {
+		return nil, fmt.Errorf("cases: heard: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return nil, ErrAlreadyAnswered
+	}
+	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventHeard, Actor: ActorComplainant,
+		Data: map[string]string{"answer": answer}}, reason); err != nil {
+		return nil, err
+	}
+	if !yes {
+		if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventState, Actor: ActorComplainant,
+			From: StateClosed, To: StateReopenRequested}, ""); err != nil {
+			return nil, err
+		}
+		if s.notify != nil {
+			if err := s.notify.ReopenRequested(ctx, c.ID); err != nil {
+				s.log.Error("cases: notify reopen request", "case", c.ID, "err", err)
+			}
+		}
+	}
+	c.Heard, c.State = answer, to
+	return c, nil
+}

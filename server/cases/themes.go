@@ -1,0 +1,223 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gehoord/gehoord/server/store"
+)
+
+const collectionThemes = "themes"
+
+// Theme bundles similar cases (e.g. "bank refuses business accounts").
+// Cases are linked, never merged: each keeps its own thread and answer.
+type Theme struct {
+	ID        string    `bson:"_id"`
+	Title     string    `bson:"title"`
+	OrgType   string    `bson:"org_type"` // one of Groups
+	OrgName   string    `bson:"org_name"` // the organisation, e.g. a bank's name
+	Note      []byte    `bson:"note"`     // shared internal note, sealed
+	CreatedBy string    `bson:"created_by"`
+	CreatedAt time.Time `bson:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at"`
+}
+
+// ThemeIndexes are the indexes of themes.
+func ThemeIndexes() []store.Index {
+	return []store.Index{
+		{Collection: collectionCases, Keys: bson.D{{Key: "themes", Value: 1}}, Name: "themes"},
+		{Collection: collectionCases, Keys: bson.D{{Key: "category", Value: 1}, {Key: "created_at", Value: 1}}, Name: "category_created"},
+	}
+}
+
+func themeCtx(id string) string { return "theme:" + id + ":note" }
+
+// CreateTheme makes a theme.
+func (s *Service) CreateTheme(ctx context.Context, actor, title, orgType, orgName string) (*Theme, error) {
+	title, err := cleanText(title, MaxShort)
+	if err != nil {
+		return nil, err
+	}
+	orgName = strings.TrimSpace(orgName)
+	if len([]rune(orgName)) > MaxShort {
+		return nil, ErrTooLong
+	}
+	ok := orgType == ""
+	for _, g := range Groups {
+		ok = ok || g == orgType
+	}
+	if !ok {
+		return nil, fmt.Errorf("cases: organisation type %q: %w", orgType, ErrEmpty)
+	}
+	now := s.now().UTC()
+	t := &Theme{ID: uuid.NewString(), Title: title, OrgType: orgType, OrgName: orgName, CreatedBy: actor, CreatedAt: now, UpdatedAt: now}
+	if _, err := s.st.C(collectionThemes).InsertOne(ctx, t); err != nil {
+		return nil, fmt.Errorf("cases: create theme: %w", err)
+	}
+	return t, nil
+}
+
+// Theme returns a theme.
+func (s *Service) Theme(ctx context.Context, id string) (*Theme, error) {
+	var t Theme
+	if err := s.st.C(collectionThemes).FindOne(ctx, bson.M{"_id": id}).Decode(&t); err != nil {
+		return nil, fmt.Errorf("cases: theme: %w", store.NotFound(err))
+	}
+	return &t, nil
+}
+
+// Themes lists every theme by title.
+func (s *Service) Themes(ctx context.Context) ([]Theme, error) {
+	cur, err := s.st.C(collectionThemes).Find(ctx, bson.M{}, options.Find().SetSort(bson.D{{Key: "title", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("cases: themes: %w", err)
+	}
+	out := []Theme{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("cases: themes: %w", err)
+	}
+	return out, nil
+}
+
+// ThemeNote opens a theme's shared note.
+func (s *Service) ThemeNote(t *Theme) string {
+	v, err := s.seal.Open(t.Note, themeCtx(t.ID))
+	if err != nil {
+		s.log.Error("cases: open theme note", "theme", t.ID, "err", err)
+	}
+	return v
+}
+
+// SetThemeNote replaces a theme's shared internal note.
+func (s *Service) SetThemeNote(ctx context.Context, id, note string) error {
+	note = strings.TrimSpace(strings.ReplaceAll(note, "\r\n", "\n"))
+	if len([]rune(note)) > MaxMessage {
+		return ErrTooLong
+	}
+	res, err := s.st.C(collectionThemes).UpdateOne(ctx, bson.M{"_id": id},
+		bson.M{"$set": bson.M{"note": s.seal.Seal(note, themeCtx(id)), "updated_at": s.now().UTC()}})
+	if err != nil {
+		return fmt.Errorf("cases: theme note: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// LinkTheme links a case to a theme (nothing is merged).
+func (s *Service) LinkTheme(ctx context.Context, caseID, themeID, actor string) error {
+	if _, err := s.Theme(ctx, themeID); err != nil {
+		return err
+	}
+	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": caseID, "themes": bson.M{"$ne": themeID}},
+		bson.M{"$push": bson.M{"themes": themeID}, "$set": bson.M{"updated_at": s.now().UTC()}})
+	if err != nil {
+		return fmt.Errorf("cases: link theme: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		if _, err := s.Get(ctx, caseID); err != nil {
+			return err
+		}
+		return nil // already linked
+	}
+	_, err = s.Append(ctx, Event{CaseID: caseID, Type: EventTheme, Actor: actor,
+		Data: map[string]string{"theme": themeID, "action": "link"}}, "")
+	return err
+}
+
+// UnlinkTheme removes a case from a theme.
+func (s *Service) UnlinkTheme(ctx context.Context, caseID, themeID, actor string) error {
+	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": caseID, "themes": themeID},
+		bson.M{"$pull": bson.M{"themes": themeID}, "$set": bson.M{"updated_at": s.now().UTC()}})
+	if err != nil {
+		return fmt.Errorf("cases: unlink theme: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return nil
+	}
+	_, err = s.Append(ctx, Event{CaseID: caseID, Type: EventTheme, Actor: actor,
+		Data: map[string]string{"theme": themeID, "action": "unlink"}}, "")
+	return err
+}
+
+// ThemeCases lists the cases of a theme, newest first.
+func (s *Service) ThemeCases(ctx context.Context, themeID string) ([]Case, error) {
+	cur, err := s.st.C(collectionCases).Find(ctx, bson.M{"themes": themeID},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}))
+	if err != nil {
+		return nil, fmt.Errorf("cases: theme cases: %w", err)
+	}
+	out := []Case{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("cases: theme cases: %w", err)
+	}
+	return out, nil
+}
+
+// ThemeCounts returns, per theme id, how many cases are linked.
+func (s *Service) ThemeCounts(ctx context.Context) (map[string]int, error) {
+	cur, err := s.st.C(collectionCases).Find(ctx, bson.M{},
+		options.Find().SetProjection(bson.M{"themes": 1}))
+	if err != nil {
+		return nil, fmt.Errorf("cases: theme counts: %w", err)
+	}
+	var docs []struct {
+		Themes []string `bson:"themes"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("cases: theme counts: %w", err)
+	}
+	out := map[string]int{}
+	for _, d := range docs {
+		for _, t := range d.Themes {
+			out[t]++
+		}
+	}
+	return out, nil
+}
+
+// SimilarWindow is how far apart possible duplicates may have come in.
+const SimilarWindow = 12 * 7 * 24 * time.Hour
+
+// Similar suggests possible duplicates of c: other cases about the same
+// organisation (compared without case and surrounding spaces, after
+// opening the sealed field), in the same category and municipality,
+// received within 12 weeks of it. Without an organisation nothing is
+// suggested.
+func (s *Service) Similar(ctx context.Context, c *Case) ([]Case, error) {
+	about := fold(s.Field(c, "about"))
+	if about == "" {
+		return []Case{}, nil
+	}
+	cur, err := s.st.C(collectionCases).Find(ctx, bson.M{
+		"_id": bson.M{"$ne": c.ID}, "category": c.Category,
+		"created_at": bson.M{"$gte": c.CreatedAt.Add(-SimilarWindow), "$lte": c.CreatedAt.Add(SimilarWindow)},
+	}, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}))
+	if err != nil {
+		return nil, fmt.Errorf("cases: similar: %w", err)
+	}
+	var cands []Case
+	if err := cur.All(ctx, &cands); err != nil {
+		return nil, fmt.Errorf("cases: similar: %w", err)
+	}
+	out := []Case{}
+	for i := range cands {
+		o := &cands[i]
+		if fold(o.Municipality) != fold(c.Municipality) {
+			continue
+		}
+		if fold(s.Field(o, "about")) == about {
+			out = append(out, *o)
+		}
+	}
+	return out, nil
+}
+
+func fold(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }

@@ -1,0 +1,51 @@
+package staffui
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/gehoord/gehoord/server/web/view"
+)
+
+func randomString() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("staffui: no randomness: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+type accountPage struct {
+	Sessions     int
+	RecoveryLeft int
+}
+
+func (h *Handler) account(c *fiber.Ctx) error {
+	u := CurrentUser(c)
+	n, err := h.Staff.SessionCount(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, "staff/account", &view.Data{
+		Form: map[string]string{"lang": u.Lang},
+		Page: accountPage{Sessions: int(n), RecoveryLeft: u.RecoveryLeft()}})
+}
+
+func (h *Handler) accountLang(c *fiber.Ctx) error {
+	u := CurrentUser(c)
+	if err := h.Staff.SetLang(c.UserContext(), u.ID, c.FormValue("lang")); err != nil {
+		return err
+	}
+	return back(c, "/staff/account", "lang")
+}
+
+func (h *Handler) accountRecovery(c *fiber.Ctx) error {
+	u := CurrentUser(c)
+	codes, err := h.Staff.RenewRecoveryCodes(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, "staff/recovery", &view.Data{Page: recoveryPage{Codes: codes, Next: "/staff/account"}})
+}

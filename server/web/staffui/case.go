@@ -1,0 +1,401 @@
+package staffui
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/gehoord/gehoord/server/audit"
+	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/staff"
+	"github.com/gehoord/gehoord/server/web/view"
+)
+
+type eventRow struct {
+	ID        string
+	At        time.Time
+	Type      string
+	Actor     string // catalog key or a staff name
+	ActorKey  bool
+	From, To  cases.State
+	Body      string
+	Data      map[string]string
+	ThemeName string
+}
+
+type deadlineRow struct {
+	Name    string
+	Due     time.Time
+	Overdue bool
+	Current bool
+}
+
+type casePage struct {
+	Case        *cases.Case
+	Description string
+	About       string
+	Name        string
+	Contact     string
+	ShowContact bool // the contact details are on this page
+	CanContact  bool
+	AssignedTo  string
+
+	Timeline []eventRow
+	Thread   []eventRow
+	Notes    []eventRow
+
+	CanAct     bool
+	CanTake    bool
+	IsCoord    bool
+	Next       []cases.State
+	Routes     []cases.State
+	CanClose   bool
+	CanReopen  bool
+	Outcomes   []cases.Outcome
+	Priorities []int
+	Assignees  []staff.User
+
+	Texts       []cases.StandardText
+	Text        string
+	Line        string
+	Answer      bool
+	Preview     string
+	PreviewLang string
+
+	Deadlines []deadlineRow
+	CanExtend bool
+
+	Similar   []cases.Case
+	Themes    []cases.Theme
+	AllThemes []cases.Theme
+
+	Error string // catalog key
+}
+
+// showCase renders the case file; opts adjusts the page (preview, contact,
+// error) before rendering.
+func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*casePage)) error {
+	u := CurrentUser(c)
+	ctx := c.UserContext()
+	p := &casePage{
+		Case: k, Description: h.Cases.Field(k, "description"), About: h.Cases.Field(k, "about"),
+		CanAct: canAct(u, k), IsCoord: isCoordinator(u), CanContact: canSeeContact(u, k),
+		CanTake:  u.Role == staff.RoleHandler && k.AssignedTo == "",
+		Outcomes: cases.Outcomes, Priorities: cases.Priorities, PreviewLang: k.Language,
+	}
+	if k.IdentityMode != "anonymous" && !k.Erased {
+		p.Name = h.Cases.Field(k, "name")
+	}
+	names, err := h.userNames(c)
+	if err != nil {
+		return err
+	}
+	p.AssignedTo = names[k.AssignedTo]
+	themes, err := h.Cases.Themes(ctx)
+	if err != nil {
+		return err
+	}
+	themeName := map[string]string{}
+	for _, t := range themes {
+		themeName[t.ID] = t.Title
+		if slices.Contains(k.Themes, t.ID) {
+			p.Themes = append(p.Themes, t)
+		} else {
+			p.AllThemes = append(p.AllThemes, t)
+		}
+	}
+	evs, err := h.Cases.Timeline(ctx, k.ID)
+	if err != nil {
+		return err
+	}
+	for i := range evs {
+		e := &evs[i]
+		r := eventRow{ID: e.ID, At: e.At, Type: e.Type, From: e.From, To: e.To, Data: e.Data, Body: h.Cases.EventBody(e)}
+		switch e.Actor {
+		case cases.ActorComplainant:
+			r.Actor, r.ActorKey = "staff.case.actor_complainant", true
+		case cases.ActorSystem:
+			r.Actor, r.ActorKey = "staff.case.actor_system", true
+		default:
+			r.Actor = names[e.Actor]
+		}
+		if t := e.Data["theme"]; t != "" {
+			r.ThemeName = themeName[t]
+		}
+		if e.Type == cases.EventAssigned {
+			r.Body = names[e.Data["to"]]
+		}
+		p.Timeline = append(p.Timeline, r)
+		switch e.Type {
+		case cases.EventMessage, cases.EventReply:
+			p.Thread = append(p.Thread, r)
+		case cases.EventNote:
+			p.Notes = append(p.Notes, r)
+		}
+	}
+	if p.CanAct {
+		for _, s := range cases.NextStates(k.State) {
+			switch {
+			case s == cases.StateClosed:
+				p.CanClose = k.State != cases.StateReopenRequested
+			case k.State == cases.StateReopenRequested:
+				// The coordinator decides on a reopen request.
+			case s.IsRoute():
+				p.Routes = append(p.Routes, s)
+			default:
+				p.Next = append(p.Next, s)
+			}
+		}
+		p.CanReopen = p.IsCoord && k.State == cases.StateReopenRequested
+		p.Texts = cases.TextsFor(k)
+		p.CanExtend = !k.Deadlines.Extended && k.State.Open() && k.State != cases.StateFeedback
+	}
+	if p.IsCoord {
+		p.Assignees, err = h.Staff.ListByRole(ctx, staff.RoleHandler, staff.RoleCoordinator, staff.RoleAdmin)
+		if err != nil {
+			return err
+		}
+	}
+	next, _, _ := k.Deadlines.Next(h.Now(), k.State)
+	now := h.Now()
+	for _, d := range []struct {
+		name string
+		at   time.Time
+	}{{cases.DeadlineAck, k.Deadlines.Ack}, {cases.DeadlineRoute, k.Deadlines.Route}, {cases.DeadlineAnswer, k.Deadlines.Answer}} {
+		p.Deadlines = append(p.Deadlines, deadlineRow{Name: d.name, Due: d.at, Current: d.name == next, Overdue: d.name == next && now.After(d.at)})
+	}
+	if p.Similar, err = h.Cases.Similar(ctx, k); err != nil {
+		return err
+	}
+	// Suggest only what this user may open.
+	p.Similar = slices.DeleteFunc(p.Similar, func(o cases.Case) bool { return !canOpen(u, &o) })
+	if opts != nil {
+		opts(p)
+	}
+	return h.render(c, status, "staff/case", &view.Data{Page: p})
+}
+
+func (h *Handler) caseView(c *fiber.Ctx) error {
+	k, err := h.loadCase(c)
+	if err != nil {
+		return err
+	}
+	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.CaseView, CaseID: k.ID})
+	return h.showCase(c, k, fiber.StatusOK, nil)
+}
+
+// caseContact shows the contact details on the case page (a POST: each
+// showing is a deliberate act, written to the audit log).
+func (h *Handler) caseContact(c *fiber.Ctx) error {
+	k, err := h.loadCase(c)
+	if err != nil {
+		return err
+	}
+	u := CurrentUser(c)
+	if !canSeeContact(u, k) {
+		return fiber.ErrForbidden
+	}
+	h.audit(c, audit.Entry{UserID: u.ID, Action: audit.CaseContact, CaseID: k.ID})
+	return h.showCase(c, k, fiber.StatusOK, func(p *casePage) {
+		p.Contact, p.ShowContact = h.Cases.Field(k, "contact"), true
+	})
+}
+
+// doneFor is the confirmation each change shows.
+var doneFor = map[string]string{
+	"assign": "assigned", "message": "sent", "note": "noted", "extend": "extended", "referral": "referred",
+	"theme": "linked", "unlink": "unlinked", "close": "closed", "reopen": "reopened", "priority": "saved", "state": "state",
+}
+
+// errorKeys maps domain errors to the message shown on the case page.
+var errorKeys = []struct {
+	err error
+	key string
+}{
+	{cases.ErrTransition, "staff.case.error.transition"},
+	{cases.ErrReasonRequired, "staff.case.error.reason"},
+	{cases.ErrUseClose, "staff.case.error.use_close"},
+	{cases.ErrOutcomeRequired, "staff.case.error.outcome"},
+	{cases.ErrOutcomeInvalid, "staff.case.error.outcome"},
+	{cases.ErrExplanationRequired, "staff.case.error.explanation"},
+	{cases.ErrAlreadyExtended, "staff.case.error.extended"},
+	{cases.ErrNoDeadline, "staff.case.error.extended"},
+	{cases.ErrConsentRequired, "staff.case.error.consent"},
+	{cases.ErrEmpty, "staff.case.error.empty"},
+	{cases.ErrTooLong, "staff.case.error.too_long"},
+	{cases.ErrChanged, "staff.case.error.changed"},
+	{cases.ErrUnknownText, "staff.case.error.empty"},
+}
+
+// changed finishes a change: audit, then back to the case (303), or the
+// case page with the error (422).
+func (h *Handler) changed(c *fiber.Ctx, k *cases.Case, what string, err error, form func(*casePage)) error {
+	if err != nil {
+		for _, ek := range errorKeys {
+			if errors.Is(err, ek.err) {
+				fresh, gerr := h.Cases.Get(c.UserContext(), k.ID)
+				if gerr != nil {
+					return gerr
+				}
+				return h.showCase(c, fresh, fiber.StatusUnprocessableEntity, func(p *casePage) {
+					p.Error = ek.key
+					if form != nil {
+						form(p)
+					}
+				})
+			}
+		}
+		return err
+	}
+	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.CaseChange, CaseID: k.ID, Detail: what})
+	return back(c, "/staff/cases/"+k.ID, doneFor[what])
+}
+
+func (h *Handler) caseAssign(c *fiber.Ctx) error {
+	k, err := h.loadCase(c)
+	if err != nil {
+		return err
+	}
+	u := CurrentUser(c)
+	to := c.FormValue("to")
+	switch {
+	case isCoordinator(u):
+		if to != "" {
+			a, err := h.Staff.Get(c.UserContext(), to)
+			if err != nil || a.Disabled || a.Role == staff.RoleOutreach {
+				return fiber.NewError(fiber.StatusUnprocessableEntity, "no such assignee")
+			}
+		}
+	case u.Role == staff.RoleHandler && k.AssignedTo == "" && to == u.ID:
+		// A handler takes an unassigned case.
+	case u.Role == staff.RoleHandler && k.AssignedTo == u.ID && to == "":
+		// ... or gives it back to the inbox.
+	default:
+		return fiber.ErrForbidden
+	}
+	_, err = h.Cases.Assign(c.UserContext(), k.ID, u.ID, to)
+	if errors.Is(err, cases.ErrChanged) && !isCoordinator(u) {
+		return fiber.NewError(fiber.StatusConflict, "taken meanwhile")
+	}
+	return h.changed(c, k, "assign", err, nil)
+}
+
+func (h *Handler) casePriority(c *fiber.Ctx) error {
+	k, err := h.loadActable(c)
+	if err != nil {
+		return err
+	}
+	p, err := strconv.Atoi(c.FormValue("priority"))
+	if err != nil || !slices.Contains(cases.Priorities, p) {
+		return fiber.NewError(fiber.StatusUnprocessableEntity, "priority")
+	}
+	_, err = h.Cases.SetPriority(c.UserContext(), k.ID, CurrentUser(c).ID, p)
+	return h.changed(c, k, "priority", err, nil)
+}
+
+func (h *Handler) caseState(c *fiber.Ctx) error {
+	k, err := h.loadActable(c)
+	if err != nil {
+		return err
+	}
+	to := cases.State(c.FormValue("to"))
+	if k.State == cases.StateReopenRequested && !isCoordinator(CurrentUser(c)) {
+		return fiber.ErrForbidden
+	}
+	_, err = h.Cases.Transition(c.UserContext(), k.ID, CurrentUser(c).ID, to, c.FormValue("reason"))
+	return h.changed(c, k, "state", err, nil)
+}
+
+func (h *Handler) caseClose(c *fiber.Ctx) error {
+	k, err := h.loadActable(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.Cases.Close(c.UserContext(), k.ID, CurrentUser(c).ID, cases.Outcome(c.FormValue("outcome")))
+	return h.changed(c, k, "close", err, nil)
+}
+
+// caseReopen decides a reopen request: "reopen" or "refuse" (back to
+// closed with the earlier outcome).
+func (h *Handler) caseReopen(c *fiber.Ctx) error {
+	k, err := h.loadCase(c)
+	if err != nil {
+		return err
+	}
+	to := cases.StateReopened
+	if c.FormValue("decision") == "refuse" {
+		to = cases.StateClosed
+	}
+	_, err = h.Cases.Transition(c.UserContext(), k.ID, CurrentUser(c).ID, to, c.FormValue("reason"))
+	return h.changed(c, k, "reopen", err, nil)
+}
+
+// caseMessage previews (action=preview) or sends a message to her.
+func (h *Handler) caseMessage(c *fiber.Ctx) error {
+	k, err := h.loadActable(c)
+	if err != nil {
+		return err
+	}
+	o := cases.Outgoing{Text: c.FormValue("text"), Line: c.FormValue("line"), Answer: c.FormValue("answer") == "1"}
+	keep := func(p *casePage) { p.Text, p.Line, p.Answer = o.Text, o.Line, o.Answer }
+	if c.FormValue("action") == "preview" {
+		body, err := h.Cases.Compose(k, o)
+		if err != nil {
+			return h.changed(c, k, "message", err, keep)
+		}
+		return h.showCase(c, k, fiber.StatusOK, func(p *casePage) { keep(p); p.Preview = body })
+	}
+	_, err = h.Cases.SendMessage(c.UserContext(), k.ID, CurrentUser(c).ID, o)
+	return h.changed(c, k, "message", err, keep)
+}
+
+func (h *Handler) caseNote(c *fiber.Ctx) error {
+	k, err := h.loadActable(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.Cases.AddNote(c.UserContext(), k.ID, CurrentUser(c).ID, c.FormValue("body"))
+	return h.changed(c, k, "note", err, nil)
+}
+
+func (h *Handler) caseExtend(c *fiber.Ctx) error {
+	k, err := h.loadActable(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.Cases.Extend(c.UserContext(), k.ID, CurrentUser(c).ID, c.FormValue("line"))
+	return h.changed(c, k, "extend", err, nil)
+}
+
+func (h *Handler) caseReferral(c *fiber.Ctx) error {
+	k, err := h.loadActable(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.Cases.Refer(c.UserContext(), k.ID, CurrentUser(c).ID, c.FormValue("org"), c.FormValue("consent") == "1")
+	return h.changed(c, k, "referral", err, nil)
+}
+
+func (h *Handler) caseTheme(c *fiber.Ctx) error {
+	k, err := h.loadCase(c)
+	if err != nil {
+		return err
+	}
+	err = h.Cases.LinkTheme(c.UserContext(), k.ID, c.FormValue("theme"), CurrentUser(c).ID)
+	if errors.Is(err, cases.ErrNotFound) {
+		return fiber.NewError(fiber.StatusUnprocessableEntity, "no such theme")
+	}
+	return h.changed(c, k, "theme", err, nil)
+}
+
+func (h *Handler) caseUnlink(c *fiber.Ctx) error {
+	k, err := h.loadCase(c)
+	if err != nil {
+		return err
+	}
+	err = h.Cases.UnlinkTheme(c.UserContext(), k.ID, c.FormValue("theme"), CurrentUser(c).ID)
+	return h.changed(c, k, "unlink", err, nil)
+}
