@@ -1,0 +1,31 @@
+// Calls to the server. Nothing here stores anything.
+
+export class HTTPError extends Error {
+  constructor(status, body) {
+    super((body && (body.detail || body.title)) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function call(path, body, token) {
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(path, {
+    method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'omit',
+  });
+  let data = null;
+  try { data = await res.json(); } catch { /* empty or not JSON */ }
+  if (!res.ok) throw new HTTPError(res.status, data);
+  return data;
+}
+
+// register signs the outreach worker in and registers this tablet; the
+// answer carries the device token, once.
+export function register({ email, password, code, label }) {
+  return call('/api/v1/outreach/devices', { email, password, code, label });
+}
+
+export function sync(token, batch) {
+  return call('/api/v1/outreach/sync', batch, token);
+}

@@ -1,0 +1,34 @@
+// Case ids and receipts made on the tablet, so a receipt can be handed over
+// on the spot with no signal.
+
+export function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// receipt returns 16 uniformly random decimal digits. Bytes of 250 and more
+// are thrown away, so "byte % 10" favours no digit (250 = 25 * 10).
+export function receipt() {
+  let out = '';
+  while (out.length < 16) {
+    for (const b of crypto.getRandomValues(new Uint8Array(24))) {
+      if (b < 250 && out.length < 16) out += String(b % 10);
+    }
+  }
+  return out;
+}
+
+// group shows a receipt as four groups of four digits.
+export function group(r) {
+  return r.replace(/\D/g, '').replace(/(\d{4})(?=\d)/g, '$1 ');
+}
+
+export function today() {
+  const d = new Date();
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}

@@ -1,0 +1,502 @@
+// The outreach app: screens and wiring. Small modules, no framework.
+import * as db from './db.js';
+import * as vault from './vault.js';
+import * as store from './store.js';
+import * as sync from './sync.js';
+import * as api from './api.js';
+import * as i18n from './i18n.js';
+import { h, field, choices, select, button, show, say, formValues } from './ui.js';
+import { uuid, receipt, group, today } from './ids.js';
+import { normalize, validate } from './validate.js';
+
+const UI_LANGS = ['nl', 'en'];
+let ui = UI_LANGS.includes(localStorage.getItem('gehoord.ui')) ? localStorage.getItem('gehoord.ui') : 'nl';
+let cfg = null; // /app/config.json: the lists the form offers
+let pendingToken = null; // between sign-in and choosing the passphrase
+let current = null; // what the open screen wants saved on lock: async () => {}
+let updateReady = false;
+let persistent = null;
+
+const KIND_LABEL = { report: 'app.kind.report', cards: 'app.kind.cards', round: 'app.kind.round' };
+const T = (key, args) => i18n.t(ui, key, args);
+const N = (key, count, args) => i18n.n(ui, key, count, args);
+
+// ---- start ----
+
+async function boot() {
+  document.documentElement.lang = ui;
+  registerWorker();
+  try {
+    [cfg] = await Promise.all([fetch('/app/config.json').then((r) => r.json()), i18n.load(ui)]);
+  } catch {
+    show(h('h1', null, 'Gehoord'), h('p', { class: 'notice' }, 'Offline: open the app once with a connection. / Open de app eerst één keer met verbinding.'));
+    return;
+  }
+  vault.startIdleWatch();
+  vault.onBeforeLock(async () => { if (current) await current(); });
+  vault.onLock(() => { sync.stop(); current = null; header(); unlockScreen(); });
+  addEventListener('online', () => { if (vault.unlocked()) sync.syncNow(); });
+  sync.subscribe(() => {
+    header();
+    if (!onHome) return;
+    // A change of authorisation changes the notices: redraw the screen.
+    if (shownUnauthorized !== sync.status.unauthorized) home();
+    else homeQueue();
+  });
+  store.subscribe(() => { header(); if (onHome) homeQueue(); });
+  checkStorage();
+  header();
+  if (await vault.exists()) unlockScreen();
+  else signInScreen();
+}
+
+function registerWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).then((reg) => {
+    const watch = (w) => w && w.addEventListener('statechange', () => {
+      if (w.state === 'installed' && navigator.serviceWorker.controller) { updateReady = true; if (onHome) home(); }
+    });
+    if (reg.waiting && navigator.serviceWorker.controller) updateReady = true;
+    watch(reg.installing);
+    reg.addEventListener('updatefound', () => watch(reg.installing));
+  }).catch(() => { /* the app still works online */ });
+  navigator.serviceWorker.addEventListener('message', (e) => {
+    if (e.data && e.data.type === 'sync' && vault.unlocked()) sync.syncNow();
+  });
+}
+
+async function applyUpdate() {
+  if (current) await current();
+  const reg = await navigator.serviceWorker.getRegistration('/app/');
+  if (reg && reg.waiting) {
+    navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
+    reg.waiting.postMessage({ type: 'skipWaiting' });
+  } else {
+    location.reload();
+  }
+}
+
+async function checkStorage() {
+  if (!navigator.storage || !navigator.storage.persist) { persistent = false; return; }
+  try {
+    persistent = (await navigator.storage.persisted()) || (await navigator.storage.persist());
+  } catch { persistent = false; }
+  if (onHome) home();
+}
+
+// ---- header: the queue at a glance, lock now, language ----
+
+function header() {
+  const bar = document.getElementById('bar');
+  const kids = [];
+  if (vault.unlocked()) {
+    kids.push(h('span', { id: 'queue-pill', class: 'pill' }, sync.status.running ? T('app.sync.running') : ''));
+    kids.push(button(T('app.lock'), () => vault.lock(), 'secondary', { id: 'lock' }));
+    store.counts().then((c) => {
+      const pill = document.getElementById('queue-pill');
+      if (pill && !sync.status.running) pill.textContent = N('app.queue.waiting', c.total);
+    }).catch(() => {});
+  }
+  const other = ui === 'nl' ? 'en' : 'nl';
+  kids.push(button(other === 'en' ? 'English' : 'Nederlands', () => switchUI(other), 'link', { lang: other, id: 'ui-lang' }));
+  bar.replaceChildren(...kids);
+}
+
+async function switchUI(lang) {
+  await i18n.load(lang);
+  ui = lang;
+  localStorage.setItem('gehoord.ui', lang);
+  document.documentElement.lang = lang;
+  header();
+  if (!vault.unlocked()) { if (await vault.exists()) unlockScreen(); else signInScreen(); return; }
+  if (onHome) home();
+}
+
+let onHome = false;
+let shownUnauthorized = false;
+function leaveHome() { onHome = false; }
+
+// ---- first use: sign in, then choose the passphrase ----
+
+function signInScreen(again = false, msg = '') {
+  leaveHome();
+  const form = h('form', { novalidate: true, id: 'signin' },
+    msg ? h('p', { class: 'error-summary', role: 'alert' }, msg) : null,
+    field({ label: T('app.signin.email'), name: 'email', type: 'email', attrs: { autocomplete: 'username', required: true } }),
+    field({ label: T('app.signin.password'), name: 'password', type: 'password', attrs: { autocomplete: 'current-password', required: true } }),
+    field({ label: T('app.signin.code'), name: 'code', hint: T('app.signin.code_hint'), attrs: { inputmode: 'numeric', autocomplete: 'one-time-code', required: true } }),
+    field({ label: T('app.signin.label'), name: 'label', hint: T('app.signin.label_hint'), attrs: { maxlength: 80 } }),
+    h('button', { type: 'submit' }, T('app.signin.submit')),
+    again ? button(T('app.common.cancel'), () => home(), 'secondary') : null);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = formValues(form);
+    form.querySelector('button[type=submit]').disabled = true;
+    try {
+      const res = await api.register({ email: v.email.trim(), password: v.password, code: v.code.trim(), label: v.label });
+      if (again) {
+        await store.setMeta('device', { id: res.id, token: res.token, label: res.label });
+        sync.resetAuth();
+        say(T('app.signin.done'));
+        home();
+        sync.syncNow();
+      } else {
+        pendingToken = res;
+        passphraseScreen();
+      }
+    } catch (err) {
+      const key = !err.status ? 'app.error.offline' : err.status === 403 ? 'app.signin.forbidden'
+        : err.status === 429 ? 'app.signin.too_many' : 'app.signin.failed';
+      signInScreen(again, T(key));
+    }
+  });
+  show(h('h1', null, T(again ? 'app.signin.again_title' : 'app.signin.title')),
+    h('p', null, T('app.signin.intro')), form);
+}
+
+function passphraseScreen(msg = '') {
+  leaveHome();
+  const form = h('form', { novalidate: true, id: 'passphrase' },
+    msg ? h('p', { class: 'error-summary', role: 'alert' }, msg) : null,
+    field({ label: T('app.passphrase.new'), name: 'p1', type: 'password', hint: T('app.passphrase.hint'), attrs: { autocomplete: 'new-password', minlength: 8, required: true } }),
+    field({ label: T('app.passphrase.repeat'), name: 'p2', type: 'password', attrs: { autocomplete: 'new-password', required: true } }),
+    h('button', { type: 'submit' }, T('app.passphrase.submit')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = formValues(form);
+    if ([...v.p1].length < 8) return passphraseScreen(T('app.passphrase.short'));
+    if (v.p1 !== v.p2) return passphraseScreen(T('app.passphrase.mismatch'));
+    form.querySelector('button').disabled = true;
+    say(T('app.passphrase.working'));
+    await db.clearAll();
+    await vault.create(v.p1);
+    await store.setMeta('device', { id: pendingToken.id, token: pendingToken.token, label: pendingToken.label });
+    pendingToken = null;
+    checkStorage();
+    afterUnlock();
+  });
+  show(h('h1', null, T('app.passphrase.title')), h('p', null, T('app.passphrase.intro')), form);
+}
+
+// ---- locked ----
+
+function unlockScreen(msg = '') {
+  leaveHome();
+  const form = h('form', { novalidate: true, id: 'unlock' },
+    msg ? h('p', { class: 'error-summary', role: 'alert', id: 'unlock-error' }, msg) : null,
+    field({ label: T('app.unlock.passphrase'), name: 'passphrase', type: 'password', attrs: { autocomplete: 'current-password', required: true } }),
+    h('button', { type: 'submit' }, T('app.unlock.submit')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const p = formValues(form).passphrase;
+    form.querySelector('button').disabled = true;
+    say(T('app.passphrase.working'));
+    if (await vault.unlock(p)) afterUnlock();
+    else unlockScreen(T('app.unlock.wrong'));
+  });
+  const reset = h('details', { class: 'reset' },
+    h('summary', null, T('app.reset.title')),
+    h('p', null, T('app.reset.warning')),
+    button(T('app.reset.confirm'), async () => {
+      await db.clearAll();
+      say(T('app.reset.done'));
+      signInScreen();
+    }, 'danger', { id: 'reset' }));
+  show(h('h1', null, T('app.unlock.title')), h('p', null, T('app.unlock.intro')), form, reset);
+  const input = document.querySelector('#unlock input');
+  if (input && msg) input.focus();
+}
+
+async function afterUnlock() {
+  vault.touch();
+  header();
+  await sync.loadStatus();
+  home();
+  sync.syncNow();
+}
+
+// ---- home: the round, new report, cards, the queue ----
+
+async function home() {
+  current = null;
+  onHome = true;
+  const round = await store.getMeta('round');
+  const notices = [];
+  if (updateReady) {
+    notices.push(h('div', { class: 'notice', id: 'update' }, h('p', null, T('app.update.ready')),
+      button(T('app.update.reload'), applyUpdate)));
+  }
+  if (persistent === false) notices.push(h('p', { class: 'notice', id: 'not-persistent' }, T('app.storage.not_persistent')));
+  shownUnauthorized = sync.status.unauthorized;
+  if (sync.status.unauthorized) {
+    notices.push(h('div', { class: 'error-summary', id: 'unauthorized', role: 'alert' },
+      h('p', null, T('app.device.revoked')),
+      button(T('app.device.register_again'), () => signInScreen(true))));
+  }
+  const roundBox = h('section', { 'aria-labelledby': 'round-h' },
+    h('h2', { id: 'round-h' }, T('app.round.title')),
+    round ? h('p', { id: 'round-now' }, roundText(round)) : h('p', null, T('app.round.none')),
+    button(T(round ? 'app.round.change' : 'app.round.start'), () => roundScreen(round), 'secondary', { id: 'round-edit' }));
+  const actions = h('div', { class: 'actions' },
+    button(T('app.home.new_report'), () => (round ? reportScreen() : roundScreen(null, true)), 'big', { id: 'new-report' }),
+    button(T('app.home.cards'), () => (round ? cardsScreen(round) : roundScreen(null, false, true)), 'big secondary', { id: 'cards' }));
+  const queue = h('section', { 'aria-labelledby': 'queue-h', id: 'queue' }, h('h2', { id: 'queue-h' }, T('app.queue.title')), h('div', { id: 'queue-body' }));
+  show(h('h1', null, T('app.home.title')), notices, roundBox, actions, queue);
+  homeQueue();
+}
+
+function roundText(r) {
+  return [r.date, r.setting ? i18n.t(ui, `setting.${r.setting}`) : '', r.municipality, r.place].filter(Boolean).join(' · ');
+}
+
+let queueSeq = 0;
+async function homeQueue() {
+  const box = document.getElementById('queue-body');
+  if (!box || !vault.unlocked()) return;
+  const mine = ++queueSeq;
+  let all;
+  try { all = await store.items(); } catch { return; }
+  if (mine !== queueSeq) return;
+  const rejected = all.filter((it) => it.state === 'rejected');
+  const waiting = all.length - rejected.length;
+  const st = sync.status;
+  const kids = [
+    h('p', { id: 'queue-waiting' }, N('app.queue.waiting', waiting)),
+    h('p', { id: 'queue-last' }, st.lastSync ? T('app.queue.last_sync', { time: new Date(st.lastSync).toLocaleString(ui) }) : T('app.queue.never')),
+  ];
+  if (st.running) kids.push(h('p', null, T('app.sync.running')));
+  if (st.lastError && st.lastError !== 'unauthorized') {
+    kids.push(h('p', { class: 'field-error', id: 'queue-error' },
+      T(st.lastError === 'offline' ? 'app.queue.offline' : 'app.queue.server_error'),
+      st.nextTry ? ' ' + T('app.queue.next_try', { time: new Date(st.nextTry).toLocaleTimeString(ui) }) : ''));
+  }
+  if (rejected.length) {
+    kids.push(h('h3', null, N('app.queue.rejected', rejected.length)));
+    kids.push(h('ul', { class: 'rejected', id: 'rejected' }, rejected.map((it) => h('li', { 'data-id': it.id },
+      h('p', null, h('strong', null, T(KIND_LABEL[it.kind])), ' ', it.kind === 'cards' ? `${it.body.batch} × ${it.body.count}` : it.body.category ? i18n.t(ui, `category.${it.body.category}.label`) : ''),
+      h('ul', null, (it.errors || []).map((e) => h('li', { class: 'field-error' }, e.detail))),
+      button(T('app.queue.fix'), () => fixItem(it), 'secondary')))));
+  }
+  kids.push(button(T('app.queue.sync_now'), async () => {
+    await sync.syncNow();
+    say(sync.status.lastError ? T('app.queue.offline') : T('app.queue.synced'));
+  }, '', { id: 'sync-now', disabled: st.running }));
+  box.replaceChildren(...kids);
+}
+
+// ---- the round of a visit ----
+
+function roundScreen(round, thenReport = false, thenCards = false) {
+  leaveHome();
+  const r = round || { date: today(), setting: '', municipality: '', place: '' };
+  const form = h('form', { novalidate: true, id: 'round' },
+    field({ label: T('app.round.date'), name: 'date', type: 'date', value: r.date, attrs: { required: true } }),
+    select({ label: T('app.round.setting'), name: 'setting', value: r.setting,
+      options: [{ value: '', label: T('app.round.setting_none') }, ...cfg.settings.map((s) => ({ value: s, label: i18n.t(ui, `setting.${s}`) }))] }),
+    field({ label: T('app.round.municipality'), name: 'municipality', value: r.municipality, attrs: { maxlength: 100, autocomplete: 'off' } }),
+    field({ label: T('app.round.place'), name: 'place', value: r.place, hint: T('app.round.place_hint'), attrs: { maxlength: 200, autocomplete: 'off' } }),
+    h('button', { type: 'submit' }, T('app.round.save')),
+    button(T('app.common.cancel'), () => home(), 'secondary'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = formValues(form);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v.date)) v.date = today();
+    // A changed visit is a new round: cases already made keep theirs.
+    const nr = { id: uuid(), date: v.date, setting: v.setting, municipality: v.municipality.trim(), place: v.place.trim(), language: ui };
+    await store.enqueue('round', nr);
+    await store.setMeta('round', nr);
+    sync.requestBackground();
+    if (thenReport) reportScreen();
+    else if (thenCards) cardsScreen(nr);
+    else home();
+  });
+  show(h('h1', null, T('app.round.title')), h('p', null, T('app.round.intro')), form);
+}
+
+// ---- QR cards handed out on this round ----
+
+function cardsScreen(round, msg = '', values = {}) {
+  leaveHome();
+  const form = h('form', { novalidate: true, id: 'cards-form' },
+    msg ? h('p', { class: 'error-summary', role: 'alert' }, msg) : null,
+    h('p', null, T('app.cards.round', { round: roundText(round) })),
+    field({ label: T('app.cards.batch'), name: 'batch', value: values.batch || '', hint: T('app.cards.batch_hint'), attrs: { maxlength: 40, autocomplete: 'off', autocapitalize: 'characters', required: true } }),
+    field({ label: T('app.cards.count'), name: 'count', type: 'number', value: values.count || '', attrs: { min: 1, max: 10000, inputmode: 'numeric', required: true } }),
+    h('button', { type: 'submit' }, T('app.cards.save')),
+    button(T('app.common.back'), () => home(), 'secondary'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = formValues(form);
+    const batch = v.batch.trim().toUpperCase();
+    const count = Number(v.count);
+    if (!batch) return cardsScreen(round, T('app.cards.batch_required'), v);
+    if (!Number.isInteger(count) || count < 1 || count > 10000) return cardsScreen(round, T('app.cards.count_invalid'), v);
+    await store.enqueue('cards', {
+      id: uuid(), round: round.id, batch, setting: round.setting, municipality: round.municipality,
+      date: round.date, count, language: ui,
+    });
+    sync.requestBackground();
+    say(T('app.cards.saved'));
+    if (navigator.onLine) sync.syncNow();
+    home();
+  });
+  show(h('h1', null, T('app.cards.title')), form);
+}
+
+// ---- intake on her behalf ----
+
+function emptyReport(round, lang) {
+  return {
+    id: uuid(), receipt: receipt(), kind: '', category: '', description: '', about: '',
+    municipality: round ? round.municipality : '', happened_on: '', setting: round ? round.setting : '',
+    wish: '', identity: { mode: '' }, share_identity: false, reporter: 'outreach', language: lang,
+    round: round ? round.id : '',
+  };
+}
+
+async function reportScreen() {
+  const draft = await store.getMeta('draft');
+  const round = await store.getMeta('round');
+  if (draft) return reportForm(draft.body, { draft: true });
+  return reportForm(emptyReport(round, cfg.languages.some((l) => l.code === ui) ? ui : 'nl'), {});
+}
+
+async function fixItem(it) {
+  if (it.kind === 'cards') {
+    const round = { id: it.body.round, date: it.body.date, setting: it.body.setting, municipality: it.body.municipality };
+    await store.deleteItem(it.id);
+    return cardsScreen(round, (it.errors || []).map((e) => e.detail).join(' '), it.body);
+  }
+  if (it.kind === 'report') {
+    const conflict = (it.errors || []).some((e) => e.field === 'id');
+    const serverErrors = {};
+    for (const e of it.errors || []) serverErrors[e.field] = e.detail;
+    // A conflicting id means the server has another report under it: this
+    // one becomes a new report (new id, same receipt).
+    return reportForm(conflict ? { ...it.body, id: uuid() } : it.body, { fixing: it, serverErrors });
+  }
+  await store.putItem({ ...it, state: 'queued', errors: [] });
+  home();
+}
+
+async function reportForm(r, opts) {
+  leaveHome();
+  const lang = r.language;
+  await i18n.load(lang);
+  const L = (key, args) => i18n.t(lang, key, args);
+  const errs = opts.errors || {};
+  const srv = opts.serverErrors || {};
+  const err = (f) => srv[f] || (errs[f] ? L(errs[f]) : null);
+
+  const langSel = select({ label: T('app.report.language'), name: 'language', value: lang, options: cfg.languages.map((l) => ({ value: l.code, label: l.name })) });
+  const catOptions = [];
+  for (const g of cfg.groups) {
+    catOptions.push({ group: L(`group.${g}`) });
+    for (const c of cfg.categories.filter((x) => x.group === g)) catOptions.push({ value: c.id, label: L(`category.${c.id}.label`) });
+  }
+  const round = await store.getMeta('round');
+  const form = h('form', { novalidate: true, id: 'report', lang },
+    Object.keys(errs).length || Object.keys(srv).length ? h('div', { class: 'error-summary', role: 'alert', id: 'report-errors' },
+      h('p', null, L('form.errors_title')),
+      h('ul', null, Object.keys({ ...errs, ...srv }).map((f) => h('li', null, err(f))))) : null,
+    choices({ legend: L('form.kind'), name: 'kind', value: r.kind, error: err('kind'),
+      options: cfg.kinds.map((k) => ({ value: k, label: L(`kind.${k}.label`) })) }),
+    choices({ legend: L('form.category'), name: 'category', value: r.category, error: err('category'), hint: L('form.category_hint'), cls: 'tiles-set',
+      options: catOptions }),
+    field({ label: L('form.description'), name: 'description', value: r.description, hint: L('form.description_hint'), error: err('description'), multiline: true, attrs: { maxlength: cfg.max.description } }),
+    field({ label: L('form.about'), name: 'about', value: r.about || '', hint: L('form.about_hint'), error: err('about'), attrs: { maxlength: cfg.max.short } }),
+    field({ label: L('form.municipality'), name: 'municipality', value: r.municipality || '', error: err('municipality'), attrs: { maxlength: cfg.max.short } }),
+    field({ label: L('form.happened_on'), name: 'happened_on', type: 'date', value: r.happened_on || '', error: err('happened_on') }),
+    select({ label: L('form.setting'), name: 'setting', value: r.setting || '', error: err('setting'),
+      options: [{ value: '', label: L('form.setting_none') }, ...cfg.settings.map((s) => ({ value: s, label: L(`setting.${s}`) }))] }),
+    choices({ legend: L('form.wish'), name: 'wish', value: r.wish, error: err('wish'),
+      options: cfg.wishes.map((w) => ({ value: w, label: L(`wish.${w}`) })) }),
+    choices({ legend: L('form.identity'), name: 'identity.mode', value: r.identity.mode, error: err('identity.mode'), hint: L('form.identity_hint'),
+      options: cfg.identity_modes.map((m) => ({ value: m, label: L(`identity.${m}`) })) }),
+    field({ label: L('form.name'), name: 'identity.name', value: r.identity.name || '', hint: L('form.name_hint'), error: err('identity.name'), attrs: { maxlength: cfg.max.short, autocomplete: 'off' } }),
+    field({ label: L('form.contact'), name: 'identity.contact', value: r.identity.contact || '', hint: L('form.contact_hint'), error: err('identity.contact'), attrs: { maxlength: cfg.max.short, autocomplete: 'off' } }),
+    h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'share_identity', checked: !!r.share_identity }), L('form.share_identity')),
+    h('p', { class: 'visit', lang: ui }, T('app.report.visit', { round: round ? roundText(round) : T('app.round.none') })),
+    h('div', { class: 'actions', lang: ui },
+      h('button', { type: 'submit', id: 'save-report' }, T('app.report.save')),
+      button(T('app.report.discard'), async () => { await store.setMeta('draft', null); if (opts.fixing) await store.deleteItem(opts.fixing.id); current = null; home(); }, 'secondary', { id: 'discard' }),
+      button(T('app.common.back'), async () => { await saveDraft(); current = null; home(); }, 'link')));
+
+  const collect = () => {
+    const v = formValues(form);
+    return {
+      ...r, kind: v.kind, category: v.category || '', description: v.description, about: v.about,
+      municipality: v.municipality, happened_on: v.happened_on, setting: v.setting, wish: v.wish,
+      identity: { mode: v['identity.mode'], name: v['identity.name'], contact: v['identity.contact'] },
+      share_identity: !!v.share_identity,
+    };
+  };
+  // The open form is saved (encrypted) as a draft while typing and before
+  // locking, so neither a lock nor a closed tab loses what she said.
+  let timer = null;
+  const saveDraft = async () => {
+    clearTimeout(timer);
+    if (!vault.unlocked() || !document.body.contains(form)) return;
+    await store.setMeta('draft', { body: collect(), fixing: opts.fixing ? opts.fixing.id : null });
+  };
+  current = saveDraft;
+  form.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(saveDraft, 400); });
+  langSel.querySelector('select').addEventListener('change', async (e) => {
+    await saveDraft();
+    reportForm({ ...collect(), language: e.target.value }, { ...opts, errors: {}, serverErrors: {} });
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearTimeout(timer);
+    const body = normalize(collect());
+    const problems = validate(body, cfg);
+    if (problems.length) {
+      const m = {};
+      for (const p of problems) if (!m[p.field]) m[p.field] = p.key;
+      return reportForm(collect(), { ...opts, errors: m, serverErrors: {} });
+    }
+    current = null;
+    const t0 = performance.now();
+    await saveReport(body, opts.fixing);
+    window.__lastSaveMs = performance.now() - t0;
+    receiptScreen(body);
+  });
+  show(h('h1', null, T(opts.fixing ? 'app.report.fix_title' : 'app.report.title')),
+    opts.draft ? h('p', { class: 'notice' }, T('app.report.draft_restored')) : null,
+    h('p', null, T('app.report.intro')), langSel, form);
+}
+
+// saveReport queues a report and clears the draft; exported for the tests'
+// benchmark through window.gehoord.
+async function saveReport(body, fixing) {
+  if (fixing && fixing.id !== body.id) await store.deleteItem(fixing.id);
+  await store.enqueue('report', body);
+  await store.setMeta('draft', null);
+  sync.requestBackground();
+  if (navigator.onLine) sync.syncNow();
+}
+
+function receiptScreen(body) {
+  const lang = body.language;
+  const L = (key, args) => i18n.t(lang, key, args);
+  const check = h('input', { type: 'checkbox', id: 'receipt-ok' });
+  const msg = h('p', { class: 'field-error', id: 'receipt-msg', hidden: true }, L('receipt.confirm_needed'));
+  show(
+    h('div', { lang }, h('h1', null, L('receipt.title')), h('p', null, L('receipt.your_number'))),
+    h('p', { class: 'receipt', id: 'receipt', lang }, group(body.receipt)),
+    h('div', { lang }, h('p', null, h('strong', null, L('receipt.keep'))), h('p', null, L('receipt.keep_how'))),
+    h('p', { class: 'notice', lang: ui }, T('app.receipt.card')),
+    h('p', { lang: ui }, T('app.receipt.queued')),
+    h('label', { class: 'choice', for: 'receipt-ok', lang }, check, L('receipt.confirm')),
+    msg,
+    h('button', { type: 'button', id: 'receipt-done', lang, onclick: () => {
+      if (!check.checked) { msg.hidden = false; check.focus(); return; }
+      home();
+    } }, L('receipt.done')));
+}
+
+// Hooks for the browser tests and the benchmark: the same modules the app
+// uses, nothing the app would not do itself.
+window.gehoord = { db, vault, store, sync, ids: { uuid, receipt }, saveReport, emptyReport, normalize };
+
+boot();

@@ -1,0 +1,180 @@
+package outreach
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gehoord/gehoord/server/store"
+)
+
+const devicesColl = "outreach_devices"
+
+// tokenPrefix makes a leaked token recognisable to secret scanners.
+const tokenPrefix = "ghd_"
+
+// lastSeenEvery limits how often a sync writes the device's last-seen time.
+const lastSeenEvery = time.Minute
+
+// Devices registers, authenticates, lists and revokes outreach tablets.
+type Devices struct {
+	st   *store.Store
+	auth Authenticator
+}
+
+// NewDevices returns the device service; auth verifies staff sign-in.
+func NewDevices(st *store.Store, auth Authenticator) *Devices {
+	return &Devices{st: st, auth: auth}
+}
+
+// Indexes are the indexes the device service needs.
+func Indexes() []store.Index {
+	return []store.Index{
+		{Collection: devicesColl, Keys: bson.D{{Key: "token_hash", Value: 1}}, Unique: true, Name: "token_hash_unique"},
+		{Collection: devicesColl, Keys: bson.D{{Key: "user_id", Value: 1}}, Name: "user"},
+		{Collection: cardsColl, Keys: bson.D{{Key: "round", Value: 1}}, Name: "round"},
+	}
+}
+
+// HashToken is how a token is stored and looked up. The token carries 256
+// random bits, so a fast hash is enough: nobody can guess their way back.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+func newToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("outreach: no randomness: " + err.Error())
+	}
+	return tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Register verifies the staff member's credentials and registers a new
+// device for her. The token is returned this once and never stored. It
+// answers ErrSignIn, ErrRateLimited or ErrSecondFactorSetup as the
+// Authenticator does, ErrForbidden for a role without outreach work.
+func (d *Devices) Register(ctx context.Context, email, password, code, label, client string) (Device, string, error) {
+	if d.auth == nil {
+		return Device{}, "", ErrSignIn
+	}
+	u, err := d.auth.Authenticate(ctx, email, password, code, client)
+	if err != nil {
+		return Device{}, "", err
+	}
+	if !RolesAllowed[u.Role] {
+		return Device{}, "", ErrForbidden
+	}
+	return d.Create(ctx, u.ID, label)
+}
+
+// Create registers a device for an already verified user.
+func (d *Devices) Create(ctx context.Context, userID, label string) (Device, string, error) {
+	label = cleanLabel(label)
+	token := newToken()
+	t := now()
+	dev := Device{
+		ID: uuid.NewString(), UserID: userID, Label: label,
+		TokenHash: HashToken(token), Created: t, LastSeen: t,
+	}
+	if _, err := d.st.C(devicesColl).InsertOne(ctx, dev); err != nil {
+		return Device{}, "", fmt.Errorf("outreach: insert device: %w", err)
+	}
+	return dev, token, nil
+}
+
+func cleanLabel(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > 80 {
+		s = string([]rune(s)[:80])
+	}
+	if s == "" {
+		s = "tablet"
+	}
+	return s
+}
+
+// Authenticate returns the device a bearer token belongs to, or
+// ErrUnauthorized when it is unknown or revoked. It notes when the device
+// was last seen (at most once a minute).
+func (d *Devices) Authenticate(ctx context.Context, token string) (Device, error) {
+	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 100 {
+		return Device{}, ErrUnauthorized
+	}
+	var dev Device
+	err := d.st.C(devicesColl).FindOne(ctx, bson.D{{Key: "token_hash", Value: HashToken(token)}}).Decode(&dev)
+	if err != nil {
+		if store.NotFound(err) == store.ErrNotFound {
+			return Device{}, ErrUnauthorized
+		}
+		return Device{}, fmt.Errorf("outreach: find device: %w", err)
+	}
+	if dev.Revoked {
+		return Device{}, ErrUnauthorized
+	}
+	if t := now(); t.Sub(dev.LastSeen) > lastSeenEvery {
+		_, err := d.st.C(devicesColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: dev.ID}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "last_seen", Value: t}}}})
+		if err != nil {
+			return Device{}, fmt.Errorf("outreach: note last seen: %w", err)
+		}
+		dev.LastSeen = t
+	}
+	return dev, nil
+}
+
+// Get returns one device.
+func (d *Devices) Get(ctx context.Context, id string) (Device, error) {
+	var dev Device
+	err := d.st.C(devicesColl).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&dev)
+	if store.NotFound(err) == store.ErrNotFound {
+		return Device{}, ErrNotFound
+	}
+	if err != nil {
+		return Device{}, fmt.Errorf("outreach: get device: %w", err)
+	}
+	return dev, nil
+}
+
+// List returns every device, newest first.
+func (d *Devices) List(ctx context.Context) ([]Device, error) {
+	cur, err := d.st.C(devicesColl).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "created", Value: -1}}))
+	if err != nil {
+		return nil, fmt.Errorf("outreach: list devices: %w", err)
+	}
+	var out []Device
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("outreach: list devices: %w", err)
+	}
+	return out, nil
+}
+
+// Revoke ends a device's access at once; its token never works again.
+// Revoking twice is not an error.
+func (d *Devices) Revoke(ctx context.Context, id, byUserID string) error {
+	t := now()
+	res, err := d.st.C(devicesColl).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "revoked", Value: false}},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "revoked", Value: true}, {Key: "revoked_at", Value: t}, {Key: "revoked_by", Value: byUserID},
+		}}})
+	if err != nil {
+		return fmt.Errorf("outreach: revoke device: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		if _, err := d.Get(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,247 @@
+package outreach
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gehoord/gehoord/server/store"
+)
+
+const (
+	roundsColl = "outreach_rounds"
+	cardsColl  = "outreach_cards"
+)
+
+// Settings are the work settings a round or report may name (CONTRACT.md).
+var Settings = map[string]bool{
+	"window": true, "club": true, "escort": true, "home": true,
+	"street": true, "massage": true, "online": true, "other": true,
+}
+
+var uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// Round is one outreach visit: a date, a setting and a place. Cases and
+// card counts made during the visit carry its id.
+type Round struct {
+	ID           string `json:"id" bson:"_id"`
+	Date         string `json:"date" bson:"date"` // YYYY-MM-DD
+	Setting      string `json:"setting" bson:"setting"`
+	Municipality string `json:"municipality" bson:"municipality"`
+	Place        string `json:"place,omitempty" bson:"place"` // e.g. the street of the window area
+	Language     string `json:"language,omitempty" bson:"-"`  // the worker's controls: errors come back in it
+	Device       string `json:"-" bson:"device"`
+}
+
+// CardCount is how many QR cards of a batch were handed out on a round.
+type CardCount struct {
+	ID           string `json:"id" bson:"_id"`
+	Round        string `json:"round,omitempty" bson:"round"`
+	Batch        string `json:"batch" bson:"batch"`
+	Setting      string `json:"setting,omitempty" bson:"setting"`
+	Municipality string `json:"municipality,omitempty" bson:"municipality"`
+	Date         string `json:"date" bson:"date"`
+	Count        int    `json:"count" bson:"count"`
+	Language     string `json:"language,omitempty" bson:"-"`
+	Device       string `json:"-" bson:"device"`
+	Applied      bool   `json:"-" bson:"applied"`
+}
+
+// CardCounter adds handed-out cards to a batch's count; the cards package
+// satisfies it. A *Rejection says the batch is unknown or closed.
+type CardCounter interface {
+	AddHandedOut(ctx context.Context, batch string, n int, day time.Time) error
+}
+
+// Rounds stores rounds and card counts.
+type Rounds struct {
+	st    *store.Store
+	cards CardCounter
+}
+
+// NewRounds returns the round store; cards may be nil until the cards
+// package is wired (counts are then kept here only).
+func NewRounds(st *store.Store, cards CardCounter) *Rounds {
+	return &Rounds{st: st, cards: cards}
+}
+
+func checkDay(field, s string) (time.Time, *Rejection) {
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, reject(field, "app.error.date")
+	}
+	// A tablet's clock may be a day ahead across midnight and time zones.
+	if d.After(now().Add(48 * time.Hour)) {
+		return time.Time{}, reject(field, "app.error.date_future")
+	}
+	return d, nil
+}
+
+func checkText(field, s string, max int) *Rejection {
+	if utf8.RuneCountInString(s) > max {
+		return reject(field, "app.error.too_long", "max", max)
+	}
+	return nil
+}
+
+func (r Round) validate() (Round, error) {
+	r.Setting = strings.TrimSpace(r.Setting)
+	r.Municipality = strings.TrimSpace(r.Municipality)
+	r.Place = strings.TrimSpace(r.Place)
+	if !uuidRe.MatchString(r.ID) {
+		return r, reject("id", "app.error.id")
+	}
+	if _, rej := checkDay("date", r.Date); rej != nil {
+		return r, rej
+	}
+	if r.Setting != "" && !Settings[r.Setting] {
+		return r, reject("setting", "app.error.setting")
+	}
+	if rej := checkText("municipality", r.Municipality, 100); rej != nil {
+		return r, rej
+	}
+	if rej := checkText("place", r.Place, 200); rej != nil {
+		return r, rej
+	}
+	return r, nil
+}
+
+// SaveRound stores a round once; a repeat answers duplicate=true.
+func (s *Rounds) SaveRound(ctx context.Context, dev Device, r Round) (bool, error) {
+	r, err := r.validate()
+	if err != nil {
+		return false, err
+	}
+	r.Device = dev.ID
+	_, err = s.st.C(roundsColl).InsertOne(ctx, r)
+	if store.IsDuplicate(err) {
+		var old Round
+		if err := s.st.C(roundsColl).FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}}).Decode(&old); err != nil {
+			return false, fmt.Errorf("outreach: read round: %w", err)
+		}
+		r.Language = ""
+		if old != r {
+			return false, reject("id", "app.error.conflict")
+		}
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("outreach: insert round: %w", err)
+	}
+	return false, nil
+}
+
+// GetRound returns one round.
+func (s *Rounds) GetRound(ctx context.Context, id string) (Round, error) {
+	var r Round
+	err := s.st.C(roundsColl).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
+	if store.NotFound(err) == store.ErrNotFound {
+		return Round{}, ErrNotFound
+	}
+	if err != nil {
+		return Round{}, fmt.Errorf("outreach: get round: %w", err)
+	}
+	return r, nil
+}
+
+func (c CardCount) validate() (CardCount, time.Time, error) {
+	c.Batch = strings.ToUpper(strings.TrimSpace(c.Batch))
+	c.Setting = strings.TrimSpace(c.Setting)
+	c.Municipality = strings.TrimSpace(c.Municipality)
+	if !uuidRe.MatchString(c.ID) {
+		return c, time.Time{}, reject("id", "app.error.id")
+	}
+	if c.Round != "" && !uuidRe.MatchString(c.Round) {
+		return c, time.Time{}, reject("round", "app.error.id")
+	}
+	if c.Batch == "" {
+		return c, time.Time{}, reject("batch", "app.error.required")
+	}
+	if rej := checkText("batch", c.Batch, 40); rej != nil {
+		return c, time.Time{}, rej
+	}
+	day, rej := checkDay("date", c.Date)
+	if rej != nil {
+		return c, time.Time{}, rej
+	}
+	if c.Count < 1 || c.Count > 10000 {
+		return c, time.Time{}, reject("count", "app.error.count")
+	}
+	if c.Setting != "" && !Settings[c.Setting] {
+		return c, time.Time{}, reject("setting", "app.error.setting")
+	}
+	if rej := checkText("municipality", c.Municipality, 100); rej != nil {
+		return c, time.Time{}, rej
+	}
+	return c, day, nil
+}
+
+// SaveCards records a card count once and adds it to the batch's total.
+//
+// The record is written first (applied=false), then the batch count is
+// raised, then the record is marked applied. A crash between the steps is
+// repaired by the tablet's retry: an unapplied record is applied then. Only
+// a crash between raising the count and marking the record could count one
+// round twice; the tablet syncs one batch at a time, so two syncs of the
+// same item do not race.
+func (s *Rounds) SaveCards(ctx context.Context, dev Device, c CardCount) (bool, error) {
+	c, day, err := c.validate()
+	if err != nil {
+		return false, err
+	}
+	c.Device = dev.ID
+	c.Applied = false
+	coll := s.st.C(cardsColl)
+	dup := false
+	_, err = coll.InsertOne(ctx, c)
+	if store.IsDuplicate(err) {
+		var old CardCount
+		if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: c.ID}}).Decode(&old); err != nil {
+			return false, fmt.Errorf("outreach: read card count: %w", err)
+		}
+		applied := old.Applied
+		old.Applied = false
+		c.Language = ""
+		if old != c {
+			return false, reject("id", "app.error.conflict")
+		}
+		if applied {
+			return true, nil
+		}
+		dup = true
+	} else if err != nil {
+		return false, fmt.Errorf("outreach: insert card count: %w", err)
+	}
+	if s.cards != nil {
+		if err := s.cards.AddHandedOut(ctx, c.Batch, c.Count, day); err != nil {
+			if _, ok := err.(*Rejection); ok {
+				// Let the worker correct the batch code and resend the same id.
+				_, _ = coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: c.ID}})
+			}
+			return false, err
+		}
+	}
+	if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.ID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "applied", Value: true}}}}); err != nil {
+		return false, fmt.Errorf("outreach: mark card count: %w", err)
+	}
+	return dup, nil
+}
+
+// CardCounts returns the counts recorded for a round.
+func (s *Rounds) CardCounts(ctx context.Context, round string) ([]CardCount, error) {
+	cur, err := s.st.C(cardsColl).Find(ctx, bson.D{{Key: "round", Value: round}})
+	if err != nil {
+		return nil, fmt.Errorf("outreach: card counts: %w", err)
+	}
+	var out []CardCount
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("outreach: card counts: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,113 @@
+package appui
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/gehoord/gehoord/server/outreach"
+	"github.com/gehoord/gehoord/server/web/problem"
+)
+
+// Body limits: registration is small; a sync batch of 500 full reports
+// could in theory reach ~20 MB, the app sends at most 512 KB at a time.
+const (
+	maxRegisterBody = 64 << 10
+	maxSyncBody     = 8 << 20
+)
+
+func isJSON(c *fiber.Ctx) bool {
+	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
+	return ct == "application/json"
+}
+
+type registerRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Code     string `json:"code"`
+	Label    string `json:"label"`
+}
+
+type registerResponse struct {
+	ID      string `json:"id"`
+	Token   string `json:"token"`
+	Label   string `json:"label"`
+	Created string `json:"created"`
+}
+
+// deviceRegister: POST /api/v1/outreach/devices. A staff member with the
+// outreach, coordinator or admin role signs in with e-mail, password and
+// code; the tablet gets its token, shown this once.
+func (h *Handler) deviceRegister(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if len(c.Body()) > maxRegisterBody {
+		return problem.New(c, fiber.StatusRequestEntityTooLarge, "the request is too large")
+	}
+	if !isJSON(c) {
+		return problem.New(c, fiber.StatusUnsupportedMediaType, "send JSON (Content-Type: application/json)")
+	}
+	var req registerRequest
+	if err := c.App().Config().JSONDecoder(c.Body(), &req); err != nil {
+		return problem.New(c, fiber.StatusBadRequest, "the request is not valid JSON")
+	}
+	dev, token, err := h.Devices.Register(c.UserContext(), req.Email, req.Password, req.Code, req.Label, h.ClientKey(c))
+	switch {
+	case errors.Is(err, outreach.ErrRateLimited):
+		return problem.New(c, fiber.StatusTooManyRequests, "too many failed sign-ins; wait 15 minutes")
+	case errors.Is(err, outreach.ErrSecondFactorSetup):
+		return problem.New(c, fiber.StatusForbidden, "set up the second factor in the staff pages first")
+	case errors.Is(err, outreach.ErrForbidden):
+		return problem.New(c, fiber.StatusForbidden, "this role may not register outreach tablets")
+	case errors.Is(err, outreach.ErrSignIn):
+		return problem.New(c, fiber.StatusUnauthorized, "wrong e-mail address, password or code")
+	case err != nil:
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(registerResponse{
+		ID: dev.ID, Token: token, Label: dev.Label, Created: dev.Created.Format("2006-01-02T15:04:05Z07:00"),
+	})
+}
+
+func bearer(c *fiber.Ctx) string {
+	a := c.Get(fiber.HeaderAuthorization)
+	if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		return strings.TrimSpace(a[7:])
+	}
+	return ""
+}
+
+// syncPost: POST /api/v1/outreach/sync with a device's bearer token.
+func (h *Handler) syncPost(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	dev, err := h.Devices.Authenticate(c.UserContext(), bearer(c))
+	if errors.Is(err, outreach.ErrUnauthorized) {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="gehoord"`)
+		return problem.New(c, fiber.StatusUnauthorized, "this device is not registered or was revoked")
+	}
+	if err != nil {
+		return err
+	}
+	if len(c.Body()) > maxSyncBody {
+		return problem.New(c, fiber.StatusRequestEntityTooLarge, "the batch is too large; send fewer items at a time")
+	}
+	if !isJSON(c) {
+		return problem.New(c, fiber.StatusUnsupportedMediaType, "send JSON (Content-Type: application/json)")
+	}
+	var req outreach.SyncRequest
+	if err := c.App().Config().JSONDecoder(c.Body(), &req); err != nil {
+		return problem.New(c, fiber.StatusBadRequest, "the request is not valid JSON")
+	}
+	resp, err := h.Syncer.Sync(c.UserContext(), dev, req)
+	if errors.Is(err, outreach.ErrTooMany) {
+		return problem.New(c, fiber.StatusRequestEntityTooLarge, "at most 500 items per request")
+	}
+	if err != nil {
+		// Nothing is lost: the tablet keeps every item and tries again;
+		// what was stored already comes back as duplicate.
+		h.Log.Error("outreach sync failed", "device", dev.ID, "err", err)
+		c.Set(fiber.HeaderRetryAfter, "30")
+		return problem.New(c, fiber.StatusServiceUnavailable, "the server could not take the batch now; try again later")
+	}
+	return c.JSON(resp)
+}

@@ -1,0 +1,262 @@
+package appui_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestAppSyncServerStopsMidway: the server dies between two batches, after
+// taking a batch whose answer never reaches the tablet. When it is back,
+// every case is on the server exactly once and the tablet's queue is empty.
+func TestAppSyncServerStopsMidway(t *testing.T) {
+	be := startBackend(t)
+	px := startProxy(t, be)
+	b := openBrowser(t, t.TempDir())
+	setupTablet(t, b, be.env, px.URL)
+
+	const n = 150 // two batches: 100, then 50
+	b.js(fmt.Sprintf(`(async () => { for (let i = 0; i < %d; i++) await gehoord.store.enqueue('report', %s); return true })()`,
+		n, reportJS("case from the round")), nil)
+	if got := b.queueLen(); got != n {
+		t.Fatalf("queued %d", got)
+	}
+	stopped := make(chan struct{})
+	px.mu.Lock()
+	px.onSync = func(k int) bool { return k == 2 } // the second batch: stored, answer lost
+	px.afterDrop = func() { be.stop(); close(stopped) }
+	px.mu.Unlock()
+
+	var res map[string]any
+	b.js(`gehoord.sync.syncNow()`, &res)
+	<-stopped
+	if res["error"] == nil {
+		t.Fatalf("sync with the server gone answered %v", res)
+	}
+	left := b.queueLen()
+	if left != n-100 {
+		t.Fatalf("after the first batch %d items wait, want %d", left, n-100)
+	}
+	// The server is down: a retry fails and keeps everything.
+	res = nil
+	b.js(`gehoord.sync.syncNow()`, &res)
+	if res["error"] == nil || b.queueLen() != left {
+		t.Fatalf("sync with the server down: %v, %d left", res, b.queueLen())
+	}
+
+	be.restart()
+	px.mu.Lock()
+	px.onSync = nil
+	px.mu.Unlock()
+	res = nil
+	b.js(`gehoord.sync.syncNow()`, &res)
+	if res["error"] != nil || b.queueLen() != 0 {
+		t.Fatalf("sync after the restart: %v, %d left", res, b.queueLen())
+	}
+	all := casesOnServer(t, be.env)
+	if len(all) != n {
+		t.Fatalf("server has %d client ids, want %d", len(all), n)
+	}
+	for id, cs := range all {
+		if len(cs) != 1 {
+			t.Fatalf("case %s is on the server %d times", id, len(cs))
+		}
+	}
+}
+
+// TestAppBadItemStaysOnTablet: one bad item in a batch of 100 is rejected
+// and stays, with its error, while the 99 others are sent; fixed, it goes.
+func TestAppBadItemStaysOnTablet(t *testing.T) {
+	be := startBackend(t)
+	px := startProxy(t, be)
+	b := openBrowser(t, t.TempDir())
+	setupTablet(t, b, be.env, px.URL)
+	// The browser may close the database connection at any time: the next
+	// write reopens it.
+	b.js(`gehoord.db.closeForTest().then(() => true)`, nil)
+	b.js(fmt.Sprintf(`(async () => {
+		for (let i = 0; i < 100; i++) {
+			const r = %s;
+			if (i === 42) { r.category = 'no.such.thing'; r.language = 'nl'; window.badId = r.id; }
+			await gehoord.store.enqueue('report', r);
+		}
+		return true })()`, reportJS("one of a hundred")), nil)
+	var res map[string]any
+	b.js(`gehoord.sync.syncNow()`, &res)
+	var left []struct {
+		ID     string `json:"id"`
+		State  string `json:"state"`
+		Errors []struct{ Field, Detail string }
+	}
+	b.js(`gehoord.store.items()`, &left)
+	var bad string
+	b.js(`window.badId`, &bad)
+	if len(left) != 1 || left[0].ID != bad || left[0].State != "rejected" || len(left[0].Errors) != 1 ||
+		left[0].Errors[0].Field != "category" || left[0].Errors[0].Detail != "Kies een van de onderwerpen." {
+		t.Fatalf("left on the tablet: %+v (sync %v)", left, res)
+	}
+	if got := len(casesOnServer(t, be.env)); got != 99 {
+		t.Fatalf("server has %d cases, want 99", got)
+	}
+	// Another sync does not resend the rejected item or drop it.
+	b.js(`gehoord.sync.syncNow()`, &res)
+	if b.queueLen() != 1 {
+		t.Fatal("the rejected item was dropped")
+	}
+	// The worker sees it on the home screen, fixes it and sends it.
+	b.js(`(async () => { await gehoord.vault.lock(); return true })()`, nil)
+	b.wait("document.querySelector('#unlock')", 5*time.Second)
+	b.fill("#unlock [name=passphrase]", Passphrase)
+	b.submit("#unlock")
+	b.wait("document.querySelector('#rejected li button')", 20*time.Second)
+	b.axe("home with a rejected item")
+	b.click("#rejected li button")
+	b.wait("document.querySelector('#report-errors')", 5*time.Second)
+	b.axe("fixing a rejected report")
+	b.click("#report [name=category][value=police]")
+	b.submit("#report")
+	b.wait("document.querySelector('#receipt')", 10*time.Second)
+	b.wait("gehoord.store.items().then(l => l.length === 0)", 20*time.Second)
+	if got := len(casesOnServer(t, be.env)); got != 100 {
+		t.Fatalf("server has %d cases after the fix, want 100", got)
+	}
+}
+
+// TestAppRevokedDeviceKeepsQueue: a revoked tablet gets 401, keeps every
+// queued item, says so, and sends them after a new sign-in.
+func TestAppRevokedDeviceKeepsQueue(t *testing.T) {
+	be := startBackend(t)
+	px := startProxy(t, be)
+	user, codes := outreachUser(t, be.env, "outreach")
+	b := openBrowser(t, t.TempDir())
+	dev := setupTablet(t, b, be.env, px.URL)
+	if err := be.env.Deps.Devices.Revoke(context.Background(), dev, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	b.js(fmt.Sprintf(`(async () => { for (let i = 0; i < 3; i++) await gehoord.store.enqueue('report', %s); return true })()`, reportJS("kept")), nil)
+	b.run(chromedp.Reload())
+	b.wait("document.querySelector('#unlock')", 20*time.Second)
+	b.fill("#unlock [name=passphrase]", Passphrase)
+	b.submit("#unlock")
+	b.wait("document.querySelector('#unauthorized')", 20*time.Second)
+	b.axe("revoked")
+	if n := b.queueLen(); n != 3 {
+		t.Fatalf("a revoked tablet holds %d items, want 3", n)
+	}
+	if got := len(casesOnServer(t, be.env)); got != 0 {
+		t.Fatalf("a revoked tablet sent %d cases", got)
+	}
+	b.click("#unauthorized button")
+	b.wait("document.querySelector('#signin')", 5*time.Second)
+	b.fill("#signin [name=email]", user.Email)
+	b.fill("#signin [name=password]", "correct horse battery staple")
+	b.fill("#signin [name=code]", codes[1])
+	b.submit("#signin")
+	b.wait("gehoord.store.items().then(l => l.length === 0)", 30*time.Second)
+	if got := len(casesOnServer(t, be.env)); got != 3 {
+		t.Fatalf("server has %d cases after the new sign-in, want 3", got)
+	}
+	b.wait("!document.querySelector('#unauthorized')", 5*time.Second)
+}
+
+// TestAppBackgroundSync: the service worker's sync event wakes the page,
+// which sends the queue.
+func TestAppBackgroundSync(t *testing.T) {
+	be := startBackend(t)
+	px := startProxy(t, be)
+	b := openBrowser(t, t.TempDir())
+	setupTablet(t, b, be.env, px.URL)
+	b.run(chromedp.Reload())
+	b.wait("document.querySelector('#unlock')", 20*time.Second)
+	b.fill("#unlock [name=passphrase]", Passphrase)
+	b.submit("#unlock")
+	b.wait("document.querySelector('#new-report') && navigator.serviceWorker.controller", 20*time.Second)
+	px.setDown(true)
+	b.js(fmt.Sprintf(`gehoord.store.enqueue('report', %s).then(() => true)`, reportJS("woken")), nil)
+	px.setDown(false)
+	if n := b.queueLen(); n != 1 {
+		t.Fatalf("before the sync event %d items wait", n)
+	}
+	dispatchSync(t, b, px.URL)
+	b.wait("gehoord.store.items().then(l => l.length === 0)", 20*time.Second)
+	if got := len(casesOnServer(t, be.env)); got != 1 {
+		t.Fatalf("server has %d cases", got)
+	}
+}
+
+// TestAppSaveTiming reports how long saving a case to the encrypted
+// IndexedDB takes (run with -v; a report, not an assertion).
+func TestAppSaveTiming(t *testing.T) {
+	be := startBackend(t)
+	px := startProxy(t, be)
+	b := openBrowser(t, t.TempDir())
+	setupTablet(t, b, be.env, px.URL)
+	px.setDown(true) // offline: nothing leaves the tablet while we time
+	var ms []float64
+	b.js(fmt.Sprintf(`(async () => {
+		const out = [];
+		for (let i = 0; i < 50; i++) {
+			const r = gehoord.normalize(%s);
+			const t0 = performance.now();
+			await gehoord.store.enqueue('report', r);
+			await gehoord.store.setMeta('draft', null);
+			out.push(performance.now() - t0);
+		}
+		return out })()`, reportJS("timing: a case of ordinary length, a few sentences about what happened at the window last night.")), &ms)
+	sort.Float64s(ms)
+	t.Logf("save a case offline to encrypted IndexedDB: median %.1f ms, p90 %.1f ms, max %.1f ms (n=%d)",
+		ms[len(ms)/2], ms[len(ms)*9/10], ms[len(ms)-1], len(ms))
+}
+
+// TestAppUpdateKeepsData: a new app version installs a complete new cache
+// beside the old one, waits, and on "Update now" replaces it; the queue in
+// IndexedDB is untouched and the new version works offline.
+func TestAppUpdateKeepsData(t *testing.T) {
+	be := startBackend(t)
+	px := startProxy(t, be)
+	b := openBrowser(t, t.TempDir())
+	setupTablet(t, b, be.env, px.URL)
+	px.mu.Lock()
+	px.blockSync = true // the queue must still be there after the update
+	px.mu.Unlock()
+	b.js(fmt.Sprintf(`(async () => { for (let i = 0; i < 2; i++) await gehoord.store.enqueue('report', %s); return true })()`, reportJS("kept over the update")), nil)
+	b.wait("navigator.serviceWorker.controller", 20*time.Second)
+	var caches1 []string
+	b.js("caches.keys()", &caches1)
+
+	px.mu.Lock()
+	px.swSuffix = "-next"
+	px.mu.Unlock()
+	b.run(chromedp.Reload())
+	b.wait("document.querySelector('#unlock')", 20*time.Second)
+	// Reloading checks for an update; make sure it is looked for now.
+	b.js("navigator.serviceWorker.getRegistration('/app/').then(r => r.update()).then(() => true)", nil)
+	b.wait("navigator.serviceWorker.getRegistration('/app/').then(r => !!r.waiting)", 20*time.Second)
+	var caches2 []string
+	b.js("caches.keys()", &caches2)
+	if len(caches1) != 1 || len(caches2) != 2 {
+		t.Fatalf("caches before %v, while the update waits %v", caches1, caches2)
+	}
+	b.fill("#unlock [name=passphrase]", Passphrase)
+	b.submit("#unlock")
+	b.wait("document.querySelector('#update button')", 20*time.Second)
+	if n := b.queueLen(); n != 2 {
+		t.Fatalf("before the update the queue holds %d, want 2", n)
+	}
+	b.click("#update button")
+	b.wait("document.querySelector('#unlock')", 20*time.Second)
+	b.wait("caches.keys().then(k => k.length === 1 && k[0].endsWith('-next'))", 20*time.Second)
+	b.offline(true)
+	b.run(chromedp.Reload())
+	b.wait("document.querySelector('#unlock')", 20*time.Second)
+	b.fill("#unlock [name=passphrase]", Passphrase)
+	b.submit("#unlock")
+	b.wait("document.querySelector('#queue-waiting')", 20*time.Second)
+	if n := b.queueLen(); n != 2 {
+		t.Fatalf("after the update the queue holds %d, want 2", n)
+	}
+}

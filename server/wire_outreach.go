@@ -1,0 +1,108 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/gehoord/gehoord/server/audit"
+	"github.com/gehoord/gehoord/server/cards"
+	"github.com/gehoord/gehoord/server/outreach"
+	"github.com/gehoord/gehoord/server/staff"
+	"github.com/gehoord/gehoord/server/web/appui"
+	"github.com/gehoord/gehoord/server/web/staffui"
+	"github.com/gehoord/gehoord/server/web/view"
+)
+
+// The outreach room: devices, rounds and card counts, the sync, the app.
+// wireOutreach runs after wireStaff (it needs d.Staff).
+
+func wireOutreach(ctx context.Context, d *Deps) error {
+	if err := d.Store.EnsureIndexes(ctx, outreach.Indexes()...); err != nil {
+		return err
+	}
+	st := d.Staff
+	auth := outreach.AuthenticatorFunc(func(ctx context.Context, email, password, code, client string) (outreach.User, error) {
+		u, err := st.AuthenticateFrom(ctx, email, password, code, client)
+		switch {
+		case errors.Is(err, staff.ErrRateLimited):
+			return outreach.User{}, outreach.ErrRateLimited
+		case errors.Is(err, staff.ErrTOTPSetupRequired):
+			return outreach.User{}, outreach.ErrSecondFactorSetup
+		case errors.Is(err, staff.ErrCredentials), errors.Is(err, staff.ErrDisabled):
+			return outreach.User{}, outreach.ErrSignIn
+		case err != nil:
+			return outreach.User{}, err
+		}
+		return outreach.User{ID: u.ID, Role: u.Role}, nil
+	})
+	d.Devices = outreach.NewDevices(d.Store, auth)
+	// The cards service is wired later; the counter looks it up when used.
+	d.Rounds = outreach.NewRounds(d.Store, cardCounter{d})
+	return nil
+}
+
+// cardCounter adds synced card counts to the cards package's batches and
+// turns its input errors into rejections the tablet shows.
+type cardCounter struct{ d *Deps }
+
+func (c cardCounter) AddHandedOut(ctx context.Context, batch string, n int, day time.Time) error {
+	if c.d.Cards == nil {
+		return errors.New("outreach: cards service not wired")
+	}
+	err := c.d.Cards.AddHandedOut(ctx, batch, n, day)
+	switch {
+	case errors.Is(err, cards.ErrUnknownBatch), errors.Is(err, cards.ErrNotFound):
+		return &outreach.Rejection{Fields: []outreach.FieldError{{Field: "batch", Key: "app.error.batch"}}}
+	case errors.Is(err, cards.ErrInvalidCount):
+		return &outreach.Rejection{Fields: []outreach.FieldError{{Field: "count", Key: "app.error.count"}}}
+	}
+	return err
+}
+
+// mountOutreach comes after mountStaff: the device pages use Require.
+func mountOutreach(app *fiber.App, d *Deps) error {
+	h, err := appui.New(appui.Handler{
+		Devices:   d.Devices,
+		Syncer:    outreach.NewSyncer(outreach.CaseIntake{Cases: d.Cases}, d.Rounds, d.Catalog),
+		Catalog:   d.Catalog,
+		View:      d.View,
+		Log:       d.Log,
+		ClientKey: d.ClientKey,
+		Staff:     staffui.Require(staff.RoleAdmin),
+		CurrentUser: func(c *fiber.Ctx) (*view.User, string) {
+			u := staffui.CurrentUser(c)
+			if u == nil {
+				return nil, "nl"
+			}
+			lang := "nl"
+			if u.Lang == "en" {
+				lang = "en"
+			}
+			return &view.User{ID: u.ID, Name: u.DisplayName(), Email: u.Email, Role: u.Role}, lang
+		},
+		CSRF: staffui.CSRFToken,
+		UserName: func(ctx context.Context, id string) string {
+			if u, err := d.Staff.Get(ctx, id); err == nil {
+				return u.DisplayName()
+			}
+			return ""
+		},
+		Audit: func(c *fiber.Ctx, deviceID string) {
+			by := ""
+			if u := staffui.CurrentUser(c); u != nil {
+				by = u.ID
+			}
+			if err := d.Audit.Record(c.UserContext(), audit.Entry{UserID: by, Action: audit.UserChange, Target: deviceID, Detail: "device.revoke"}); err != nil {
+				d.Log.Error("audit device revocation", "err", err)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	h.Routes(app)
+	return nil
+}
