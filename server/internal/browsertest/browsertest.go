@@ -55,9 +55,16 @@ func New(t testing.TB) context.Context {
 	if _, err := exec.LookPath(path); err != nil {
 		t.Fatalf("browsertest: Chromium not found at %s (%v): install it (Debian: apt-get install -y chromium) or set GEHOORD_CHROMIUM", path, err)
 	}
+	// Not t.TempDir: Chromium's helper processes may still be writing the
+	// profile for a moment after the browser is told to stop, which would
+	// fail the test in TempDir's own clean-up.
+	profile, err := os.MkdirTemp("", "gehoord-chromium-")
+	if err != nil {
+		t.Fatalf("browsertest: profile dir: %v", err)
+	}
 	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 	}, Flags...)
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), Timeout)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
@@ -66,6 +73,12 @@ func New(t testing.TB) context.Context {
 		cancelBrowser()
 		cancelAlloc()
 		cancelTimeout()
+		for range 20 {
+			if os.RemoveAll(profile) == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	// Start the browser now, so a broken installation fails here, clearly.
 	if err := chromedp.Run(bctx); err != nil {
