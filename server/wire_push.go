@@ -29,6 +29,8 @@ func wirePush(ctx context.Context, d *Deps) error {
 	}
 	d.Push = p
 	d.Cases.SetNotifier(p)
+	// Signing out everywhere (or being disabled) removes her push devices.
+	d.Staff.OnSignedOutEverywhere(p.RemoveUser)
 	d.jobs = append(d.jobs, pushJob{p: p, d: d})
 	return nil
 }

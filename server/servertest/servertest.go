@@ -128,6 +128,9 @@ func (e *Env) Stop() {
 	default:
 	}
 	_ = e.App.ShutdownWithTimeout(10 * time.Second)
+	// A shutdown that comes before Fiber started serving (a test that
+	// failed at once) does not stop it; closing the listener always does.
+	_ = e.ln.Close()
 	<-e.done
 	e.Deps.Stop()
 	_ = e.Deps.Store.Close(context.Background())

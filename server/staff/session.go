@@ -132,6 +132,11 @@ func (s *Service) EndAllSessions(ctx context.Context, userID string) error {
 	if _, err := s.st.C(collectionSessions).DeleteMany(ctx, bson.M{"user_id": userID}); err != nil {
 		return fmt.Errorf("staff: end sessions: %w", err)
 	}
+	for _, f := range s.signedOut {
+		if err := f(ctx, userID); err != nil {
+			return fmt.Errorf("staff: after signing out everywhere: %w", err)
+		}
+	}
 	return nil
 }
 

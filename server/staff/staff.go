@@ -126,6 +126,17 @@ type Service struct {
 	client   *ratelimit.Limiter
 	idle     time.Duration
 	absolute time.Duration
+	// signedOut is told when a user is signed out everywhere (also on
+	// disable, new password, second-factor reset), so her devices stop
+	// getting pushes.
+	signedOut []func(ctx context.Context, userID string) error
+}
+
+// OnSignedOutEverywhere registers f to run whenever a user's sessions all
+// end: "sign out everywhere", disabling, a new password, a second-factor
+// reset.
+func (s *Service) OnSignedOutEverywhere(f func(ctx context.Context, userID string) error) {
+	s.signedOut = append(s.signedOut, f)
 }
 
 // New builds the service.

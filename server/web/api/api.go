@@ -47,9 +47,10 @@ func (h *Handler) Routes(r fiber.Router) {
 	v1 := r.Group("/api/v1")
 	v1.Get("/openapi.json", h.openapi)
 	v1.Get("/categories", h.categories)
-	v1.Post("/reports", JSONBody(MaxBody), h.createReport)
-	v1.Post("/status", JSONBody(MaxBody), h.status)
-	v1.Post("/status/messages", JSONBody(MaxBody), h.statusMessage)
+	body := h.jsonBody(MaxBody)
+	v1.Post("/reports", body, h.createReport)
+	v1.Post("/status", body, h.status)
+	v1.Post("/status/messages", body, h.statusMessage)
 }
 
 func (h *Handler) openapi(c *fiber.Ctx) error {
@@ -57,18 +58,18 @@ func (h *Handler) openapi(c *fiber.Ctx) error {
 	return c.Send(OpenAPI())
 }
 
-// JSONBody enforces the body rules of the contract: 413 over max bytes,
-// 415 for anything but JSON.
-func JSONBody(max int) fiber.Handler {
+// jsonBody enforces the body rules of the contract: 413 over max bytes,
+// 415 for anything but JSON, explained in the caller's language.
+func (h *Handler) jsonBody(max int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if len(c.Body()) > max {
 			return problem.Write(c, problem.Problem{Status: fiber.StatusRequestEntityTooLarge,
-				Detail: "The request body is larger than " + strconv.Itoa(max) + " bytes."})
+				Detail: h.Catalog.T(h.lang(c, ""), "error.too_large")})
 		}
 		mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 		if err != nil || mt != fiber.MIMEApplicationJSON {
 			return problem.Write(c, problem.Problem{Status: fiber.StatusUnsupportedMediaType,
-				Detail: "Send the body as application/json."})
+				Detail: h.Catalog.T(h.lang(c, ""), "error.media_type")})
 		}
 		return c.Next()
 	}

@@ -240,3 +240,29 @@ func TestRemoveDeviceFromPage(t *testing.T) {
 		t.Error("device still there")
 	}
 }
+
+// TestSignOutEverywhereRemovesDevices: signing out everywhere, or being
+// disabled by an admin, removes every push device of that person.
+func TestSignOutEverywhereRemovesDevices(t *testing.T) {
+	env := servertest.Start(t)
+	a := stafftest.SignIn(t, env, "handler")
+	b := stafftest.SignIn(t, env, "handler")
+	admin := stafftest.SignIn(t, env, "admin")
+	for _, c := range []*stafftest.Client{a, b} {
+		if res := send(t, c, "POST", "/api/v1/push/subscriptions", subscriptionBody(t, pushtest.NewSubscriber(t), "")); res.StatusCode != 201 {
+			t.Fatalf("subscribe: %d", res.StatusCode)
+		}
+	}
+	if res := form(t, a, "/staff/signout/all", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out everywhere: %d", res.StatusCode)
+	}
+	if devs, _ := env.Deps.Push.Devices(t.Context(), a.User.ID); len(devs) != 0 {
+		t.Errorf("%d devices left after signing out everywhere", len(devs))
+	}
+	if res := form(t, admin, "/staff/users/"+b.User.ID+"/disable", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disable: %d", res.StatusCode)
+	}
+	if devs, _ := env.Deps.Push.Devices(t.Context(), b.User.ID); len(devs) != 0 {
+		t.Errorf("%d devices left after being disabled", len(devs))
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/web/view"
 )
@@ -68,7 +69,10 @@ type casePage struct {
 	Deadlines []deadlineRow
 	CanExtend bool
 
-	Similar   []cases.Case
+	Similar []cases.Case
+	// Referrals are organisations of the social map that fit the case's
+	// municipality, category and language, offered for a warm referral.
+	Referrals []socialmap.Match
 	Themes    []cases.Theme
 	AllThemes []cases.Theme
 
@@ -135,6 +139,13 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 		case cases.EventNote:
 			p.Notes = append(p.Notes, r)
 		}
+	}
+	if p.CanAct && h.SocialMap != nil {
+		ms, err := h.SocialMap.MatchDetailed(ctx, k.Municipality, socialmap.TopicForCategory(k.Category), k.Language)
+		if err != nil {
+			return err
+		}
+		p.Referrals = ms[:min(len(ms), 5)]
 	}
 	if p.CanAct {
 		for _, s := range cases.NextStates(k.State) {

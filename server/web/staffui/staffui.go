@@ -20,6 +20,7 @@ import (
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/seal"
+	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/web/view"
@@ -47,6 +48,8 @@ type Handler struct {
 	View    *view.Renderer
 	Catalog *i18n.Catalog
 	Log     *slog.Logger
+	// SocialMap, when set, offers matching organisations for a referral.
+	SocialMap *socialmap.Service
 	// Secure: the desk is reached over TLS (cookies get Secure and the
 	// __Host- prefix).
 	Secure bool

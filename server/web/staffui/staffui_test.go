@@ -15,6 +15,7 @@ import (
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/servertest"
+	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/stafftest"
 )
@@ -366,7 +367,7 @@ func statusOf(t *testing.T, env *servertest.Env, receipt string) (string, []map[
 func TestStandardTextInHerLanguageOnStatus(t *testing.T) {
 	env := servertest.Start(t)
 	h := stafftest.SignIn(t, env, "handler")
-	for _, lang := range []string{"nl", "en"} {
+	for _, lang := range []string{"nl", "en", "ro", "th"} {
 		k := newCase(t, env, func(in *cases.Input) { in.Language = lang })
 		assign(t, env, k.ID, h.User.ID)
 		p := "/staff/cases/" + k.ID + "/message"
@@ -551,4 +552,35 @@ func TestAdminUsers(t *testing.T) {
 	expect(t, c.Password(u.Email, stafftest.Password), 422, "")
 	// No locking oneself out.
 	expect(t, ad.PostForm("/staff/users/"+ad.User.ID+"/disable", nil), 403, "")
+}
+
+// TestReferralSuggestionsFromSocialMap: the case file offers organisations
+// of the social map that fit her municipality, subject and language, and a
+// referral is recorded with her consent.
+func TestReferralSuggestionsFromSocialMap(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := t.Context()
+	for _, o := range []socialmap.Organisation{
+		{Name: "Geldhulp Amsterdam", Topics: []string{"money"}, Regions: []string{"Amsterdam-Amstelland"}, Languages: []string{"nl", "ro"}, Phone: "020 123 4567", VerifiedOn: "2026-11-01"},
+		{Name: "Woonloket Utrecht", Topics: []string{"housing"}, Regions: []string{"Utrecht"}, Languages: []string{"nl"}, Phone: "030 123 4567", VerifiedOn: "2026-11-01"},
+	} {
+		if _, err := env.Deps.SocialMap.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := stafftest.SignIn(t, env, "handler")
+	k := newCase(t, env, func(in *cases.Input) { in.Language = "ro" })
+	assign(t, env, k.ID, h.User.ID)
+	status, body := h.Page("/staff/cases/" + k.ID)
+	if status != 200 || !strings.Contains(body, "Geldhulp Amsterdam") || strings.Contains(body, "Woonloket Utrecht") {
+		t.Fatalf("suggestions: %d, has Geldhulp %v, has Woonloket %v", status, strings.Contains(body, "Geldhulp Amsterdam"), strings.Contains(body, "Woonloket Utrecht"))
+	}
+	expect(t, h.PostForm("/staff/cases/"+k.ID+"/referral", url.Values{"org": {"Geldhulp Amsterdam"}, "consent": {"1"}}), 303, "")
+	evs, err := env.Deps.Cases.Timeline(ctx, k.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(evs, func(e cases.Event) bool { return e.Type == cases.EventReferral }) {
+		t.Fatal("referral not recorded on the timeline")
+	}
 }
