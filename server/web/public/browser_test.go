@@ -150,3 +150,73 @@ func TestQuickExitReplacesHistory(t *testing.T) {
 func emulateScheme(ctx context.Context, scheme string) error {
 	return emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}).Do(ctx)
 }
+
+// TestTouchTargetsAndKeyboard: every control on the public pages is at
+// least 44 px tall (links inside running text excepted, as WCAG does), and
+// the intake form can be filled and sent with the keyboard alone.
+func TestTouchTargetsAndKeyboard(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := browsertest.New(t)
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(360, 740)); err != nil {
+		t.Fatal(err)
+	}
+	const small = `[...document.querySelectorAll('button, select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), .choice, .nav a, .langs a, .exit, .brand, .cards a, .button')]
+		.filter(e => e.getBoundingClientRect().height > 0 && e.getBoundingClientRect().height < 44)
+		.map(e => e.outerHTML.slice(0, 80) + ' ' + Math.round(e.getBoundingClientRect().height) + 'px')`
+	for _, p := range []string{"/nl/", "/nl/report", "/nl/status", "/th/help", "/ro/rights", "/en/privacy"} {
+		var bad []string
+		if err := chromedp.Run(ctx, chromedp.Navigate(env.URL+p), chromedp.Evaluate(small, &bad)); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bad {
+			t.Errorf("%s: target under 44 px: %s", p, b)
+		}
+	}
+	// Keyboard only: the first Tab reaches the skip link, and the form is
+	// filled with Tab, arrow keys, Space and typing, then sent with Enter.
+	var first, receipt string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(env.URL+"/en/report"),
+		chromedp.KeyEvent("\t"),
+		chromedp.Evaluate(`document.activeElement.className`, &first),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != "skip" {
+		t.Fatalf("first Tab focuses %q, want the skip link", first)
+	}
+	focusAndPress := func(sel, keys string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			if err := chromedp.Focus(sel, chromedp.ByQuery).Do(ctx); err != nil {
+				return err
+			}
+			return chromedp.KeyEvent(keys).Do(ctx)
+		})
+	}
+	err = chromedp.Run(ctx,
+		focusAndPress(`input[name=kind][value=complaint]`, " "),
+		focusAndPress(`input[name=category][value=police]`, " "),
+		focusAndPress(`#f-description`, "They searched my room without a warrant"),
+		focusAndPress(`input[name=wish][value=heard]`, " "),
+		focusAndPress(`input[name=identity_mode][value=anonymous]`, " "),
+		focusAndPress(`button[type=submit]`, "\r"),
+		chromedp.WaitVisible(`#receipt`, chromedp.ByQuery),
+		chromedp.Text(`#receipt`, &receipt, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(strings.ReplaceAll(receipt, " ", "")) != 16 {
+		t.Fatalf("keyboard-only submit gave %q", receipt)
+	}
+	// Focus is visible: what the keyboard focuses gets an outline.
+	var outline string
+	if err := chromedp.Run(ctx, chromedp.Navigate(env.URL+"/en/status"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"),
+		chromedp.Evaluate(`getComputedStyle(document.activeElement).outlineStyle`, &outline)); err != nil {
+		t.Fatal(err)
+	}
+	if outline == "none" || outline == "" {
+		t.Fatalf("the keyboard-focused element has outline %q", outline)
+	}
+}
