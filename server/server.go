@@ -114,7 +114,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	if err != nil {
 		return nil, err
 	}
-	d.jobs = append(d.jobs, &sweeper{st: st, log: log})
+	d.jobs = append(d.jobs, &periodic{name: "rate limits", every: 5 * time.Minute, log: log,
+		run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st) }})
 	return d, nil
 }
 
@@ -317,37 +318,41 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 	}
 }
 
-// sweeper removes expired rate-limit counters every few minutes.
-type sweeper struct {
-	st     *store.Store
+// periodic runs a sweep every interval until stopped: FerretDB v1 has no
+// TTL indexes, so expired documents (rate-limit hits, sessions) are deleted
+// by the application.
+type periodic struct {
+	name   string
+	every  time.Duration
+	run    func(context.Context) error
 	log    *slog.Logger
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-func (s *sweeper) Start(ctx context.Context) {
-	ctx, s.cancel = context.WithCancel(ctx)
-	s.done = make(chan struct{})
+func (p *periodic) Start(ctx context.Context) {
+	ctx, p.cancel = context.WithCancel(ctx)
+	p.done = make(chan struct{})
 	go func() {
-		defer close(s.done)
-		t := time.NewTicker(5 * time.Minute)
+		defer close(p.done)
+		t := time.NewTicker(p.every)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := ratelimit.Sweep(ctx, s.st); err != nil {
-					s.log.Warn("sweep rate limits", "err", err)
+				if err := p.run(ctx); err != nil && ctx.Err() == nil {
+					p.log.Warn("periodic sweep failed", "job", p.name, "err", err)
 				}
 			}
 		}
 	}()
 }
 
-func (s *sweeper) Stop() {
-	if s.cancel != nil {
-		s.cancel()
-		<-s.done
+func (p *periodic) Stop() {
+	if p.cancel != nil {
+		p.cancel()
+		<-p.done
 	}
 }

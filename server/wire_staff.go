@@ -23,7 +23,7 @@ func wireStaff(ctx context.Context, d *Deps) error {
 	if err := d.Store.EnsureIndexes(ctx, idx...); err != nil {
 		return err
 	}
-	d.jobs = append(d.jobs, cases.NewRetention(d.Cases, d.Store, d.Config.RetentionDays, d.Log), &sessionSweeper{s: d.Staff})
+	d.jobs = append(d.jobs, cases.NewRetention(d.Cases, d.Store, d.Config.RetentionDays, d.Log), &periodic{name: "staff sessions", every: 10 * time.Minute, run: d.Staff.SweepSessions, log: d.Log})
 	return nil
 }
 
@@ -50,38 +50,5 @@ func staffHeard(d *Deps) func(c *fiber.Ctx, receipt string, yes bool, reason str
 			return fiber.NewError(fiber.StatusUnprocessableEntity, "reason too long")
 		}
 		return err
-	}
-}
-
-// sessionSweeper deletes expired staff sessions every few minutes (no TTL
-// indexes in FerretDB v1).
-type sessionSweeper struct {
-	s      *staff.Service
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-func (w *sessionSweeper) Start(ctx context.Context) {
-	ctx, w.cancel = context.WithCancel(ctx)
-	w.done = make(chan struct{})
-	go func() {
-		defer close(w.done)
-		t := time.NewTicker(10 * time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				_ = w.s.SweepSessions(ctx)
-			}
-		}
-	}()
-}
-
-func (w *sessionSweeper) Stop() {
-	if w.cancel != nil {
-		w.cancel()
-		<-w.done
 	}
 }

@@ -33,13 +33,7 @@ import (
 var templates embed.FS
 
 // Templates returns the staff page templates (staff/devices.html).
-func Templates() fs.FS {
-	sub, err := fs.Sub(templates, "templates")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+func Templates() fs.FS { return view.Sub(templates) }
 
 // CatalogPrefixes are the catalog parts the app needs: its own texts and
 // the public form's, so the intake reads exactly like the public form.

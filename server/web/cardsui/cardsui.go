@@ -22,13 +22,7 @@ var templates embed.FS
 
 // Templates returns the page templates (staff/cards_*.html,
 // print/cards_*.html) for view.New.
-func Templates() fs.FS {
-	sub, err := fs.Sub(templates, "templates")
-	if err != nil {
-		panic(err) // the folder is embedded above; this cannot fail
-	}
-	return sub
-}
+func Templates() fs.FS { return view.Sub(templates) }
 
 // Handler serves the card pages. Build it with New.
 type Handler struct {

@@ -27,13 +27,7 @@ import (
 var templates embed.FS
 
 // Templates returns the page templates for the renderer.
-func Templates() fs.FS {
-	sub, err := fs.Sub(templates, "templates")
-	if err != nil {
-		panic(err) // the folder is embedded above; this cannot fail
-	}
-	return sub
-}
+func Templates() fs.FS { return view.Sub(templates) }
 
 // Handler serves the help, rights and social-map pages.
 type Handler struct {

@@ -22,13 +22,7 @@ import (
 var templates embed.FS
 
 // Templates are the page templates (staff/notifications).
-func Templates() fs.FS {
-	sub, err := fs.Sub(templates, "templates")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+func Templates() fs.FS { return view.Sub(templates) }
 
 // Handler holds what the push pages need.
 type Handler struct {

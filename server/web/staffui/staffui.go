@@ -30,13 +30,7 @@ import (
 var templates embed.FS
 
 // Templates returns the staff page templates (staff/*.html) for view.New.
-func Templates() fs.FS {
-	sub, err := fs.Sub(templates, "templates")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+func Templates() fs.FS { return view.Sub(templates) }
 
 // Handler serves the staff pages. Build it with New.
 type Handler struct {

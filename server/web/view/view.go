@@ -258,3 +258,13 @@ func pathWithoutLang(p, lang string) string {
 	}
 	return p
 }
+
+// Sub returns the "templates" folder of a handler package's embedded
+// files, the root view.New expects (public/, staff/, print/ below it).
+func Sub(embedded fs.FS) fs.FS {
+	sub, err := fs.Sub(embedded, "templates")
+	if err != nil {
+		panic(err) // fs.Sub fails only on an invalid path; "templates" is valid
+	}
+	return sub
+}
