@@ -129,15 +129,21 @@ func TestPrintSheetInChromium(t *testing.T) {
 	// Every QR code, as Chromium paints it, reads back as its address.
 	for i, code := range codes {
 		var shot []byte
-		sel := fmt.Sprintf(`.qr-card[data-code="%s"] .qr-box`, code)
-		if err := chromedp.Run(ctx, chromedp.ScreenshotScale(sel, 2, &shot, chromedp.ByQuery)); err != nil {
+		var svg string
+		sel := fmt.Sprintf(`.qr-card[data-code="%s"] svg.qr`, code)
+		if err := chromedp.Run(ctx, chromedp.ScreenshotScale(sel, 2, &shot, chromedp.ByQuery),
+			chromedp.OuterHTML(sel, &svg, chromedp.ByQuery)); err != nil {
 			t.Fatalf("screenshot card %d: %v", i, err)
 		}
 		img, err := png.Decode(bytes.NewReader(shot))
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := cardstest.DecodeImage(img)
+		modules, err := cardstest.Modules(svg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := cardstest.DecodeRendered(img, modules)
 		if err != nil {
 			t.Fatalf("card %d (%s) as drawn does not decode: %v", i, code, err)
 		}
