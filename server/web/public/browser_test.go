@@ -117,7 +117,6 @@ func TestPublicPagesAccessibleInEveryLanguage(t *testing.T) {
 func TestQuickExitReplacesHistory(t *testing.T) {
 	env := servertest.Start(t)
 	ctx := browsertest.New(t)
-	var loc string
 	// Point the exit at a page of our own so the test reaches no other host.
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(env.URL+"/nl/"),
@@ -125,26 +124,37 @@ func TestQuickExitReplacesHistory(t *testing.T) {
 		chromedp.SendKeys(`#f-description`, "geheim", chromedp.ByQuery),
 		chromedp.Evaluate(`document.getElementById('quick-exit').href = location.origin + '/en/privacy'`, nil),
 		chromedp.Click(`#quick-exit`, chromedp.ByQuery),
-		chromedp.Sleep(300*time.Millisecond),
-		chromedp.Location(&loc),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
+	loc := waitLocation(t, ctx, func(l string) bool { return strings.HasSuffix(l, "/en/privacy") })
 	if !strings.HasSuffix(loc, "/en/privacy") {
 		t.Fatalf("exit went to %s", loc)
 	}
-	err = chromedp.Run(ctx,
-		chromedp.Evaluate(`history.back()`, nil),
-		chromedp.Sleep(500*time.Millisecond),
-		chromedp.Location(&loc),
-	)
-	if err != nil {
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`history.back()`, nil)); err != nil {
 		t.Fatal(err)
 	}
+	// Back leaves the privacy page; it must not land on the form.
+	loc = waitLocation(t, ctx, func(l string) bool { return !strings.HasSuffix(l, "/en/privacy") })
 	if strings.Contains(loc, "/report") {
 		t.Fatalf("Back returned to the form: %s", loc)
 	}
+}
+
+// waitLocation polls the page's address until ok holds (or 10 s pass) and
+// returns the last address seen: navigation takes its own time on a busy
+// machine, so no fixed sleep.
+func waitLocation(t *testing.T, ctx context.Context, ok func(string) bool) string {
+	t.Helper()
+	var loc string
+	for range 100 {
+		if err := chromedp.Run(ctx, chromedp.Location(&loc)); err == nil && ok(loc) {
+			return loc
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return loc
 }
 
 func emulateScheme(ctx context.Context, scheme string) error {
