@@ -103,6 +103,8 @@ func (s *Store) startEmbedded(o Options) (string, error) {
 		defer close(s.done)
 		_ = f.Run(ctx)
 	}()
+	// Operators need this address to mongodump the embedded database.
+	o.Logger.Debug("embedded database listening", "uri", f.MongoDBURI(), "dir", dir)
 	return f.MongoDBURI(), nil
 }
 
