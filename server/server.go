@@ -115,7 +115,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 		return nil, err
 	}
 	d.jobs = append(d.jobs, &periodic{name: "rate limits", every: 5 * time.Minute, log: log,
-		run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st) }})
+		run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st) }},
+		&periodic{name: "write claims", every: 30 * time.Minute, log: log, run: st.SweepClaims})
 	return d, nil
 }
 

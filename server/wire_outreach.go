@@ -48,11 +48,11 @@ func wireOutreach(ctx context.Context, d *Deps) error {
 // turns its input errors into rejections the tablet shows.
 type cardCounter struct{ d *Deps }
 
-func (c cardCounter) AddHandedOut(ctx context.Context, batch string, n int, day time.Time) error {
+func (c cardCounter) AddHandedOut(ctx context.Context, batch string, n int, day time.Time, key string) error {
 	if c.d.Cards == nil {
 		return errors.New("outreach: cards service not wired")
 	}
-	err := c.d.Cards.AddHandedOut(ctx, batch, n, day)
+	err := c.d.Cards.AddHandedOut(ctx, batch, n, day, key)
 	switch {
 	case errors.Is(err, cards.ErrUnknownBatch), errors.Is(err, cards.ErrNotFound):
 		return &outreach.Rejection{Fields: []outreach.FieldError{{Field: "batch", Key: "app.error.batch"}}}

@@ -83,7 +83,7 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 	if e.At.IsZero() {
 		e.At = l.now().UTC()
 	}
-	if _, err := l.st.C(collection).InsertOne(ctx, e); err != nil {
+	if err := l.st.Insert(ctx, collection, e); err != nil {
 		return fmt.Errorf("audit: record %s: %w", e.Action, err)
 	}
 	return nil

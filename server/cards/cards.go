@@ -30,7 +30,7 @@ const (
 	batchesColl  = "card_batches"
 	cardsColl    = "cards"         // one document per card: _id = code, batch
 	scansColl    = "card_scans"    // _id = batch/YYYY-MM-DD, n
-	handedColl   = "card_handouts" // _id = batch/YYYY-MM-DD, n
+	handedColl   = "card_handouts" // _id = count/<key>, batch, day, n (older: batch/YYYY-MM-DD)
 	casesColl    = "cases"         // the case package's; read only, for counts
 	batchCounter = "card_batches"
 )
@@ -256,7 +256,7 @@ func (s *Service) Create(ctx context.Context, nb NewBatch, createdBy string) (*B
 	if err := s.insertCards(ctx, b.ID, nb.Count); err != nil {
 		return nil, err
 	}
-	if _, err := s.st.C(batchesColl).InsertOne(ctx, b); err != nil {
+	if err := s.st.Insert(ctx, batchesColl, b); err != nil {
 		return nil, fmt.Errorf("cards: store batch: %w", err)
 	}
 	return b, nil
@@ -273,7 +273,7 @@ func (s *Service) insertCards(ctx context.Context, batch string, n int) error {
 			docs = append(docs, bson.D{{Key: "_id", Value: newCode()}, {Key: "batch", Value: batch}, {Key: "n", Value: i}})
 		}
 		for tries := 0; len(docs) > 0; tries++ {
-			_, err := s.st.C(cardsColl).InsertMany(ctx, docs) // ordered: stops at the first failure
+			err := s.st.InsertAll(ctx, cardsColl, docs) // ordered: stops at the first failure
 			if err == nil {
 				break
 			}
@@ -387,17 +387,29 @@ func (s *Service) Scan(ctx context.Context, code string) (*Batch, bool, error) {
 }
 
 // AddHandedOut adds n handed-out cards to a batch's count for day. ref is a
-// batch id ("B007") or the code of any card of the batch, as typed.
+// batch id ("B007") or the code of any card of the batch, as typed. key
+// names this count (the tablet's record id): the count is one document
+// with that key, summed when read, so a count sent twice — in a retry, at
+// the same moment, after a crash — is counted once.
 // Returns ErrUnknownBatch or ErrInvalidCount for input it cannot take.
-func (s *Service) AddHandedOut(ctx context.Context, ref string, n int, day time.Time) error {
+func (s *Service) AddHandedOut(ctx context.Context, ref string, n int, day time.Time, key string) error {
 	if n < 1 || n > MaxHandout {
 		return ErrInvalidCount
+	}
+	if key == "" {
+		return fmt.Errorf("cards: a handout count needs its key")
 	}
 	id, err := s.resolve(ctx, ref)
 	if err != nil {
 		return err
 	}
-	return s.inc(ctx, handedColl, id, Day(day), n)
+	err = s.st.Insert(ctx, handedColl, bson.D{
+		{Key: "_id", Value: "count/" + key}, {Key: "batch", Value: id}, {Key: "day", Value: Day(day)}, {Key: "n", Value: int64(n)},
+	})
+	if err != nil && !store.IsDuplicate(err) {
+		return fmt.Errorf("cards: count handed out: %w", err)
+	}
+	return nil
 }
 
 func (s *Service) resolve(ctx context.Context, ref string) (string, error) {
@@ -417,23 +429,14 @@ func (s *Service) resolve(ctx context.Context, ref string) (string, error) {
 	return id, nil
 }
 
-// inc adds n to a daily counter. Two first scans of a day may race on the
-// upsert; the loser's duplicate-key error means the document now exists, so
-// it simply tries again.
+// inc adds n to a daily counter: one document per batch and day, so
+// nothing finer than the day is kept, raised exactly however many scans
+// arrive at once.
 func (s *Service) inc(ctx context.Context, coll, batch, day string, n int) error {
-	var err error
-	for range 3 {
-		_, err = s.st.C(coll).UpdateOne(ctx,
-			bson.D{{Key: "_id", Value: batch + "/" + day}},
-			bson.D{
-				{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(n)}}},
-				{Key: "$setOnInsert", Value: bson.D{{Key: "batch", Value: batch}, {Key: "day", Value: day}}},
-			},
-			options.UpdateOne().SetUpsert(true))
-		if err == nil || !store.IsDuplicate(err) {
-			break
-		}
-	}
+	err := s.st.Upsert(ctx, coll, batch+"/"+day, bson.D{
+		{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(n)}}},
+		{Key: "$set", Value: bson.D{{Key: "batch", Value: batch}, {Key: "day", Value: day}}},
+	})
 	if err != nil {
 		return fmt.Errorf("cards: count %s: %w", coll, err)
 	}
@@ -447,7 +450,7 @@ func (s *Service) MarkPrinted(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.st.C(batchesColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
+	_, err = s.st.Update(ctx, batchesColl, bson.D{{Key: "_id", Value: b.ID}}, bson.D{
 		{Key: "$set", Value: bson.D{{Key: "printed", Value: b.Count}, {Key: "printed_at", Value: s.now()}}},
 		{Key: "$inc", Value: bson.D{{Key: "print_runs", Value: 1}}},
 	})

@@ -211,8 +211,9 @@ func TestScanCountsPerDayAndStoresNothingElse(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if !slices.Equal(keys, []string{"_id", "batch", "day", "n"}) {
-		t.Fatalf("scan document holds %v; only _id, batch, day, n allowed", keys)
+	// _rev is the store's revision: it counts writes, as n does.
+	if !slices.Equal(keys, []string{"_id", "_rev", "batch", "day", "n"}) {
+		t.Fatalf("scan document holds %v; only _id, _rev, batch, day, n allowed", keys)
 	}
 
 	// Unknown and malformed codes store nothing.
@@ -265,19 +266,19 @@ func TestHandedOutPrintedCasesInStats(t *testing.T) {
 	codesB, _ := s.Codes(ctx, b.ID)
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
-	if err := s.AddHandedOut(ctx, a.ID, 7, day); err != nil {
+	if err := s.AddHandedOut(ctx, a.ID, 7, day, "count-1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddHandedOut(ctx, strings.ToLower(a.ID), 3, day.AddDate(0, 0, 1)); err != nil {
+	if err := s.AddHandedOut(ctx, strings.ToLower(a.ID), 3, day.AddDate(0, 0, 1), "count-2"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddHandedOut(ctx, codesB[4], 2, day); err != nil { // a card code names its batch
+	if err := s.AddHandedOut(ctx, codesB[4], 2, day, "count-3"); err != nil { // a card code names its batch
 		t.Fatal(err)
 	}
-	if err := s.AddHandedOut(ctx, "B999", 1, day); !errors.Is(err, cards.ErrUnknownBatch) {
+	if err := s.AddHandedOut(ctx, "B999", 1, day, "count-4"); !errors.Is(err, cards.ErrUnknownBatch) {
 		t.Fatalf("unknown batch: %v", err)
 	}
-	if err := s.AddHandedOut(ctx, a.ID, 0, day); !errors.Is(err, cards.ErrInvalidCount) {
+	if err := s.AddHandedOut(ctx, a.ID, 0, day, "count-5"); !errors.Is(err, cards.ErrInvalidCount) {
 		t.Fatalf("zero count: %v", err)
 	}
 	if err := s.MarkPrinted(ctx, a.ID); err != nil {

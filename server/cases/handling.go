@@ -57,11 +57,11 @@ func cleanText(s string, max int) (string, error) {
 func (s *Service) setFrom(ctx context.Context, c *Case, set bson.M) error {
 	now := s.now().UTC()
 	set["updated_at"] = now
-	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID, "state": c.State}, bson.M{"$set": set})
+	ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "state": c.State}, bson.M{"$set": set})
 	if err != nil {
 		return fmt.Errorf("cases: update: %w", err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		return ErrChanged
 	}
 	return nil
@@ -169,12 +169,12 @@ func (s *Service) Assign(ctx context.Context, caseID, actor, userID string) (*Ca
 	if c.AssignedTo == userID {
 		return c, nil
 	}
-	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID, "assigned_to": c.AssignedTo},
+	ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "assigned_to": c.AssignedTo},
 		bson.M{"$set": bson.M{"assigned_to": userID, "updated_at": s.now().UTC()}})
 	if err != nil {
 		return nil, fmt.Errorf("cases: assign: %w", err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		return nil, ErrChanged
 	}
 	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventAssigned, Actor: actor,
@@ -197,9 +197,14 @@ func (s *Service) SetPriority(ctx context.Context, caseID, actor string, p int) 
 	if c.Priority == p {
 		return c, nil
 	}
-	if _, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID},
-		bson.M{"$set": bson.M{"priority": p, "updated_at": s.now().UTC()}}); err != nil {
+	// From the priority read, so the timeline's "from" is always true.
+	ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "priority": c.Priority},
+		bson.M{"$set": bson.M{"priority": p, "updated_at": s.now().UTC()}})
+	if err != nil {
 		return nil, fmt.Errorf("cases: priority: %w", err)
+	}
+	if !ok {
+		return nil, ErrChanged
 	}
 	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventPriority, Actor: actor,
 		Data: map[string]string{"from": strconv.Itoa(c.Priority), "to": strconv.Itoa(p)}}, ""); err != nil {
@@ -280,12 +285,12 @@ func (s *Service) Extend(ctx context.Context, caseID, actor, line string) (*Case
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID, "deadlines.extended": false},
+	ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "deadlines.extended": false},
 		bson.M{"$set": bson.M{"deadlines": d, "updated_at": s.now().UTC()}})
 	if err != nil {
 		return nil, fmt.Errorf("cases: extend: %w", err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		return nil, ErrAlreadyExtended
 	}
 	due := d.Answer.Format("2006-01-02")
@@ -349,12 +354,12 @@ func (s *Service) RecordHeard(ctx context.Context, receipt string, yes bool, rea
 		answer, to = "no", StateReopenRequested
 	}
 	now := s.now().UTC()
-	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID, "state": StateClosed, "heard": ""},
+	ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "state": StateClosed, "heard": ""},
 		bson.M{"$set": bson.M{"heard": answer, "state": to, "last_activity": now, "updated_at": now}})
 	if err != nil {
 		return nil, fmt.Errorf("cases: heard: %w", err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		return nil, ErrAlreadyAnswered
 	}
 	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventHeard, Actor: ActorComplainant,

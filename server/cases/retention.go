@@ -32,13 +32,13 @@ func (s *Service) EraseIdentities(ctx context.Context, cutoff time.Time) (int, e
 	for _, c := range list {
 		// Conditional on the state read: a case reopened meanwhile keeps
 		// its identity.
-		res, err := s.st.C(collectionCases).UpdateOne(ctx,
+		ok, err := s.st.Update(ctx, collectionCases,
 			bson.M{"_id": c.ID, "state": StateClosed, "erased": false, "closed_at": c.ClosedAt},
 			bson.M{"$set": bson.M{"name": nil, "contact": nil, "erased": true, "updated_at": s.now().UTC()}})
 		if err != nil {
 			return n, fmt.Errorf("cases: retention erase %s: %w", c.ID, err)
 		}
-		if res.ModifiedCount == 0 {
+		if !ok {
 			continue
 		}
 		// A fixed id: a repeat after a crash adds no second event.

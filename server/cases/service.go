@@ -141,7 +141,7 @@ func (s *Service) Create(ctx context.Context, in Input, ch Channel) (Result, err
 		if err != nil {
 			return Result{}, err
 		}
-		_, err = s.st.C(collectionCases).InsertOne(ctx, c)
+		err = s.st.Insert(ctx, collectionCases, c)
 		if err == nil {
 			s.afterCreate(ctx, c)
 			return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt}, nil
@@ -241,7 +241,7 @@ func (s *Service) afterCreate(ctx context.Context, c *Case) {
 			Body: s.seal.Seal(ack, sealCtx(c.ID, "event:"+c.ID+ackEventSuffix)), Data: map[string]string{"text": "std.ack"}},
 	}
 	for _, e := range evs {
-		if _, err := s.st.C(collectionEvents).InsertOne(ctx, e); err != nil && !store.IsDuplicate(err) {
+		if err := s.st.Insert(ctx, collectionEvents, e); err != nil && !store.IsDuplicate(err) {
 			s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
 		}
 	}
@@ -318,7 +318,7 @@ func (s *Service) Append(ctx context.Context, e Event, body string) (Event, erro
 	if body != "" {
 		e.Body = s.seal.Seal(body, sealCtx(e.CaseID, "event:"+e.ID))
 	}
-	if _, err := s.st.C(collectionEvents).InsertOne(ctx, e); err != nil {
+	if err := s.st.Insert(ctx, collectionEvents, e); err != nil {
 		return e, fmt.Errorf("cases: append %s event: %w", e.Type, err)
 	}
 	return e, nil
@@ -373,18 +373,8 @@ func (s *Service) Reply(ctx context.Context, receipt, body string) (*Case, error
 	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventReply, Actor: ActorComplainant}, body); err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
-	set := bson.M{"last_activity": now, "updated_at": now}
-	if CanTransition(c.State, StateReplyReceived) {
-		// Only move from the state we read, so a concurrent change wins.
-		res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID, "state": c.State},
-			bson.M{"$set": bson.M{"state": StateReplyReceived, "last_activity": now, "updated_at": now}})
-		if err == nil && res.ModifiedCount == 1 {
-			_, _ = s.Append(ctx, Event{CaseID: c.ID, Type: EventState, Actor: ActorComplainant, From: c.State, To: StateReplyReceived}, "")
-			c.State = StateReplyReceived
-		}
-	} else {
-		_, _ = s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": c.ID}, bson.M{"$set": set})
+	if err := s.markReply(ctx, c); err != nil {
+		return nil, err
 	}
 	if s.notify != nil {
 		if err := s.notify.ReplyReceived(ctx, c.ID, c.AssignedTo); err != nil {
@@ -392,4 +382,38 @@ func (s *Service) Reply(ctx context.Context, receipt, body string) (*Case, error
 		}
 	}
 	return c, nil
+}
+
+// markReply records her reply's time and, where the workflow allows, moves
+// the case to reply_received — from the state read, so a staff member's
+// change at the same moment is neither undone nor lost: the loser reads
+// the case again and decides anew.
+func (s *Service) markReply(ctx context.Context, c *Case) error {
+	for range 5 {
+		now := s.now().UTC()
+		set := bson.M{"last_activity": now, "updated_at": now}
+		move := CanTransition(c.State, StateReplyReceived)
+		if move {
+			set["state"] = StateReplyReceived
+		}
+		ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "state": c.State}, bson.M{"$set": set})
+		if err != nil {
+			return fmt.Errorf("cases: mark reply: %w", err)
+		}
+		if ok {
+			if move {
+				if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventState, Actor: ActorComplainant, From: c.State, To: StateReplyReceived}, ""); err != nil {
+					return err
+				}
+				c.State = StateReplyReceived
+			}
+			return nil
+		}
+		fresh, err := s.Get(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		*c = *fresh
+	}
+	return ErrChanged
 }

@@ -57,7 +57,7 @@ func (s *Service) CreateTheme(ctx context.Context, actor, title, orgType, orgNam
 	}
 	now := s.now().UTC()
 	t := &Theme{ID: uuid.NewString(), Title: title, OrgType: orgType, OrgName: orgName, CreatedBy: actor, CreatedAt: now, UpdatedAt: now}
-	if _, err := s.st.C(collectionThemes).InsertOne(ctx, t); err != nil {
+	if err := s.st.Insert(ctx, collectionThemes, t); err != nil {
 		return nil, fmt.Errorf("cases: create theme: %w", err)
 	}
 	return t, nil
@@ -100,12 +100,12 @@ func (s *Service) SetThemeNote(ctx context.Context, id, note string) error {
 	if len([]rune(note)) > MaxMessage {
 		return ErrTooLong
 	}
-	res, err := s.st.C(collectionThemes).UpdateOne(ctx, bson.M{"_id": id},
+	ok, err := s.st.Update(ctx, collectionThemes, bson.M{"_id": id},
 		bson.M{"$set": bson.M{"note": s.seal.Seal(note, themeCtx(id)), "updated_at": s.now().UTC()}})
 	if err != nil {
 		return fmt.Errorf("cases: theme note: %w", err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		return ErrNotFound
 	}
 	return nil
@@ -116,12 +116,12 @@ func (s *Service) LinkTheme(ctx context.Context, caseID, themeID, actor string) 
 	if _, err := s.Theme(ctx, themeID); err != nil {
 		return err
 	}
-	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": caseID, "themes": bson.M{"$ne": themeID}},
+	ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": caseID, "themes": bson.M{"$ne": themeID}},
 		bson.M{"$push": bson.M{"themes": themeID}, "$set": bson.M{"updated_at": s.now().UTC()}})
 	if err != nil {
 		return fmt.Errorf("cases: link theme: %w", err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		if _, err := s.Get(ctx, caseID); err != nil {
 			return err
 		}
@@ -134,12 +134,12 @@ func (s *Service) LinkTheme(ctx context.Context, caseID, themeID, actor string) 
 
 // UnlinkTheme removes a case from a theme.
 func (s *Service) UnlinkTheme(ctx context.Context, caseID, themeID, actor string) error {
-	res, err := s.st.C(collectionCases).UpdateOne(ctx, bson.M{"_id": caseID, "themes": themeID},
+	ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": caseID, "themes": themeID},
 		bson.M{"$pull": bson.M{"themes": themeID}, "$set": bson.M{"updated_at": s.now().UTC()}})
 	if err != nil {
 		return fmt.Errorf("cases: unlink theme: %w", err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		return nil
 	}
 	_, err = s.Append(ctx, Event{CaseID: caseID, Type: EventTheme, Actor: actor,

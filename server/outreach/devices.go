@@ -87,7 +87,7 @@ func (d *Devices) Create(ctx context.Context, userID, label string) (Device, str
 		ID: uuid.NewString(), UserID: userID, Label: label,
 		TokenHash: HashToken(token), Created: t, LastSeen: t,
 	}
-	if _, err := d.st.C(devicesColl).InsertOne(ctx, dev); err != nil {
+	if err := d.st.Insert(ctx, devicesColl, dev); err != nil {
 		return Device{}, "", fmt.Errorf("outreach: insert device: %w", err)
 	}
 	return dev, token, nil
@@ -123,10 +123,15 @@ func (d *Devices) Authenticate(ctx context.Context, token string) (Device, error
 		return Device{}, ErrUnauthorized
 	}
 	if t := now(); t.Sub(dev.LastSeen) > lastSeenEvery {
-		_, err := d.st.C(devicesColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: dev.ID}},
+		// Only on a device still not revoked: a revocation at the same
+		// moment is never written over.
+		ok, err := d.st.Update(ctx, devicesColl, bson.D{{Key: "_id", Value: dev.ID}, {Key: "revoked", Value: false}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "last_seen", Value: t}}}})
 		if err != nil {
 			return Device{}, fmt.Errorf("outreach: note last seen: %w", err)
+		}
+		if !ok {
+			return Device{}, ErrUnauthorized
 		}
 		dev.LastSeen = t
 	}
@@ -163,7 +168,7 @@ func (d *Devices) List(ctx context.Context) ([]Device, error) {
 // Revoking twice is not an error.
 func (d *Devices) Revoke(ctx context.Context, id, byUserID string) error {
 	t := now()
-	res, err := d.st.C(devicesColl).UpdateOne(ctx,
+	ok, err := d.st.Update(ctx, devicesColl,
 		bson.D{{Key: "_id", Value: id}, {Key: "revoked", Value: false}},
 		bson.D{{Key: "$set", Value: bson.D{
 			{Key: "revoked", Value: true}, {Key: "revoked_at", Value: t}, {Key: "revoked_by", Value: byUserID},
@@ -171,7 +176,7 @@ func (d *Devices) Revoke(ctx context.Context, id, byUserID string) error {
 	if err != nil {
 		return fmt.Errorf("outreach: revoke device: %w", err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		if _, err := d.Get(ctx, id); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,13 +38,23 @@ type env struct {
 	cards   *countCards
 }
 
-type countCards struct{ n map[string]int }
+// countCards counts as the cards package does: once per key.
+type countCards struct {
+	mu   sync.Mutex
+	n    map[string]int
+	keys map[string]bool
+}
 
-func (c *countCards) AddHandedOut(_ context.Context, batch string, n int, _ time.Time) error {
+func (c *countCards) AddHandedOut(_ context.Context, batch string, n int, _ time.Time, key string) error {
 	if batch == "NOPE" {
 		return &outreach.Rejection{Fields: []outreach.FieldError{{Field: "batch", Key: "app.error.batch"}}}
 	}
-	c.n[batch] += n
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.keys[key] {
+		c.keys[key] = true
+		c.n[batch] += n
+	}
 	return nil
 }
 
@@ -65,7 +76,7 @@ func newEnv(t *testing.T) *env {
 		"o@x/pw/123456": {ID: "u-outreach", Role: "outreach"},
 		"h@x/pw/123456": {ID: "u-handler", Role: "handler"},
 	}
-	cc := &countCards{n: map[string]int{}}
+	cc := &countCards{n: map[string]int{}, keys: map[string]bool{}}
 	rounds := outreach.NewRounds(st, cc)
 	return &env{st: st, devices: outreach.NewDevices(st, auth), rounds: rounds,
 		sync: outreach.NewSyncer(outreach.CaseIntake{Cases: cs}, rounds, cat), cases: cs, cards: cc}

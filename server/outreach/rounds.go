@@ -55,7 +55,8 @@ type CardCount struct {
 // CardCounter adds handed-out cards to a batch's count; the cards package
 // satisfies it. A *Rejection says the batch is unknown or closed.
 type CardCounter interface {
-	AddHandedOut(ctx context.Context, batch string, n int, day time.Time) error
+	// AddHandedOut counts n cards once per key, however often it is called.
+	AddHandedOut(ctx context.Context, batch string, n int, day time.Time, key string) error
 }
 
 // Rounds stores rounds and card counts.
@@ -118,7 +119,7 @@ func (s *Rounds) SaveRound(ctx context.Context, dev Device, r Round) (bool, erro
 		return false, err
 	}
 	r.Device = dev.ID
-	_, err = s.st.C(roundsColl).InsertOne(ctx, r)
+	err = s.st.Insert(ctx, roundsColl, r)
 	if store.IsDuplicate(err) {
 		var old Round
 		if err := s.st.C(roundsColl).FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}}).Decode(&old); err != nil {
@@ -183,12 +184,10 @@ func (c CardCount) validate() (CardCount, time.Time, error) {
 
 // SaveCards records a card count once and adds it to the batch's total.
 //
-// The record is written first (applied=false), then the batch count is
-// raised, then the record is marked applied. A crash between the steps is
-// repaired by the tablet's retry: an unapplied record is applied then. Only
-// a crash between raising the count and marking the record could count one
-// round twice; the tablet syncs one batch at a time, so two syncs of the
-// same item do not race.
+// The record is written first (applied=false), then the count is added to
+// the batch under the record's id (the cards package counts one id once),
+// then the record is marked applied. A crash or a concurrent resend at any
+// step is repaired by the next send of the same id and never counts twice.
 func (s *Rounds) SaveCards(ctx context.Context, dev Device, c CardCount) (bool, error) {
 	c, day, err := c.validate()
 	if err != nil {
@@ -196,12 +195,11 @@ func (s *Rounds) SaveCards(ctx context.Context, dev Device, c CardCount) (bool, 
 	}
 	c.Device = dev.ID
 	c.Applied = false
-	coll := s.st.C(cardsColl)
 	dup := false
-	_, err = coll.InsertOne(ctx, c)
+	err = s.st.Insert(ctx, cardsColl, c)
 	if store.IsDuplicate(err) {
 		var old CardCount
-		if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: c.ID}}).Decode(&old); err != nil {
+		if err := s.st.C(cardsColl).FindOne(ctx, bson.D{{Key: "_id", Value: c.ID}}).Decode(&old); err != nil {
 			return false, fmt.Errorf("outreach: read card count: %w", err)
 		}
 		applied := old.Applied
@@ -218,15 +216,17 @@ func (s *Rounds) SaveCards(ctx context.Context, dev Device, c CardCount) (bool, 
 		return false, fmt.Errorf("outreach: insert card count: %w", err)
 	}
 	if s.cards != nil {
-		if err := s.cards.AddHandedOut(ctx, c.Batch, c.Count, day); err != nil {
+		if err := s.cards.AddHandedOut(ctx, c.Batch, c.Count, day, c.ID); err != nil {
 			if _, ok := err.(*Rejection); ok {
 				// Let the worker correct the batch code and resend the same id.
-				_, _ = coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: c.ID}})
+				if _, err := s.st.Delete(ctx, cardsColl, bson.D{{Key: "_id", Value: c.ID}, {Key: "applied", Value: false}}); err != nil {
+					return false, fmt.Errorf("outreach: drop rejected card count: %w", err)
+				}
 			}
 			return false, err
 		}
 	}
-	if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.ID}},
+	if _, err := s.st.Update(ctx, cardsColl, bson.D{{Key: "_id", Value: c.ID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "applied", Value: true}}}}); err != nil {
 		return false, fmt.Errorf("outreach: mark card count: %w", err)
 	}

@@ -138,7 +138,7 @@ func (s *Service) enqueue(ctx context.Context, key, typ, caseID string, people [
 			ID: key + "|" + sub.ID, Event: key, SubID: sub.ID, Type: typ, CaseID: caseID,
 			Lang: NormLang(lang), State: statePending, NextAt: now, CreatedAt: now,
 		}
-		_, err := s.st.C(collJobs).InsertOne(ctx, j)
+		err := s.st.Insert(ctx, collJobs, j)
 		if store.IsDuplicate(err) {
 			continue
 		}

@@ -79,7 +79,7 @@ func (s *Service) claim(ctx context.Context) (*jobDoc, error) {
 	for i := range due {
 		j := &due[i]
 		token := j.ID + "#" + strconv.Itoa(j.Attempts+1)
-		_, err := s.st.C(collClaims).InsertOne(ctx, bson.M{"_id": token, "owner": s.owner, "at": now})
+		err := s.st.Insert(ctx, collClaims, bson.M{"_id": token, "owner": s.owner, "at": now})
 		if store.IsDuplicate(err) {
 			continue // another sender took this attempt
 		}
@@ -88,11 +88,14 @@ func (s *Service) claim(ctx context.Context) (*jobDoc, error) {
 		}
 		j.Attempts++
 		j.State, j.Owner, j.LeaseUntil = stateSending, s.owner, now.Add(s.cfg.Lease)
-		_, err = s.st.C(collJobs).UpdateOne(ctx, bson.M{"_id": j.ID, "attempts": j.Attempts - 1}, bson.M{"$set": bson.M{
+		ok, err := s.st.Update(ctx, collJobs, bson.M{"_id": j.ID, "attempts": j.Attempts - 1, "state": bson.M{"$ne": stateDone}}, bson.M{"$set": bson.M{
 			"state": j.State, "owner": j.Owner, "lease_until": j.LeaseUntil, "attempts": j.Attempts,
 		}})
 		if err != nil {
 			return nil, fmt.Errorf("push: claim job: %w", err)
+		}
+		if !ok {
+			continue // finished or taken meanwhile
 		}
 		return j, nil
 	}
@@ -105,7 +108,7 @@ func (s *Service) mine(j *jobDoc) bson.M {
 }
 
 func (s *Service) finish(ctx context.Context, j *jobDoc, state string, status int, reason string) error {
-	_, err := s.st.C(collJobs).UpdateOne(ctx, s.mine(j), bson.M{"$set": bson.M{
+	_, err := s.st.Update(ctx, collJobs, s.mine(j), bson.M{"$set": bson.M{
 		"state": state, "finished_at": s.now().UTC(), "last_status": status, "reason": reason,
 		"lease_until": time.Time{},
 	}})
@@ -116,7 +119,7 @@ func (s *Service) finish(ctx context.Context, j *jobDoc, state string, status in
 }
 
 func (s *Service) retryLater(ctx context.Context, j *jobDoc, wait time.Duration, status int, reason string) error {
-	_, err := s.st.C(collJobs).UpdateOne(ctx, s.mine(j), bson.M{"$set": bson.M{
+	_, err := s.st.Update(ctx, collJobs, s.mine(j), bson.M{"$set": bson.M{
 		"state": statePending, "next_at": s.now().UTC().Add(wait), "last_status": status, "reason": reason,
 		"owner": "", "lease_until": time.Time{},
 	}})
@@ -128,19 +131,23 @@ func (s *Service) retryLater(ctx context.Context, j *jobDoc, wait time.Duration,
 
 // dropJobsOf ends the open jobs of a subscription that is gone.
 func (s *Service) dropJobsOf(ctx context.Context, subID string) {
-	_, _ = s.st.C(collJobs).UpdateMany(ctx, bson.M{"sub_id": subID, "state": statePending},
+	_, err := s.st.UpdateAll(ctx, collJobs, bson.M{"sub_id": subID, "state": statePending},
 		bson.M{"$set": bson.M{"state": stateFailed, "reason": "subscription gone", "finished_at": s.now().UTC()}})
+	if err != nil {
+		s.log.Warn("push: end jobs of a gone subscription", "err", err)
+	}
 }
 
 // cleanup removes finished jobs older than keepJobs.
 func (s *Service) cleanup(ctx context.Context) {
 	old := s.now().UTC().Add(-keepJobs)
-	_, err := s.st.C(collJobs).DeleteMany(ctx, bson.M{
+	// Finished jobs are never written again, and claims never are: purge.
+	_, err := s.st.Purge(ctx, collJobs, bson.M{
 		"state":       bson.M{"$in": bson.A{stateDone, stateFailed}},
 		"finished_at": bson.M{"$lt": old},
 	})
 	if err == nil {
-		_, err = s.st.C(collClaims).DeleteMany(ctx, bson.M{"at": bson.M{"$lt": old}})
+		_, err = s.st.Purge(ctx, collClaims, bson.M{"at": bson.M{"$lt": old}})
 	}
 	if err != nil {
 		s.log.Warn("push: clean up old jobs", "err", err)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gehoord/gehoord/server/store"
 )
@@ -50,11 +49,11 @@ type prefDoc struct {
 func (s *Service) PreferenceOf(ctx context.Context, userID, role string) (Preference, error) {
 	var d prefDoc
 	err := s.st.C(collPrefs).FindOne(ctx, bson.M{"_id": userID}).Decode(&d)
-	if store.NotFound(err) == store.ErrNotFound {
-		return DefaultPreference(role), nil
-	}
-	if err != nil {
+	if err != nil && store.NotFound(err) != store.ErrNotFound {
 		return "", fmt.Errorf("push: read preference: %w", err)
+	}
+	if err != nil || !d.Pref.Valid() { // none yet, or being created
+		return DefaultPreference(role), nil
 	}
 	return d.Pref, nil
 }
@@ -64,8 +63,7 @@ func (s *Service) SetPreference(ctx context.Context, userID string, p Preference
 	if !p.Valid() || userID == "" {
 		return fmt.Errorf("%w: preference %q", ErrInvalid, p)
 	}
-	_, err := s.st.C(collPrefs).UpdateOne(ctx, bson.M{"_id": userID},
-		bson.M{"$set": bson.M{"pref": p, "updated_at": s.now().UTC()}}, options.UpdateOne().SetUpsert(true))
+	err := s.st.Upsert(ctx, collPrefs, userID, bson.M{"$set": bson.M{"pref": p, "updated_at": s.now().UTC()}})
 	if err != nil {
 		return fmt.Errorf("push: store preference: %w", err)
 	}
@@ -83,7 +81,9 @@ func (s *Service) preferences(ctx context.Context) (map[string]Preference, error
 	}
 	m := make(map[string]Preference, len(docs))
 	for _, d := range docs {
-		m[d.UserID] = d.Pref
+		if d.Pref.Valid() { // a document being created has no choice yet
+			m[d.UserID] = d.Pref
+		}
 	}
 	return m, nil
 }

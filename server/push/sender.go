@@ -130,7 +130,9 @@ func (s *Service) deliver(ctx context.Context, j *jobDoc) error {
 	host := hostOf(sub.Endpoint)
 	switch code := resp.StatusCode; {
 	case code >= 200 && code < 300:
-		_, _ = s.st.C(collSubs).UpdateOne(ctx, bson.M{"_id": sub.ID}, bson.M{"$set": bson.M{"last_sent": s.now().UTC()}})
+		if _, err := s.st.Update(ctx, collSubs, bson.M{"_id": sub.ID}, bson.M{"$set": bson.M{"last_sent": s.now().UTC()}}); err != nil {
+			s.log.Warn("push: note last sent", "err", err)
+		}
 		return s.finish(ctx, j, stateDone, code, "")
 	case code == http.StatusNotFound || code == http.StatusGone:
 		// The browser unsubscribed or the subscription expired: forget it.

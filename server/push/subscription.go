@@ -132,26 +132,49 @@ func (s *Service) Subscribe(ctx context.Context, userID string, in Input) (Devic
 		return Device{}, err
 	}
 	h := s.endpointHash(in.Endpoint)
-	c := s.st.C(collSubs)
-	var old subDoc
-	err := c.FindOne(ctx, bson.M{"endpoint_hash": h}).Decode(&old)
-	id := old.ID
-	switch {
-	case err == nil:
-	case store.NotFound(err) == store.ErrNotFound:
-		n, cerr := c.CountDocuments(ctx, bson.M{"user_id": userID})
-		if cerr != nil {
-			return Device{}, fmt.Errorf("push: count devices: %w", cerr)
+	// The endpoint is unique (an index): the first request with it makes
+	// the document, any other finds it and updates it under its own id.
+	for range 5 {
+		var old subDoc
+		err := s.st.C(collSubs).FindOne(ctx, bson.M{"endpoint_hash": h}).Decode(&old)
+		switch {
+		case err == nil:
+			ok, err := s.st.Update(ctx, collSubs, bson.M{"_id": old.ID, "endpoint_hash": h}, bson.M{"$set": s.subFields(old.ID, userID, in)})
+			if err != nil {
+				return Device{}, fmt.Errorf("push: store subscription: %w", err)
+			}
+			if !ok {
+				continue // removed at this moment: start again
+			}
+			return Device{ID: old.ID, Label: in.Label, Lang: in.Lang, CreatedAt: old.CreatedAt, LastSent: old.LastSent}, nil
+		case store.NotFound(err) != store.ErrNotFound:
+			return Device{}, fmt.Errorf("push: find subscription: %w", err)
+		}
+		n, err := s.st.C(collSubs).CountDocuments(ctx, bson.M{"user_id": userID})
+		if err != nil {
+			return Device{}, fmt.Errorf("push: count devices: %w", err)
 		}
 		if n >= MaxDevices {
 			return Device{}, ErrTooMany
 		}
-		id = uuid.NewString()
-	default:
-		return Device{}, fmt.Errorf("push: find subscription: %w", err)
+		id, now := uuid.NewString(), s.now().UTC()
+		doc := s.subFields(id, userID, in)
+		doc["_id"], doc["endpoint_hash"], doc["created_at"], doc["last_sent"] = id, h, now, time.Time{}
+		err = s.st.Insert(ctx, collSubs, doc)
+		if store.IsDuplicate(err) {
+			continue // another request with this endpoint made it first: update that one
+		}
+		if err != nil {
+			return Device{}, fmt.Errorf("push: store subscription: %w", err)
+		}
+		return Device{ID: id, Label: in.Label, Lang: in.Lang, CreatedAt: now}, nil
 	}
-	now := s.now().UTC()
-	set := bson.M{
+	return Device{}, fmt.Errorf("push: store subscription: %w", store.ErrBusy)
+}
+
+// subFields are the fields of a subscription, sealed under its id.
+func (s *Service) subFields(id, userID string, in Input) bson.M {
+	return bson.M{
 		"user_id":  userID,
 		"endpoint": s.seal.Seal(in.Endpoint, sealCtx(id, "endpoint")),
 		"p256dh":   s.seal.Seal(in.Keys.P256dh, sealCtx(id, "p256dh")),
@@ -159,39 +182,15 @@ func (s *Service) Subscribe(ctx context.Context, userID string, in Input) (Devic
 		"label":    s.seal.Seal(in.Label, sealCtx(id, "label")),
 		"lang":     in.Lang,
 	}
-	_, err = c.UpdateOne(ctx, bson.M{"endpoint_hash": h},
-		bson.M{"$set": set, "$setOnInsert": bson.M{"_id": id, "created_at": now, "last_sent": time.Time{}}},
-		options.UpdateOne().SetUpsert(true))
-	if store.IsDuplicate(err) {
-		// Two requests with one endpoint at once: the other made it; set ours.
-		_, err = c.UpdateOne(ctx, bson.M{"endpoint_hash": h}, bson.M{"$set": set})
-	}
-	if err != nil {
-		return Device{}, fmt.Errorf("push: store subscription: %w", err)
-	}
-	var d subDoc
-	if err := c.FindOne(ctx, bson.M{"endpoint_hash": h}).Decode(&d); err != nil {
-		return Device{}, fmt.Errorf("push: read subscription: %w", store.NotFound(err))
-	}
-	if d.ID != id {
-		// Stored under the other request's id: reseal with the right context.
-		_, _ = c.UpdateOne(ctx, bson.M{"_id": d.ID}, bson.M{"$set": bson.M{
-			"endpoint": s.seal.Seal(in.Endpoint, sealCtx(d.ID, "endpoint")),
-			"p256dh":   s.seal.Seal(in.Keys.P256dh, sealCtx(d.ID, "p256dh")),
-			"auth":     s.seal.Seal(in.Keys.Auth, sealCtx(d.ID, "auth")),
-			"label":    s.seal.Seal(in.Label, sealCtx(d.ID, "label")),
-		}})
-	}
-	return Device{ID: d.ID, Label: in.Label, Lang: in.Lang, CreatedAt: d.CreatedAt, LastSent: d.LastSent}, nil
 }
 
 // Unsubscribe removes the user's subscription with this endpoint.
 func (s *Service) Unsubscribe(ctx context.Context, userID, endpoint string) error {
-	res, err := s.st.C(collSubs).DeleteOne(ctx, bson.M{"endpoint_hash": s.endpointHash(strings.TrimSpace(endpoint)), "user_id": userID})
+	ok, err := s.st.Delete(ctx, collSubs, bson.M{"endpoint_hash": s.endpointHash(strings.TrimSpace(endpoint)), "user_id": userID})
 	if err != nil {
 		return fmt.Errorf("push: delete subscription: %w", err)
 	}
-	if res.DeletedCount == 0 {
+	if !ok {
 		return ErrNotFound
 	}
 	return nil
@@ -199,11 +198,11 @@ func (s *Service) Unsubscribe(ctx context.Context, userID, endpoint string) erro
 
 // RemoveDevice removes one of the user's devices by id.
 func (s *Service) RemoveDevice(ctx context.Context, userID, id string) error {
-	res, err := s.st.C(collSubs).DeleteOne(ctx, bson.M{"_id": id, "user_id": userID})
+	ok, err := s.st.Delete(ctx, collSubs, bson.M{"_id": id, "user_id": userID})
 	if err != nil {
 		return fmt.Errorf("push: delete device: %w", err)
 	}
-	if res.DeletedCount == 0 {
+	if !ok {
 		return ErrNotFound
 	}
 	return nil
@@ -212,7 +211,7 @@ func (s *Service) RemoveDevice(ctx context.Context, userID, id string) error {
 // RemoveUser removes every device of a user (signing out everywhere,
 // disabling a user).
 func (s *Service) RemoveUser(ctx context.Context, userID string) error {
-	if _, err := s.st.C(collSubs).DeleteMany(ctx, bson.M{"user_id": userID}); err != nil {
+	if _, err := s.st.DeleteAll(ctx, collSubs, bson.M{"user_id": userID}); err != nil {
 		return fmt.Errorf("push: delete devices: %w", err)
 	}
 	return nil
@@ -274,6 +273,6 @@ func (s *Service) load(ctx context.Context, id string) (*subscription, error) {
 }
 
 func (s *Service) deleteSub(ctx context.Context, id string) error {
-	_, err := s.st.C(collSubs).DeleteOne(ctx, bson.M{"_id": id})
+	_, err := s.st.Delete(ctx, collSubs, bson.M{"_id": id})
 	return err
 }

@@ -55,7 +55,7 @@ func (s *Service) vapid(ctx context.Context) (*vapidKeys, error) {
 			return nil, fmt.Errorf("push: make VAPID keys: %w", gerr)
 		}
 		nd := vapidDoc{ID: vapidDocID, Public: pub, Private: s.seal.Seal(priv, "push:vapid"), CreatedAt: s.now().UTC()}
-		if _, ierr := c.InsertOne(ctx, nd); ierr != nil && !store.IsDuplicate(ierr) {
+		if ierr := s.st.Insert(ctx, collKeys, nd); ierr != nil && !store.IsDuplicate(ierr) {
 			return nil, fmt.Errorf("push: store VAPID keys: %w", ierr)
 		}
 		// Whoever won the insert, read what is stored.

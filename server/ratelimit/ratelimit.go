@@ -47,7 +47,7 @@ func (l *Limiter) key(key string) (string, time.Time) {
 // under the limit.
 func (l *Limiter) Hit(ctx context.Context, key string) (bool, time.Duration, error) {
 	k, end := l.key(key)
-	if _, err := l.st.C(collection).InsertOne(ctx, bson.M{"k": k, "expires": end}); err != nil {
+	if err := l.st.Insert(ctx, collection, bson.M{"k": k, "expires": end}); err != nil {
 		return false, 0, fmt.Errorf("ratelimit: hit %s: %w", l.Name, err)
 	}
 	n, err := l.count(ctx, k)
@@ -82,7 +82,8 @@ func Index() store.Index {
 
 // Sweep deletes expired counters (no TTL indexes in FerretDB v1).
 func Sweep(ctx context.Context, st *store.Store) error {
-	_, err := st.C(collection).DeleteMany(ctx, bson.M{"expires": bson.M{"$lt": time.Now()}})
+	// Hits are only ever inserted, so a purge cannot undo anyone's write.
+	_, err := st.Purge(ctx, collection, bson.M{"expires": bson.M{"$lt": time.Now()}})
 	if err != nil {
 		return fmt.Errorf("ratelimit: sweep: %w", err)
 	}

@@ -55,7 +55,7 @@ func (s *Service) Create(ctx context.Context, o Organisation) (Organisation, err
 	o.CreatedAt = s.now()
 	o.UpdatedAt = o.CreatedAt
 	o.Retired = false
-	if _, err := s.st.C(Collection).InsertOne(ctx, o); err != nil {
+	if err := s.st.Insert(ctx, Collection, o); err != nil {
 		if store.IsDuplicate(err) {
 			return o, ErrExists
 		}
@@ -65,7 +65,9 @@ func (s *Service) Create(ctx context.Context, o Organisation) (Organisation, err
 }
 
 // Update replaces the organisation with key o.Key, keeping its creation
-// time. It returns a ValidationError for bad input and ErrNotFound.
+// time and whether it is retired (Retire's field: an edit at the same
+// moment as a retirement keeps both). It returns a ValidationError for bad
+// input and ErrNotFound.
 func (s *Service) Update(ctx context.Context, o Organisation) (Organisation, error) {
 	old, err := s.Get(ctx, o.Key)
 	if err != nil {
@@ -76,13 +78,27 @@ func (s *Service) Update(ctx context.Context, o Organisation) (Organisation, err
 	}
 	o.CreatedAt = old.CreatedAt
 	o.UpdatedAt = s.now()
-	res, err := s.st.C(Collection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: o.Key}}, o)
+	raw, err := bson.Marshal(o)
+	if err != nil {
+		return o, fmt.Errorf("socialmap: encode %s: %w", o.Key, err)
+	}
+	var all, set bson.D
+	if err := bson.Unmarshal(raw, &all); err != nil {
+		return o, fmt.Errorf("socialmap: encode %s: %w", o.Key, err)
+	}
+	for _, e := range all {
+		if e.Key != "_id" && e.Key != "retired" && e.Key != "created_at" {
+			set = append(set, e)
+		}
+	}
+	ok, err := s.st.Update(ctx, Collection, bson.D{{Key: "_id", Value: o.Key}}, bson.D{{Key: "$set", Value: set}})
 	if err != nil {
 		return o, fmt.Errorf("socialmap: update %s: %w", o.Key, err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		return o, ErrNotFound
 	}
+	o.Retired = old.Retired
 	return o, nil
 }
 
@@ -90,12 +106,12 @@ func (s *Service) Update(ctx context.Context, o Organisation) (Organisation, err
 // (retired=true) or brings it back (retired=false). Entries are never
 // deleted: past referrals on cases still name them.
 func (s *Service) Retire(ctx context.Context, key string, retired bool) error {
-	res, err := s.st.C(Collection).UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
+	ok, err := s.st.Update(ctx, Collection, bson.D{{Key: "_id", Value: key}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "retired", Value: retired}, {Key: "updated_at", Value: s.now()}}}})
 	if err != nil {
 		return fmt.Errorf("socialmap: retire %s: %w", key, err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		return ErrNotFound
 	}
 	return nil

@@ -64,7 +64,7 @@ func (s *Service) StartSession(ctx context.Context, userID, stage string) (strin
 	token := randomToken()
 	now := s.now().UTC()
 	sess := &Session{ID: tokenID(token), UserID: userID, Stage: stage, CSRF: randomToken(), CreatedAt: now, SeenAt: now}
-	if _, err := s.st.C(collectionSessions).InsertOne(ctx, sess); err != nil {
+	if err := s.st.Insert(ctx, collectionSessions, sess); err != nil {
 		return "", nil, fmt.Errorf("staff: start session: %w", err)
 	}
 	return token, sess, nil
@@ -105,7 +105,9 @@ func (s *Service) Session(ctx context.Context, token string) (*Session, *User, e
 		absolute = preAuthLimit
 	}
 	if now.Sub(sess.SeenAt) > s.idle || now.Sub(sess.CreatedAt) > absolute {
-		_, _ = s.st.C(collectionSessions).DeleteOne(ctx, bson.M{"_id": id})
+		if _, err := s.st.Delete(ctx, collectionSessions, bson.M{"_id": id}); err != nil {
+			s.log.Warn("staff: delete expired session", "err", err)
+		}
 		return nil, nil, ErrNoSession
 	}
 	u, err := s.Get(ctx, sess.UserID)
@@ -113,7 +115,13 @@ func (s *Service) Session(ctx context.Context, token string) (*Session, *User, e
 		return nil, nil, ErrNoSession
 	}
 	if now.Sub(sess.SeenAt) > touchEvery {
-		_, _ = s.st.C(collectionSessions).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"seen_at": now}})
+		ok, err := s.st.Update(ctx, collectionSessions, bson.M{"_id": id}, bson.M{"$set": bson.M{"seen_at": now}})
+		if err != nil {
+			return nil, nil, fmt.Errorf("staff: touch session: %w", err)
+		}
+		if !ok {
+			return nil, nil, ErrNoSession // signed out at this very moment
+		}
 		sess.SeenAt = now
 	}
 	return &sess, u, nil
@@ -121,7 +129,7 @@ func (s *Service) Session(ctx context.Context, token string) (*Session, *User, e
 
 // EndSession signs one session out.
 func (s *Service) EndSession(ctx context.Context, token string) error {
-	if _, err := s.st.C(collectionSessions).DeleteOne(ctx, bson.M{"_id": tokenID(token)}); err != nil {
+	if _, err := s.st.Delete(ctx, collectionSessions, bson.M{"_id": tokenID(token)}); err != nil {
 		return fmt.Errorf("staff: end session: %w", err)
 	}
 	return nil
@@ -129,7 +137,7 @@ func (s *Service) EndSession(ctx context.Context, token string) error {
 
 // EndAllSessions signs a user out everywhere.
 func (s *Service) EndAllSessions(ctx context.Context, userID string) error {
-	if _, err := s.st.C(collectionSessions).DeleteMany(ctx, bson.M{"user_id": userID}); err != nil {
+	if _, err := s.st.DeleteAll(ctx, collectionSessions, bson.M{"user_id": userID}); err != nil {
 		return fmt.Errorf("staff: end sessions: %w", err)
 	}
 	for _, f := range s.signedOut {
@@ -153,7 +161,7 @@ func (s *Service) SessionCount(ctx context.Context, userID string) (int64, error
 // TTL indexes); idle ones are deleted when next seen or here once old.
 func (s *Service) SweepSessions(ctx context.Context) error {
 	now := s.now().UTC()
-	_, err := s.st.C(collectionSessions).DeleteMany(ctx, bson.M{"$or": bson.A{
+	_, err := s.st.DeleteAll(ctx, collectionSessions, bson.M{"$or": bson.A{
 		bson.M{"created_at": bson.M{"$lt": now.Add(-s.absolute)}},
 		bson.M{"seen_at": bson.M{"$lt": now.Add(-s.idle)}},
 	}})

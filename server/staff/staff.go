@@ -230,7 +230,7 @@ func (s *Service) Create(ctx context.Context, n NewUser) (*User, error) {
 		ID: uuid.NewString(), Email: email, Name: name, Role: n.Role, Lang: lang,
 		CreatedAt: now, UpdatedAt: now, PasswordHash: hashPassword(n.Password), Recovery: []string{},
 	}
-	if _, err := s.st.C(collectionUsers).InsertOne(ctx, u); err != nil {
+	if err := s.st.Insert(ctx, collectionUsers, u); err != nil {
 		if store.IsDuplicate(err) {
 			return nil, ErrEmailTaken
 		}
@@ -296,11 +296,11 @@ func (s *Service) Count(ctx context.Context) (int64, error) {
 
 func (s *Service) update(ctx context.Context, id string, set bson.M) error {
 	set["updated_at"] = s.now().UTC()
-	res, err := s.st.C(collectionUsers).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": set})
+	ok, err := s.st.Update(ctx, collectionUsers, bson.M{"_id": id}, bson.M{"$set": set})
 	if err != nil {
 		return fmt.Errorf("staff: update user: %w", err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		return ErrNotFound
 	}
 	return nil

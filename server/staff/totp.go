@@ -98,7 +98,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *User, code, client string)
 		return nil, ErrCredentials
 	}
 	codes, hashes := s.newRecoveryCodes(u.ID)
-	res, err := s.st.C(collectionUsers).UpdateOne(ctx,
+	ok, err = s.st.Update(ctx, collectionUsers,
 		bson.M{"_id": u.ID, "totp_pending": u.TOTPPending},
 		bson.M{"$set": bson.M{
 			"totp_secret": s.seal.Seal(secret, secretCtx(u.ID, "totp")), "totp_pending": nil,
@@ -107,7 +107,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *User, code, client string)
 	if err != nil {
 		return nil, fmt.Errorf("staff: confirm totp: %w", err)
 	}
-	if res.ModifiedCount != 1 {
+	if !ok {
 		return nil, ErrCredentials
 	}
 	s.record(ctx, audit.Entry{UserID: u.ID, Action: audit.TOTPSetup})
@@ -202,28 +202,29 @@ func (s *Service) verifySecondFactor(ctx context.Context, u *User, code string) 
 		return false, fmt.Errorf("staff: open totp secret: %w", err)
 	}
 	if step, ok := codeStep(secret, code, s.now()); ok {
-		// The conditional update makes a code single-use even when two
-		// instances see it at once.
-		res, err := s.st.C(collectionUsers).UpdateOne(ctx,
+		// The conditional update (checked when written: see package store)
+		// makes a code single-use even when two instances see it at once,
+		// and refuses an older code after a newer one.
+		ok, err := s.st.Update(ctx, collectionUsers,
 			bson.M{"_id": u.ID, "totp_step": bson.M{"$lt": step}},
 			bson.M{"$set": bson.M{"totp_step": step}})
 		if err != nil {
 			return false, fmt.Errorf("staff: record totp step: %w", err)
 		}
-		if res.ModifiedCount != 1 {
+		if !ok {
 			return false, ErrCredentials
 		}
 		return false, nil
 	}
 	if n := normalizeRecovery(code); len(n) == 10 {
 		h := s.recoveryHash(u.ID, n)
-		res, err := s.st.C(collectionUsers).UpdateOne(ctx,
+		ok, err := s.st.Update(ctx, collectionUsers,
 			bson.M{"_id": u.ID, "recovery": h},
 			bson.M{"$pull": bson.M{"recovery": h}})
 		if err != nil {
 			return false, fmt.Errorf("staff: use recovery code: %w", err)
 		}
-		if res.ModifiedCount == 1 {
+		if ok {
 			s.record(ctx, audit.Entry{UserID: u.ID, Action: audit.RecoveryUsed})
 			return true, nil
 		}

@@ -1,9 +1,51 @@
 // Package store opens the database: an embedded FerretDB (SQLite backend in
-// the data folder) by default, or a real MongoDB when a URI is configured.
-// Everything above it talks through the official MongoDB driver only, and
-// uses only what both FerretDB v1 and MongoDB support: no transactions, no
-// change streams, no TTL or partial indexes; idempotency comes from unique
-// keys and jobs are claimed with one atomic update.
+// the data folder, reached over a Unix socket only this process can open)
+// by default, or a real MongoDB when a URI is configured. Everything above
+// it talks through the official MongoDB driver, and uses only what both
+// FerretDB v1 and MongoDB support: no transactions, no change streams, no
+// TTL or partial indexes.
+//
+// # What a write guarantees
+//
+// Every write goes through this package (Insert, Update, UpdateAll,
+// Replace, Upsert, Delete, DeleteAll; Purge for insert-only collections);
+// no other package calls a collection's write methods (a test checks).
+// On the embedded database and across any number of instances sharing one
+// database, as on MongoDB:
+//
+//   - A conditional update (a filter on state, on a field's value) changes
+//     the document only if its condition still holds at the moment of
+//     writing; the loser is told (Update returns false) and nothing of its
+//     change is applied.
+//   - Two updates of one document never erase each other: each applies to
+//     the document as the other left it, so $inc counts exactly and $set of
+//     different fields keeps both.
+//   - A unique insert is atomic, so single-use things (a TOTP step, a
+//     recovery code, a daily job, a case number) are claimed by inserting a
+//     document with a unique _id (ClaimOnce, NextSequence).
+//
+// # How
+//
+// FerretDB v1 does not apply an update atomically: it finds the matching
+// documents, changes them in Go and writes each whole document back by _id
+// without checking the filter again (FerretDB v1.24 handler/msg_update.go),
+// so two writers of one document can both "win" and erase each other. Its
+// one atomic primitive is a unique insert. So every document carries a
+// revision (_rev), and a writer first claims the document's current
+// revision by inserting {doc, rev, attempt} with a unique _id into
+// write_claims; only the holder of that claim writes, with a filter that
+// also requires the revision, and the write raises it; then it gives the
+// claim back. Every other writer of that document waits (inside one
+// process on a mutex, across processes by polling the claim) and then
+// works on the new revision, where the caller's condition is checked
+// again; one that claims an old revision just after it was given back
+// fails its guarded write and starts again. A writer that dies holding a
+// claim blocks its document for at most the lease (DefaultLease); after
+// that the next attempt number of the same revision can be claimed, and
+// a writer never writes after its own lease ran out. On MongoDB the same
+// code is correct (there the guarded update alone would be atomic; the
+// claim costs an insert and a delete per write, nothing at this desk's
+// volume, and keeps one tested path for both databases).
 package store
 
 import (
@@ -15,6 +57,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -32,6 +75,8 @@ type Options struct {
 	DBName  string
 	DataDir string // where the embedded database keeps its files
 	Logger  *slog.Logger
+	// WriteLease overrides DefaultLease (tests of a writer that dies).
+	WriteLease time.Duration
 }
 
 // Store is an open database connection.
@@ -44,6 +89,11 @@ type Store struct {
 	done     chan struct{}
 	once     sync.Once
 	log      *slog.Logger
+	sockDir  string   // a private folder made for the socket, removed on Close
+	lock     *os.File // holds the data folder's lock while the database runs
+
+	locks docLocks
+	lease time.Duration
 }
 
 // Open connects to the configured database, starting the embedded one when
@@ -55,7 +105,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.DBName == "" {
 		o.DBName = "gehoord"
 	}
-	s := &Store{log: o.Logger}
+	s := &Store{log: o.Logger, lease: DefaultLease}
+	if o.WriteLease > 0 {
+		s.lease = o.WriteLease
+	}
 	uri := o.URI
 	if uri == "" {
 		var err error
@@ -77,6 +130,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = s.Close(context.Background())
 		return nil, err
 	}
+	if err := s.EnsureIndexes(ctx, claimIndexes()...); err != nil {
+		_ = s.Close(context.Background())
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -85,16 +142,40 @@ func (s *Store) startEmbedded(o Options) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("store: create data folder: %w", err)
 	}
+	// The folder holds the database and its socket: only this user.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", fmt.Errorf("store: protect data folder: %w", err)
+	}
+	// Two processes on one SQLite folder would each believe their writes
+	// are the only ones: the lock lives as long as this process.
+	lock, err := os.OpenFile(filepath.Join(dir, "gehoord.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("store: open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = lock.Close()
+		return "", fmt.Errorf("store: another process uses the data folder %s (stop it first): %w", o.DataDir, err)
+	}
+	s.lock = lock
+	sock, err := s.socketPath(dir)
+	if err != nil {
+		s.unlockDataDir()
+		return "", err
+	}
 	// FerretDB logs every connection and command below warn, with client
 	// addresses: keep only its warnings and errors.
 	quiet := slog.New(levelFloor{h: o.Logger.Handler(), min: slog.LevelWarn})
+	// A Unix socket in a 0700 folder, not a TCP port: the database has no
+	// authentication, and any local process could open a loopback port.
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/",
 		Logger:    quiet,
 	})
 	if err != nil {
+		s.removeSockDir()
+		s.unlockDataDir()
 		return "", fmt.Errorf("store: start embedded database: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -108,6 +189,39 @@ func (s *Store) startEmbedded(o Options) (string, error) {
 	return f.MongoDBURI(), nil
 }
 
+// socketPath is where the embedded database listens: in its folder, or,
+// when that path is too long for a socket address (108 bytes on Linux), in
+// a private folder of its own.
+func (s *Store) socketPath(dir string) (string, error) {
+	sock := filepath.Join(dir, "ferretdb.sock")
+	if len(sock) > 100 {
+		d, err := os.MkdirTemp("", "gehoord-db-") // made with mode 0700
+		if err != nil {
+			return "", fmt.Errorf("store: make socket folder: %w", err)
+		}
+		s.sockDir = d
+		return filepath.Join(d, "ferretdb.sock"), nil
+	}
+	// Left by a run that crashed: the lock says no one else is using it.
+	if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("store: remove stale socket: %w", err)
+	}
+	return sock, nil
+}
+
+func (s *Store) unlockDataDir() {
+	if s.lock != nil {
+		_ = s.lock.Close() // closing drops the flock
+		s.lock = nil
+	}
+}
+
+func (s *Store) removeSockDir() {
+	if s.sockDir != "" {
+		_ = os.RemoveAll(s.sockDir)
+	}
+}
+
 func (s *Store) stopEmbedded() {
 	if s.embedded == nil {
 		return
@@ -118,6 +232,8 @@ func (s *Store) stopEmbedded() {
 	case <-time.After(10 * time.Second):
 		s.log.Warn("store: embedded database did not stop in time")
 	}
+	s.removeSockDir()
+	s.unlockDataDir()
 }
 
 // Ping checks that the database answers.
@@ -197,7 +313,7 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 	n := hint.N
 	for range 10000 {
 		n++
-		_, err := s.C("sequence_claims").InsertOne(ctx, bson.D{
+		err := s.Insert(ctx, "sequence_claims", bson.D{
 			{Key: "_id", Value: fmt.Sprintf("%s/%d", name, n)}, {Key: "at", Value: time.Now().UTC()},
 		})
 		if IsDuplicate(err) {
@@ -208,8 +324,7 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 		}
 		// Raise the hint; losing this write only costs a later caller a
 		// few duplicate inserts.
-		_, _ = s.C("counters").UpdateOne(ctx, bson.D{{Key: "_id", Value: name}},
-			bson.D{{Key: "$max", Value: bson.D{{Key: "n", Value: n}}}}, options.UpdateOne().SetUpsert(true))
+		_ = s.Upsert(ctx, "counters", name, bson.D{{Key: "$max", Value: bson.D{{Key: "n", Value: n}}}})
 		return n, nil
 	}
 	return 0, fmt.Errorf("store: sequence %s: no free number found", name)
@@ -219,7 +334,7 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 // has been claimed by this instance. It returns false when another instance
 // claimed it first, so a daily job runs once however many instances run.
 func (s *Store) ClaimOnce(ctx context.Context, run, owner string) (bool, error) {
-	_, err := s.C("job_runs").InsertOne(ctx, bson.D{
+	err := s.Insert(ctx, "job_runs", bson.D{
 		{Key: "_id", Value: run}, {Key: "owner", Value: owner}, {Key: "at", Value: time.Now().UTC()},
 	})
 	if IsDuplicate(err) {
@@ -256,7 +371,7 @@ func (l levelFloor) WithGroup(n string) slog.Handler {
 	return levelFloor{h: l.h.WithGroup(n), min: l.min}
 }
 
-// EmbeddedURI is the loopback address of the embedded database, or "" when
+// EmbeddedURI is the address (a Unix socket) of the embedded database, or "" when
 // a MongoDB URI was configured.
 func (s *Store) EmbeddedURI() string {
 	if s.embedded == nil {
