@@ -189,6 +189,11 @@ func New(d *Deps) (*fiber.App, error) {
 		IdleTimeout:    120 * time.Second,
 		ErrorHandler:   errorHandler(d),
 		ReadBufferSize: 16 << 10,
+		// Fiber otherwise hands out strings that point into request memory
+		// it reuses for the next request; a value kept past its handler
+		// (a cache, a closure) would silently change. Handlers still copy
+		// what they keep, so this is the second line of defence.
+		Immutable: true,
 	})
 	app.Use(recover.New())
 	app.Use(securityHeaders(d.Config.Secure()))

@@ -68,11 +68,13 @@ func (h *Handler) Routes(r fiber.Router) {
 // requireLang lets only the public languages through; any other first
 // segment is left to later routes (and finally the 404 page).
 func (h *Handler) requireLang(c *fiber.Ctx) error {
-	l := c.Params("lang")
-	if !slices.Contains(cases.PublicLanguages, l) {
+	i := slices.Index(cases.PublicLanguages, c.Params("lang"))
+	if i < 0 {
 		return c.Next()
 	}
-	c.Locals("lang", l)
+	// The list's own string, not the request's: the language outlives the
+	// request in the renderer's per-language templates.
+	c.Locals("lang", cases.PublicLanguages[i])
 	return c.Next()
 }
 

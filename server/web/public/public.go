@@ -68,11 +68,13 @@ func Lang(c *fiber.Ctx) string {
 }
 
 func (h *Handler) requireLang(c *fiber.Ctx) error {
-	l := c.Params("lang")
-	if !slices.Contains(cases.PublicLanguages, l) {
+	i := slices.Index(cases.PublicLanguages, c.Params("lang"))
+	if i < 0 {
 		return c.Next() // not a language: let later routes or the 404 page answer
 	}
-	c.Locals("lang", l)
+	// The list's own string, not the request's: the language outlives the
+	// request in the renderer's per-language templates.
+	c.Locals("lang", cases.PublicLanguages[i])
 	return c.Next()
 }
 

@@ -132,8 +132,10 @@ func (h *Handler) lang(c *fiber.Ctx) string {
 	if u := CurrentUser(c); u != nil && slices.Contains(staff.Languages, u.Lang) {
 		return u.Lang
 	}
-	if l := c.Query("lang"); slices.Contains(staff.Languages, l) {
-		return l
+	// The list's own string, not the query's: the language outlives the
+	// request in the renderer's per-language templates.
+	if i := slices.Index(staff.Languages, c.Query("lang")); i >= 0 {
+		return staff.Languages[i]
 	}
 	if l := c.AcceptsLanguages(staff.Languages...); l != "" {
 		return l

@@ -215,11 +215,17 @@ func (r *Renderer) bound(page string, t *template.Template, lang string) (*templ
 	if v, ok := r.byLang.Load(key); ok {
 		return v.(*template.Template), nil
 	}
+	// The clone's functions outlive this request: they must hold a copy of
+	// lang, never the request's memory (Fiber reuses it for the next one).
+	lang = strings.Clone(lang)
 	tc, err := t.Clone()
 	if err != nil {
 		return nil, fmt.Errorf("view: clone %s: %w", page, err)
 	}
 	tc.Funcs(r.funcs(lang))
+	if !r.cat.HasLanguage(lang) {
+		return tc, nil // not cached: no request can grow the cache
+	}
 	v, _ := r.byLang.LoadOrStore(key, tc)
 	return v.(*template.Template), nil
 }
