@@ -19,7 +19,7 @@ import (
 
 const collection = "rate_limits"
 
-// Limiter allows Max hits per Window for one purpose (Name).
+// Limiter allows Max attempts per client per Window for one purpose (Name).
 type Limiter struct {
 	Name   string
 	Max    int
@@ -40,31 +40,61 @@ func (l *Limiter) key(key string) (string, time.Time) {
 	return base64.RawURLEncoding.EncodeToString(mac[:18]), start.Add(l.Window)
 }
 
-// Hit counts one attempt and says whether the client is now over the limit
-// and how long until the window ends. Every attempt is one inserted
-// document, counted after the insert: FerretDB v1 loses concurrent $inc
-// updates, and inserting first means parallel attempts cannot all slip
-// under the limit.
-func (l *Limiter) Hit(ctx context.Context, key string) (bool, time.Duration, error) {
-	k, end := l.key(key)
-	if err := l.st.Insert(ctx, collection, bson.M{"k": k, "expires": end}); err != nil {
-		return false, 0, fmt.Errorf("ratelimit: hit %s: %w", l.Name, err)
-	}
-	n, err := l.count(ctx, k)
-	if err != nil {
-		return false, 0, err
-	}
-	return n > int64(l.Max), time.Until(end), nil
+// Attempt is one counted attempt.
+type Attempt struct {
+	// Allowed says the attempt is within the limit and may be evaluated.
+	Allowed bool
+	// Wait is how long until the window ends (for Retry-After).
+	Wait time.Duration
+	l    *Limiter
+	id   bson.ObjectID
 }
 
-// Blocked says whether the client has used up the limit, without counting.
-func (l *Limiter) Blocked(ctx context.Context, key string) (bool, time.Duration, error) {
+// Take counts one attempt for key and then decides from the count that
+// includes it. Every attempt is one inserted document (inserts are atomic;
+// FerretDB v1 loses concurrent updates), so however many run in parallel,
+// at most Max allowed attempts stand in a window: the last of them to be
+// inserted counts them all. Only an allowed attempt may be evaluated. A
+// refused one is taken back at once: it was
+// not evaluated, and a refused flood then leaves nothing to store or to
+// count. (Should taking it back fail, it stays counted until the window
+// ends, which only errs on the safe side.)
+func (l *Limiter) Take(ctx context.Context, key string) (*Attempt, error) {
 	k, end := l.key(key)
+	a := &Attempt{l: l, id: bson.NewObjectID(), Wait: end.Sub(l.now())}
+	if err := l.st.Insert(ctx, collection, bson.M{"_id": a.id, "k": k, "expires": end}); err != nil {
+		return nil, fmt.Errorf("ratelimit: take %s: %w", l.Name, err)
+	}
 	n, err := l.count(ctx, k)
 	if err != nil {
-		return false, 0, err
+		_ = a.Undo(ctx)
+		return nil, err
 	}
-	return n >= int64(l.Max), time.Until(end), nil
+	if n > int64(l.Max) {
+		_ = a.Undo(ctx)
+		return a, nil
+	}
+	a.Allowed = true
+	return a, nil
+}
+
+// Undo takes an attempt back so it does not count: one that succeeded, or
+// one that was not evaluated after all. Later calls do nothing. It runs
+// even when ctx is cancelled, so a client that hangs up at once does not
+// leave her success counted.
+func (a *Attempt) Undo(ctx context.Context) error {
+	if a == nil || a.l == nil {
+		return nil
+	}
+	l := a.l
+	a.l = nil
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	// Attempts are only ever inserted and removed: a purge loses nothing.
+	if _, err := l.st.Purge(ctx, collection, bson.M{"_id": a.id}); err != nil {
+		return fmt.Errorf("ratelimit: undo %s: %w", l.Name, err)
+	}
+	return nil
 }
 
 func (l *Limiter) count(ctx context.Context, k string) (int64, error) {

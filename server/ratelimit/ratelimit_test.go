@@ -13,39 +13,77 @@ import (
 	"github.com/gehoord/gehoord/server/store/storetest"
 )
 
+// takeParallel takes n attempts for key released at once and returns the
+// allowed ones.
+func takeParallel(t *testing.T, l *Limiter, key string, n int) []*Attempt {
+	t.Helper()
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+		allowed []*Attempt
+	)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			a, err := l.Take(context.Background(), key)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if a.Allowed {
+				mu.Lock()
+				allowed = append(allowed, a)
+				mu.Unlock()
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return allowed
+}
+
+func stored(t *testing.T, l *Limiter) int64 {
+	t.Helper()
+	n, err := l.st.C(collection).CountDocuments(context.Background(), bson.M{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func TestLimitHoldsUnderParallelAttempts(t *testing.T) {
 	st := storetest.New(t)
 	s, _ := seal.New(bytes.Repeat([]byte{3}, 32))
 	l := New(st, s, "test", 5, time.Hour)
 	ctx := context.Background()
-	var mu sync.Mutex
-	allowed := 0
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			over, _, err := l.Hit(ctx, "203.0.113.9")
-			if err != nil {
-				t.Error(err)
-				return
+	if allowed := takeParallel(t, l, "203.0.113.9", 30); len(allowed) > 5 {
+		t.Fatalf("%d of 30 parallel attempts allowed, limit 5", len(allowed))
+	}
+	// Refused attempts are taken back: a flood leaves at most the limit.
+	if n := stored(t, l); n > 5 {
+		t.Fatalf("%d attempts stored after a flood, limit 5", n)
+	}
+	// Fill the limit one by one, then the client is refused; another is not.
+	for i := 0; ; i++ {
+		a, err := l.Take(ctx, "203.0.113.9")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !a.Allowed {
+			if a.Wait <= 0 || a.Wait > time.Hour {
+				t.Fatalf("wait %v", a.Wait)
 			}
-			if !over {
-				mu.Lock()
-				allowed++
-				mu.Unlock()
-			}
-		}()
+			break
+		}
+		if i >= 5 {
+			t.Fatal("more than 5 attempts allowed one by one")
+		}
 	}
-	wg.Wait()
-	if allowed > 5 {
-		t.Fatalf("%d of 20 parallel attempts allowed, limit 5", allowed)
-	}
-	if b, _, _ := l.Blocked(ctx, "203.0.113.9"); !b {
-		t.Fatal("client should be blocked")
-	}
-	if b, _, _ := l.Blocked(ctx, "198.51.100.1"); b {
-		t.Fatal("another client must not be blocked")
+	if a, _ := l.Take(ctx, "198.51.100.1"); a == nil || !a.Allowed {
+		t.Fatal("another client must not be limited")
 	}
 	// The address is never stored, only a keyed hash.
 	var docs []bson.M
@@ -59,7 +97,53 @@ func TestLimitHoldsUnderParallelAttempts(t *testing.T) {
 		}
 	}
 	l.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-	if b, _, _ := l.Blocked(ctx, "203.0.113.9"); b {
+	if a, _ := l.Take(ctx, "203.0.113.9"); a == nil || !a.Allowed {
 		t.Fatal("a new window must start fresh")
+	}
+}
+
+// An attempt taken back (a success) frees its place; one that stands does
+// not, and taking back twice frees only one place.
+func TestUndoFreesThePlace(t *testing.T) {
+	st := storetest.New(t)
+	s, _ := seal.New(bytes.Repeat([]byte{4}, 32))
+	l := New(st, s, "test", 3, time.Hour)
+	ctx := context.Background()
+	for i := range 20 {
+		a, err := l.Take(ctx, "k")
+		if err != nil || !a.Allowed {
+			t.Fatalf("success %d refused: %v", i+1, err)
+		}
+		if err := a.Undo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Undo(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		if a, _ := l.Take(ctx, "k"); a == nil || !a.Allowed {
+			t.Fatalf("failure %d refused", i+1)
+		}
+	}
+	if a, _ := l.Take(ctx, "k"); a == nil || a.Allowed {
+		t.Fatal("fourth failure allowed, limit 3")
+	}
+	// Parallel successes, each taken back, leave nothing counted.
+	l2 := New(st, s, "test2", 3, time.Hour)
+	for _, a := range takeParallel(t, l2, "k", 10) {
+		if err := a.Undo(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a, _ := l2.Take(ctx, "k"); a == nil || !a.Allowed {
+		t.Fatal("successes taken back still count")
+	}
+	// A cancelled request still takes its attempt back.
+	a, _ := l2.Take(ctx, "k2")
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := a.Undo(cctx); err != nil {
+		t.Fatalf("undo after the request ended: %v", err)
 	}
 }

@@ -5,39 +5,66 @@ import (
 	"errors"
 
 	"github.com/gehoord/gehoord/server/audit"
+	"github.com/gehoord/gehoord/server/ratelimit"
 )
 
-// checkLimits refuses when the account or the client has failed too often.
-// Only failures count, so a busy office behind one address is not locked
-// out by its own successful sign-ins.
-func (s *Service) checkLimits(ctx context.Context, email, client string) error {
-	if blocked, _, err := s.account.Blocked(ctx, NormalizeEmail(email)); err != nil {
-		return err
-	} else if blocked {
-		s.record(ctx, audit.Entry{Action: audit.SignInFailed, Detail: "rate_limited_account"})
-		return ErrRateLimited
-	}
-	if client != "" {
-		if blocked, _, err := s.client.Blocked(ctx, client); err != nil {
-			return err
-		} else if blocked {
-			s.record(ctx, audit.Entry{Action: audit.SignInFailed, Detail: "rate_limited_client"})
-			return ErrRateLimited
-		}
-	}
-	return nil
+// attempt is one sign-in step, counted against the account and the client
+// before it is checked.
+type attempt struct {
+	s               *Service
+	account, client *ratelimit.Attempt
+	failed          bool
 }
 
-func (s *Service) failed(ctx context.Context, email, client, userID, step string) {
-	if _, _, err := s.account.Hit(ctx, NormalizeEmail(email)); err != nil {
-		s.log.Error("staff: count failed sign-in", "err", err)
+// begin counts a sign-in step against the account and the client, and
+// refuses it when either is over its limit. Counting comes first so that
+// parallel tries cannot all pass a check made before any of them counts.
+// The caller checks the step only when begin allows it, and defers end.
+func (s *Service) begin(ctx context.Context, email, client string) (*attempt, error) {
+	acc, err := s.account.Take(ctx, NormalizeEmail(email))
+	if err != nil {
+		return nil, err
 	}
+	if !acc.Allowed {
+		s.record(ctx, audit.Entry{Action: audit.SignInFailed, Detail: "rate_limited_account"})
+		return nil, ErrRateLimited
+	}
+	a := &attempt{s: s, account: acc}
 	if client != "" {
-		if _, _, err := s.client.Hit(ctx, client); err != nil {
-			s.log.Error("staff: count failed sign-in", "err", err)
+		cl, err := s.client.Take(ctx, client)
+		if err != nil {
+			a.end(ctx)
+			return nil, err
+		}
+		if !cl.Allowed {
+			// Not checked, so not counted against the account either.
+			a.end(ctx)
+			s.record(ctx, audit.Entry{Action: audit.SignInFailed, Detail: "rate_limited_client"})
+			return nil, ErrRateLimited
+		}
+		a.client = cl
+	}
+	return a, nil
+}
+
+// fail records a failed step, which stays counted.
+func (a *attempt) fail(ctx context.Context, userID, step string) {
+	a.failed = true
+	a.s.record(ctx, audit.Entry{UserID: userID, Action: audit.SignInFailed, Detail: step})
+}
+
+// end takes back a step that did not fail: only failures count, so a busy
+// office behind one address, or a staff member signing in often, is not
+// locked out by its own successful sign-ins.
+func (a *attempt) end(ctx context.Context) {
+	if a.failed {
+		return
+	}
+	for _, t := range []*ratelimit.Attempt{a.account, a.client} {
+		if err := t.Undo(ctx); err != nil {
+			a.s.log.Error("staff: take back sign-in attempt", "err", err)
 		}
 	}
-	s.record(ctx, audit.Entry{UserID: userID, Action: audit.SignInFailed, Detail: step})
 }
 
 // CheckPassword is the first step of signing in. client identifies the
@@ -45,20 +72,22 @@ func (s *Service) failed(ctx context.Context, email, client, userID, step string
 // only a keyed hash of it is stored, per window). Every failure answers
 // ErrCredentials, whatever was wrong.
 func (s *Service) CheckPassword(ctx context.Context, email, password, client string) (*User, error) {
-	if err := s.checkLimits(ctx, email, client); err != nil {
+	a, err := s.begin(ctx, email, client)
+	if err != nil {
 		return nil, err
 	}
+	defer a.end(ctx)
 	u, err := s.ByEmail(ctx, email)
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {
 			return nil, err
 		}
 		checkPassword(dummyHash, password)
-		s.failed(ctx, email, client, "", "password")
+		a.fail(ctx, "", "password")
 		return nil, ErrCredentials
 	}
 	if !checkPassword(u.PasswordHash, password) || u.Disabled {
-		s.failed(ctx, email, client, u.ID, "password")
+		a.fail(ctx, u.ID, "password")
 		return nil, ErrCredentials
 	}
 	return u, nil
@@ -66,12 +95,14 @@ func (s *Service) CheckPassword(ctx context.Context, email, password, client str
 
 // SecondFactor is the second step: a TOTP code or a recovery code.
 func (s *Service) SecondFactor(ctx context.Context, u *User, code, client string) error {
-	if err := s.checkLimits(ctx, u.Email, client); err != nil {
+	a, err := s.begin(ctx, u.Email, client)
+	if err != nil {
 		return err
 	}
+	defer a.end(ctx)
 	if _, err := s.verifySecondFactor(ctx, u, code); err != nil {
 		if errors.Is(err, ErrCredentials) {
-			s.failed(ctx, u.Email, client, u.ID, "code")
+			a.fail(ctx, u.ID, "code")
 		}
 		return err
 	}

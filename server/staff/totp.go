@@ -85,16 +85,18 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *User, code, client string)
 	if u.HasTOTP() {
 		return nil, ErrTOTPAlreadySet
 	}
-	if err := s.checkLimits(ctx, u.Email, client); err != nil {
+	a, err := s.begin(ctx, u.Email, client)
+	if err != nil {
 		return nil, err
 	}
+	defer a.end(ctx)
 	secret, err := s.seal.Open(u.TOTPPending, secretCtx(u.ID, "totp_pending"))
 	if err != nil || secret == "" {
 		return nil, ErrCredentials
 	}
 	step, ok := codeStep(secret, code, s.now())
 	if !ok {
-		s.failed(ctx, u.Email, client, u.ID, "totp_setup")
+		a.fail(ctx, u.ID, "totp_setup")
 		return nil, ErrCredentials
 	}
 	codes, hashes := s.newRecoveryCodes(u.ID)

@@ -178,22 +178,23 @@ type statusResponse struct {
 }
 
 // open finds the case of a receipt, with misses rate limited per client.
+// The lookup is counted before the receipt is hashed, so parallel guesses
+// cannot all pass the limit; a lookup that finds her case is taken back.
 func (h *Handler) open(c *fiber.Ctx, receipt string) (*cases.Case, error) {
-	key := h.ClientKey(c)
-	blocked, wait, err := h.StatusMisses.Blocked(c.UserContext(), key)
+	a, err := h.StatusMisses.Take(c.UserContext(), h.ClientKey(c))
 	if err != nil {
 		return nil, err
 	}
-	if blocked {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)+1))
+	if !a.Allowed {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(a.Wait/time.Second)+1))
 		return nil, problem.Write(c, problem.Problem{Status: fiber.StatusTooManyRequests, Detail: h.Catalog.T(h.lang(c, ""), "error.too_many")})
 	}
 	cs, err := h.Cases.ByReceipt(c.UserContext(), receipt)
 	if errors.Is(err, cases.ErrNotFound) {
-		if _, _, err := h.StatusMisses.Hit(c.UserContext(), key); err != nil {
-			return nil, err
-		}
 		return nil, problem.Write(c, problem.Problem{Status: fiber.StatusNotFound, Detail: h.Catalog.T(h.lang(c, ""), "status.not_found")})
+	}
+	if uerr := a.Undo(c.UserContext()); uerr != nil {
+		h.Log.Error("api: take back status lookup", "err", uerr)
 	}
 	return cs, err
 }

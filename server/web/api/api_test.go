@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -315,4 +318,73 @@ func openapiPath(p string) string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+// burst sends n requests released at once and tallies their status codes.
+// A request that got no answer is tallied as 0.
+func burst(t *testing.T, n int, req func(i int) *http.Request) map[int]int {
+	t.Helper()
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+		codes = map[int]int{}
+	)
+	client := servertest.Client()
+	for i := range n {
+		r := req(i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res, err := client.Do(r)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				codes[0]++
+				return
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			codes[res.StatusCode]++
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return codes
+}
+
+// Parallel lookups with unknown receipts from one client: only as many are
+// checked as the limit allows (10 per window); the rest are refused
+// before the receipt is hashed.
+func TestStatusMissLimitHoldsUnderParallelLookups(t *testing.T) {
+	env := servertest.Start(t)
+	paths := []string{"/api/v1/status", "/api/v1/status/messages"}
+	codes := burst(t, 120, func(i int) *http.Request {
+		b, _ := json.Marshal(map[string]string{"receipt": fmt.Sprintf("%016d", 5000+i), "body": "Hallo"})
+		r, _ := http.NewRequest(http.MethodPost, env.URL+paths[i%len(paths)], bytes.NewReader(b))
+		r.Header.Set("Content-Type", "application/json")
+		return r
+	})
+	if codes[404] > 10 || codes[404]+codes[429] != 120 {
+		t.Fatalf("120 parallel misses answered %v: want at most 10 checked (404), the rest 429", codes)
+	}
+}
+
+// A worker who checks her status often is not limited by her own
+// successful lookups; only misses count.
+func TestStatusLookupsThatFindCountNothing(t *testing.T) {
+	env := servertest.Start(t)
+	var c created
+	env.PostJSON(t, "/api/v1/reports", report("De bank sloot mijn rekening")).JSON(t, &c)
+	for i := range 9 {
+		mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": fmt.Sprintf("%016d", 7000+i)}), 404)
+	}
+	for i := range 15 {
+		if r := env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": c.Receipt}); r.StatusCode != 200 {
+			t.Fatalf("own lookup %d after 9 misses: %d %s", i+1, r.StatusCode, r.Body)
+		}
+	}
+	mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": "0000000000007777"}), 404)
+	mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": c.Receipt}), 429)
 }

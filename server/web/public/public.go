@@ -289,20 +289,23 @@ func (h *Handler) statusForm(c *fiber.Ctx) error {
 }
 
 // lookup opens the case for a receipt, counting misses per client so the
-// 10^16 receipts cannot be tried one after another.
+// 10^16 receipts cannot be tried one after another. The lookup is counted
+// before the receipt is hashed, so parallel guesses cannot all pass the
+// limit; a lookup that finds her case is taken back.
 func (h *Handler) lookup(c *fiber.Ctx, receipt string) (*cases.Case, int, error) {
-	key := h.ClientKey(c)
-	if blocked, _, err := h.StatusMisses.Blocked(c.UserContext(), key); err != nil {
+	a, err := h.StatusMisses.Take(c.UserContext(), h.ClientKey(c))
+	if err != nil {
 		return nil, 0, err
-	} else if blocked {
+	}
+	if !a.Allowed {
 		return nil, fiber.StatusTooManyRequests, nil
 	}
 	cs, err := h.Cases.ByReceipt(c.UserContext(), receipt)
 	if errors.Is(err, cases.ErrNotFound) {
-		if _, _, err := h.StatusMisses.Hit(c.UserContext(), key); err != nil {
-			return nil, 0, err
-		}
 		return nil, fiber.StatusNotFound, nil
+	}
+	if uerr := a.Undo(c.UserContext()); uerr != nil {
+		h.Log.Error("public: take back status lookup", "err", uerr)
 	}
 	if err != nil {
 		return nil, 0, err

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -318,5 +320,78 @@ func TestIntakeBudget(t *testing.T) {
 	css := doc(t, env.Get(t, "/nl/report")).Find(`link[rel=stylesheet]`).AttrOr("href", "")
 	if cc := env.Get(t, css).Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") || !strings.Contains(cc, "31536000") {
 		t.Fatalf("asset cache %q", cc)
+	}
+}
+
+// burst posts n forms released at once and tallies their status codes.
+// A request that got no answer is tallied as 0.
+func burst(t *testing.T, n int, req func(i int) *http.Request) map[int]int {
+	t.Helper()
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+		codes = map[int]int{}
+	)
+	client := servertest.Client()
+	for i := range n {
+		r := req(i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res, err := client.Do(r)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				codes[0]++
+				return
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			codes[res.StatusCode]++
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return codes
+}
+
+// Parallel lookups with unknown receipts from one client, through every
+// form that opens a case: only as many are checked as the limit allows
+// (10 per window); the rest are refused before the receipt is hashed.
+func TestStatusMissLimitHoldsUnderParallelForms(t *testing.T) {
+	env := servertest.Start(t)
+	paths := []string{"/nl/status", "/en/status/reply", "/nl/status/heard"}
+	codes := burst(t, 120, func(i int) *http.Request {
+		form := url.Values{"receipt": {fmt.Sprintf("%016d", 5000+i)}, "body": {"Hallo"}, "heard": {"yes"}}
+		r, _ := http.NewRequest(http.MethodPost, env.URL+paths[i%len(paths)], strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return r
+	})
+	if codes[404] > 10 || codes[404]+codes[429] != 120 {
+		t.Fatalf("120 parallel misses answered %v: want at most 10 checked (404), the rest 429", codes)
+	}
+}
+
+// The form and the API share one count per client, and a worker's own
+// successful lookups are not counted.
+func TestStatusFormSharesLimitAndFindsCountNothing(t *testing.T) {
+	env := servertest.Start(t)
+	r := env.PostForm(t, "/nl/report", fill(openForm(t, env, "/nl/report")))
+	receipt := receiptOf(t, r)
+	for i := range 5 {
+		if r := env.PostForm(t, "/nl/status", url.Values{"receipt": {receipt}}); r.StatusCode != 200 {
+			t.Fatalf("own lookup %d: %d", i+1, r.StatusCode)
+		}
+		if r := env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": fmt.Sprintf("%016d", 7000+i)}); r.StatusCode != 404 {
+			t.Fatalf("API miss %d: %d", i+1, r.StatusCode)
+		}
+		if r := env.PostForm(t, "/nl/status", url.Values{"receipt": {fmt.Sprintf("%016d", 8000+i)}}); r.StatusCode != 404 {
+			t.Fatalf("form miss %d: %d", i+1, r.StatusCode)
+		}
+	}
+	if r := env.PostForm(t, "/nl/status", url.Values{"receipt": {receipt}}); r.StatusCode != 429 {
+		t.Fatalf("after 10 misses: %d", r.StatusCode)
 	}
 }
