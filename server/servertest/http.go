@@ -24,9 +24,9 @@ func (r Response) JSON(t testing.TB, v any) {
 	}
 }
 
-func do(t testing.TB, req *http.Request) Response {
+func (e *Env) do(t testing.TB, req *http.Request) Response {
 	t.Helper()
-	res, err := Client().Do(req)
+	res, err := e.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
@@ -45,7 +45,7 @@ func (e *Env) Get(t testing.TB, path string, header ...string) Response {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	return do(t, req)
+	return e.do(t, req)
 }
 
 // PostJSON posts v (a string is sent as is) to path.
@@ -68,7 +68,7 @@ func (e *Env) PostJSON(t testing.TB, path string, v any, header ...string) Respo
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	return do(t, req)
+	return e.do(t, req)
 }
 
 // PostForm posts form fields to path.
@@ -76,5 +76,5 @@ func (e *Env) PostForm(t testing.TB, path string, form url.Values) Response {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, e.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return do(t, req)
+	return e.do(t, req)
 }

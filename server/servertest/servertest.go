@@ -5,6 +5,7 @@ package servertest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"io"
 	"log/slog"
@@ -29,6 +30,7 @@ type Env struct {
 	App    *fiber.App
 	Config config.Config
 	ln     net.Listener
+	tls    *tls.Config
 	done   chan struct{}
 }
 
@@ -45,6 +47,10 @@ type Options struct {
 	// Log receives the server's log at LogLevel (default: discarded, warn).
 	Log      io.Writer
 	LogLevel slog.Level
+	// TLS, when set, serves the app over TLS with this configuration (see
+	// SelfSigned): URL is https://…, GEHOORD_PUBLIC_URL defaults to it,
+	// and HTTPClient trusts its certificate.
+	TLS *tls.Config
 }
 
 // NewKey makes a random secret key in the form GEHOORD_SECRET_KEY takes.
@@ -75,6 +81,10 @@ func StartWith(t testing.TB, o Options) *Env {
 		t.Fatalf("servertest: listen: %v", err)
 	}
 	addr = ln.Addr().String()
+	base := "http://" + addr
+	if o.TLS != nil {
+		base = "https://" + addr
+	}
 	env := map[string]string{
 		"GEHOORD_ADDR":         addr,
 		"GEHOORD_DATA_DIR":     t.TempDir(),
@@ -82,6 +92,9 @@ func StartWith(t testing.TB, o Options) *Env {
 		"GEHOORD_DB_NAME":      o.DBName,
 		"GEHOORD_SECRET_KEY":   o.SecretKey,
 		"GEHOORD_PUSH_CONTACT": "mailto:desk@gehoord.example",
+	}
+	if o.TLS != nil {
+		env["GEHOORD_PUBLIC_URL"] = base
 	}
 	for k, v := range o.Env {
 		env[k] = v
@@ -103,11 +116,15 @@ func StartWith(t testing.TB, o Options) *Env {
 	if err != nil {
 		t.Fatalf("servertest: new: %v", err)
 	}
-	e := &Env{URL: "http://" + addr, Addr: addr, Deps: d, App: app, Config: cfg, ln: ln, done: make(chan struct{})}
+	e := &Env{URL: base, Addr: addr, Deps: d, App: app, Config: cfg, ln: ln, tls: o.TLS, done: make(chan struct{})}
 	d.Start(context.Background())
+	serve := ln
+	if o.TLS != nil {
+		serve = tls.NewListener(ln, o.TLS)
+	}
 	go func() {
 		defer close(e.done)
-		_ = app.Listener(ln)
+		_ = app.Listener(serve)
 	}()
 	t.Cleanup(e.Stop)
 	return e

@@ -45,8 +45,8 @@ var Flags = []chromedp.ExecAllocatorOption{
 
 // New starts a headless Chromium with a fresh user-data dir and returns a
 // context for chromedp.Run on its first tab. The browser is stopped and its
-// profile removed when the test ends.
-func New(t testing.TB) context.Context {
+// profile removed when the test ends. extra switches come after Flags.
+func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := Path
 	if p := os.Getenv("GEHOORD_CHROMIUM"); p != "" {
@@ -66,6 +66,7 @@ func New(t testing.TB) context.Context {
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(profile),
 	}, Flags...)
+	opts = append(opts, extra...)
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), Timeout)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
