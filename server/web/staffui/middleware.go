@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -37,8 +38,13 @@ func (h *Handler) setSessionCookie(c *fiber.Ctx, token string) {
 		Secure: h.Secure, SameSite: fiber.CookieSameSiteStrictMode})
 }
 
-func (h *Handler) clearSessionCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: h.CookieName(), Value: "", Path: "/", HTTPOnly: true, MaxAge: -1,
+func (h *Handler) clearSessionCookie(c *fiber.Ctx) { h.deleteCookie(c, h.CookieName()) }
+
+// deleteCookie removes a cookie with the attributes it was set with (a
+// __Host- cookie without them is refused, so it would stay). The date in
+// the past does it: Fiber writes no Max-Age for a negative MaxAge.
+func (h *Handler) deleteCookie(c *fiber.Ctx, name string) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", HTTPOnly: true, Expires: time.Unix(0, 0),
 		Secure: h.Secure, SameSite: fiber.CookieSameSiteStrictMode})
 }
 

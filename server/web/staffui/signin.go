@@ -14,7 +14,11 @@ import (
 )
 
 // The password form is posted before any session exists; a double-submit
-// cookie (SameSite=Strict) protects it against login CSRF.
+// cookie (SameSite=Strict, HttpOnly) protects it against login CSRF. Over
+// TLS it is a __Host- cookie, which browsers store only with Secure, no
+// Domain and Path=/ (with a narrower path they drop it, and no one could
+// sign in). It lives for preMaxAge, renewed each time the form is shown,
+// and is removed once the password step succeeds.
 func (h *Handler) preCookieName() string {
 	if h.Secure {
 		return "__Host-gehoord_pre"
@@ -22,15 +26,19 @@ func (h *Handler) preCookieName() string {
 	return "gehoord_pre"
 }
 
+const preMaxAge = 30 * 60 // seconds
+
 func (h *Handler) preToken(c *fiber.Ctx) string {
-	if v := c.Cookies(h.preCookieName()); len(v) >= 32 && len(v) <= 64 {
-		return v
+	v := c.Cookies(h.preCookieName())
+	if len(v) < 32 || len(v) > 64 {
+		v = randomString()
 	}
-	v := randomString()
-	c.Cookie(&fiber.Cookie{Name: h.preCookieName(), Value: v, Path: "/staff/signin", HTTPOnly: true,
+	c.Cookie(&fiber.Cookie{Name: h.preCookieName(), Value: v, Path: "/", MaxAge: preMaxAge, HTTPOnly: true,
 		Secure: h.Secure, SameSite: fiber.CookieSameSiteStrictMode})
 	return v
 }
+
+func (h *Handler) clearPreToken(c *fiber.Ctx) { h.deleteCookie(c, h.preCookieName()) }
 
 // pending is the half-finished sign-in of this request at stage, or nil.
 func pending(c *fiber.Ctx, stage string) *staff.Session {
@@ -62,20 +70,23 @@ func home(u *staff.User) string {
 }
 
 func (h *Handler) signinPassword(c *fiber.Ctx) error {
-	pre := c.Cookies(h.preCookieName())
-	if pre == "" || !checkCSRF(c, pre) {
-		return fiber.NewError(fiber.StatusForbidden, "csrf")
-	}
 	email := c.FormValue("email")
 	form := map[string]string{"email": email}
+	pre := c.Cookies(h.preCookieName())
+	if pre == "" || !checkCSRF(c, pre) {
+		// Nothing is tried; a form left open past preMaxAge gets a
+		// fresh one.
+		return h.render(c, fiber.StatusForbidden, "staff/signin",
+			&view.Data{CSRF: h.preToken(c), Form: form, Page: signinPage{Error: "staff.signin.expired"}})
+	}
 	u, err := h.Staff.CheckPassword(c.UserContext(), email, c.FormValue("password"), h.ClientKey(c))
 	switch {
 	case errors.Is(err, staff.ErrRateLimited):
 		return h.render(c, fiber.StatusTooManyRequests, "staff/signin",
-			&view.Data{CSRF: pre, Form: form, Page: signinPage{Error: "staff.signin.limited"}})
+			&view.Data{CSRF: h.preToken(c), Form: form, Page: signinPage{Error: "staff.signin.limited"}})
 	case errors.Is(err, staff.ErrCredentials):
 		return h.render(c, fiber.StatusUnprocessableEntity, "staff/signin",
-			&view.Data{CSRF: pre, Form: form, Page: signinPage{Error: "staff.signin.failed"}})
+			&view.Data{CSRF: h.preToken(c), Form: form, Page: signinPage{Error: "staff.signin.failed"}})
 	case err != nil:
 		return err
 	}
@@ -93,6 +104,7 @@ func (h *Handler) signinPassword(c *fiber.Ctx) error {
 		return err
 	}
 	h.setSessionCookie(c, tok)
+	h.clearPreToken(c)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
