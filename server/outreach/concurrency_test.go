@@ -153,7 +153,9 @@ func TestConcurrentCardCountsAddUp(t *testing.T) {
 
 // The same count resent by a tablet several times at once (a flaky
 // connection, two tabs) is one count: it raises the total once, is created
-// once and answered as a duplicate otherwise.
+// once and answered as a duplicate otherwise. An atomic store alone does
+// not make this pass: SaveCards applies a record it finds unapplied, and
+// every concurrent resend finds it so while the first is still applying.
 func TestConcurrentResentCardCountAppliedOnce(t *testing.T) {
 	instances(t, func(t *testing.T, stores []*store.Store) {
 		in := newInstances(stores)

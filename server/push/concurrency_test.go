@@ -129,6 +129,9 @@ func subscribeDevice(t *testing.T, s *push.Service, user string) (*pushtest.Subs
 // push service, at most two), each job ends done, and no request goes out
 // for a job its sender does not hold: not for one already finished (that
 // is a second delivery of a done job), not for one another write took back.
+// An atomic store alone does not make this pass: the claim's update matches
+// on id and attempts only, so it also takes a job that finished between the
+// claim's query and its update, and the claimer sends it again.
 func TestLeaseTakeoverWhileFirstSenderFinishes(t *testing.T) {
 	instances(t, func(t *testing.T, envs []*env) {
 		const jobs, takers = 8, 4
