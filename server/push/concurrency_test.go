@@ -259,7 +259,7 @@ func TestLeaseTakeoverWhileFirstSenderFinishes(t *testing.T) {
 // let go at the moment of the move, so their writes meet it.
 func TestSubscriptionMovesWhileDelivering(t *testing.T) {
 	instances(t, func(t *testing.T, envs []*env) {
-		const rounds, senders, movers = 5, 6, 4
+		const rounds, senders, movers = 8, 8, 4
 		base := envs[0].service(t)
 		users := []string{"hand1", "hand2"}
 		for _, u := range users {
@@ -325,7 +325,13 @@ func TestSubscriptionMovesWhileDelivering(t *testing.T) {
 					release()
 					return
 				}
-				_, errs[senders+i] = move[i].Subscribe(context.Background(), to, in)
+				// A few in a row, to cover the moments the senders write in.
+				for range 3 {
+					if _, err := move[i].Subscribe(context.Background(), to, in); err != nil {
+						errs[senders+i] = err
+						return
+					}
+				}
 			})
 			done.Wait()
 			for i, err := range errs {
