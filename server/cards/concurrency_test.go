@@ -6,6 +6,7 @@ package cards_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -138,7 +139,7 @@ func TestConcurrentHandoutsCountExactly(t *testing.T) {
 			if i%2 == 1 {
 				ref = codes[i%len(codes)]
 			}
-			errs[i] = svc[i%len(svc)].AddHandedOut(context.Background(), ref, i+1, day)
+			errs[i] = svc[i%len(svc)].AddHandedOut(context.Background(), ref, i+1, day, fmt.Sprintf("handout-%d", i))
 		})
 		for i, err := range errs {
 			if err != nil {
@@ -199,7 +200,7 @@ func TestConcurrentMixedCountsKeepEveryField(t *testing.T) {
 			case 0:
 				_, _, errs[i] = s.Scan(context.Background(), codes[i%len(codes)])
 			case 1:
-				errs[i] = s.AddHandedOut(context.Background(), b.ID, 2, time.Now())
+				errs[i] = s.AddHandedOut(context.Background(), b.ID, 2, time.Now(), fmt.Sprintf("mixed-%d", i))
 			case 2:
 				errs[i] = s.MarkPrinted(context.Background(), b.ID)
 			}
