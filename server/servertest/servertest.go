@@ -45,6 +45,10 @@ type Options struct {
 	// Log receives the server's log at LogLevel (default: discarded, warn).
 	Log      io.Writer
 	LogLevel slog.Level
+	// PushToLoopback lets push accept and send to endpoints on loopback,
+	// where pushtest's local push services run. Off, push behaves as
+	// deployed: the public push services only.
+	PushToLoopback bool
 }
 
 // NewKey makes a random secret key in the form GEHOORD_SECRET_KEY takes.
@@ -90,6 +94,7 @@ func StartWith(t testing.TB, o Options) *Env {
 	if err != nil {
 		t.Fatalf("servertest: config: %v", err)
 	}
+	cfg.PushAllowLoopback = o.PushToLoopback
 	w, level := logWriter(), slog.LevelWarn
 	if o.Log != nil {
 		w, level = o.Log, o.LogLevel
