@@ -66,6 +66,16 @@
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': box.getAttribute('data-csrf') },
       body: JSON.stringify(body)
     }).then(function (res) {
+      if (res.status === 422 && method === 'POST') {
+        // The desk accepts the public push services only; say so when
+        // this browser's is another one.
+        return res.json().catch(function () { return {}; }).then(function (p) {
+          var refused = (p.errors || []).some(function (e) { return e.field === 'endpoint'; });
+          var e = new Error('HTTP 422');
+          if (refused) { e.name = 'Service'; }
+          throw e;
+        });
+      }
       if (!res.ok && !(method === 'DELETE' && res.status === 404)) { throw new Error('HTTP ' + res.status); }
     });
   }
@@ -96,7 +106,7 @@
     }).then(function () {
       window.location.reload();
     }).catch(function (e) {
-      show(e && e.name === 'Denied' ? 'denied' : e && e.name === 'TimeoutError' ? 'timeout' : 'failed');
+      show(e && e.name === 'Denied' ? 'denied' : e && e.name === 'TimeoutError' ? 'timeout' : e && e.name === 'Service' ? 'service' : 'failed');
     }).then(function () { on.disabled = false; });
   });
 

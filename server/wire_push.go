@@ -19,6 +19,7 @@ func wirePush(ctx context.Context, d *Deps) error {
 		Store: d.Store, Sealer: d.Sealer, Logger: d.Log,
 		Contact: d.Config.PushContact, PublicURL: d.Config.PublicURL,
 		Directory: staffDirectory{d.Staff},
+		Hosts:     d.Config.PushHosts, AllowLoopback: d.Config.PushAllowLoopback,
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -15,15 +16,21 @@ import (
 
 // Config is every setting of one instance.
 type Config struct {
-	Addr          string
-	DataDir       string
-	MongoURI      string
-	DBName        string
-	PublicURL     string
-	LogLevel      string
-	SecretKey     string
-	PushContact   string
-	RetentionDays int
+	Addr        string
+	DataDir     string
+	MongoURI    string
+	DBName      string
+	PublicURL   string
+	LogLevel    string
+	SecretKey   string
+	PushContact string
+	// PushHosts are the push services' hosts a subscription's endpoint may
+	// name ("*.push.apple.com" for subdomains); nil keeps push's defaults.
+	PushHosts []string
+	// PushAllowLoopback lets push subscribe and send to loopback addresses.
+	// Tests only (their local push services): no variable or flag sets it.
+	PushAllowLoopback bool
+	RetentionDays     int
 	// TrustedProxies may set X-Forwarded-For (a reverse proxy in front);
 	// without it every client would share the proxy's rate limits.
 	TrustedProxies []string
@@ -52,6 +59,7 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.LogLevel, "log-level", env("GEHOORD_LOG_LEVEL", "info"), "debug, info, warn or error (GEHOORD_LOG_LEVEL)")
 	fs.StringVar(&c.SecretKey, "secret-key", env("GEHOORD_SECRET_KEY", ""), "base64 32-byte key sealing personal fields (GEHOORD_SECRET_KEY)")
 	fs.StringVar(&c.PushContact, "push-contact", env("GEHOORD_PUSH_CONTACT", ""), "VAPID contact, mailto: or https: (GEHOORD_PUSH_CONTACT)")
+	pushHosts := fs.String("push-hosts", env("GEHOORD_PUSH_HOSTS", ""), "comma-separated push service host names an endpoint may point at, *.domain for its subdomains; default the browsers' push services (GEHOORD_PUSH_HOSTS)")
 	proxies := fs.String("trusted-proxies", env("GEHOORD_TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (GEHOORD_TRUSTED_PROXIES)")
 	days := 365
 	if v := getenv("GEHOORD_RETENTION_DAYS"); v != "" {
@@ -74,6 +82,13 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
+	if *pushHosts != "" {
+		hosts, err := parsePushHosts(*pushHosts)
+		if err != nil {
+			return c, err
+		}
+		c.PushHosts = hosts
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("config: GEHOORD_ADDR %q is not host:port: %w", c.Addr, err)
 	}
@@ -91,6 +106,51 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("config: retention must be at least one day")
 	}
 	return c, nil
+}
+
+// parsePushHosts reads GEHOORD_PUSH_HOSTS: host names, or "*." and a
+// domain of at least two labels. No scheme, port, path or address: the
+// list says which push services exist, the sender decides how to reach
+// them (https, public addresses only).
+func parsePushHosts(v string) ([]string, error) {
+	var out []string
+	for _, h := range strings.Split(v, ",") {
+		h = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), "."))
+		if h == "" {
+			continue
+		}
+		name, wild := strings.CutPrefix(h, "*.")
+		if !hostName(name) || (wild && !strings.Contains(name, ".")) {
+			return nil, fmt.Errorf("config: GEHOORD_PUSH_HOSTS: %q is not a host name or *.domain", h)
+		}
+		if _, err := netip.ParseAddr(name); err == nil || strings.Trim(name, "0123456789.") == "" {
+			return nil, fmt.Errorf("config: GEHOORD_PUSH_HOSTS: %q is an address; name the push service", h)
+		}
+		out = append(out, h)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("config: GEHOORD_PUSH_HOSTS names no host; leave it unset for the default push services")
+	}
+	return out, nil
+}
+
+// hostName says whether s is a DNS name: labels of letters, digits and
+// inner hyphens, 1 to 63 characters each.
+func hostName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(s, ".") {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Secure says whether the desk is reached over TLS (cookies get Secure,

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -32,6 +33,32 @@ func TestDefaultsAndFlagsOverEnv(t *testing.T) {
 	} {
 		if _, err := FromEnv(nil, env(bad)); err == nil {
 			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+// GEHOORD_PUSH_HOSTS (and -push-hosts) name the push services an endpoint
+// may point at; unset keeps push's defaults. Only host names and *.domain
+// patterns: no scheme, port, path or address.
+func TestPushHosts(t *testing.T) {
+	c, err := FromEnv(nil, env(nil))
+	if err != nil || c.PushHosts != nil || c.PushAllowLoopback {
+		t.Fatalf("default: %v %v %v", c.PushHosts, c.PushAllowLoopback, err)
+	}
+	c, err = FromEnv(nil, env(map[string]string{"GEHOORD_PUSH_HOSTS": "fcm.googleapis.com, *.push.apple.com ,Push.Example.org."}))
+	if err != nil || strings.Join(c.PushHosts, " ") != "fcm.googleapis.com *.push.apple.com push.example.org" {
+		t.Fatalf("from the environment: %q %v", c.PushHosts, err)
+	}
+	c, err = FromEnv([]string{"-push-hosts", "updates.push.services.mozilla.com"}, env(map[string]string{"GEHOORD_PUSH_HOSTS": "fcm.googleapis.com"}))
+	if err != nil || strings.Join(c.PushHosts, " ") != "updates.push.services.mozilla.com" {
+		t.Fatalf("flag over environment: %q %v", c.PushHosts, err)
+	}
+	for _, bad := range []string{
+		"https://fcm.googleapis.com", "fcm.googleapis.com:443", "fcm.googleapis.com/fcm", "127.0.0.1", "[::1]", "::1",
+		"*", "*.com", "*.*.example.org", "push.*.example.org", "a..b", "-a.example.org", "a_b.example.org", " , ",
+	} {
+		if c, err := FromEnv(nil, env(map[string]string{"GEHOORD_PUSH_HOSTS": bad})); err == nil {
+			t.Errorf("GEHOORD_PUSH_HOSTS=%q accepted as %q", bad, c.PushHosts)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,7 +85,9 @@ type Config struct {
 	Now    func() time.Time
 
 	// HTTPClient sends to the push services (tests give one that trusts
-	// their local push service).
+	// their local push service). Its transport, if any, must be an
+	// *http.Transport: the service dials through it with its own address
+	// check, no proxy and no redirects.
 	HTTPClient *http.Client
 	// Backoff is the wait before retry n (1, 2, …); nil is exponential from
 	// 30 s, at most one hour.
@@ -101,6 +104,12 @@ type Config struct {
 	DisableSummary             bool
 	// AllowHTTP accepts http:// endpoints (tests only).
 	AllowHTTP bool
+	// Hosts are the push services' host names an endpoint may point at
+	// ("*.push.apple.com" for any subdomain); nil is DefaultHosts.
+	Hosts []string
+	// AllowLoopback accepts endpoints on loopback addresses and connects
+	// to them (tests only: pushtest's local push services).
+	AllowLoopback bool
 }
 
 // Service is the push domain.
@@ -111,6 +120,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	client  atomic.Pointer[http.Client]
+	hosts   []string
 	owner   string
 	subject string
 
@@ -161,7 +171,15 @@ func New(c Config) (*Service, error) {
 		owner: hex.EncodeToString(b),
 		wake:  make(chan struct{}, 1),
 	}
-	s.client.Store(c.HTTPClient)
+	if c.Hosts == nil {
+		c.Hosts = DefaultHosts
+	}
+	for _, h := range c.Hosts {
+		s.hosts = append(s.hosts, normHost(strings.TrimSpace(h)))
+	}
+	if err := s.SetHTTPClient(c.HTTPClient); err != nil {
+		return nil, err
+	}
 	sub, warn := ResolveContact(c.Contact, c.PublicURL)
 	if warn != "" {
 		s.log.Warn(warn)
@@ -183,8 +201,16 @@ func DefaultBackoff(attempt int) time.Duration {
 }
 
 // SetHTTPClient changes the client that talks to push services (server
-// tests point it at their local push service).
-func (s *Service) SetHTTPClient(c *http.Client) { s.client.Store(c) }
+// tests point it at their local push service); it is used guarded like
+// Config.HTTPClient.
+func (s *Service) SetHTTPClient(c *http.Client) error {
+	g, err := s.guarded(c)
+	if err != nil {
+		return err
+	}
+	s.client.Store(g)
+	return nil
+}
 
 // Subject is the VAPID contact this service signs with.
 func (s *Service) Subject() string { return s.subject }

@@ -67,6 +67,8 @@ func (e *env) service(t *testing.T, mods ...func(*push.Config)) *push.Service {
 		// Tests drive the sender themselves unless they Start it.
 		PollInterval:   20 * time.Millisecond,
 		DisableSummary: true,
+		// pushtest's push services are on loopback.
+		AllowLoopback: true,
 	}
 	for _, m := range mods {
 		m(&c)

@@ -97,6 +97,12 @@ func (s *Service) deliver(ctx context.Context, j *jobDoc) error {
 	if err != nil {
 		return s.retry(ctx, j, 0, "read subscription", 0)
 	}
+	// Stored before the allow-list, or the list was narrowed since.
+	host := hostOf(sub.Endpoint)
+	if !s.hostAllowed(host) {
+		s.log.Warn("push: a device's endpoint is not at an accepted push service; not sent (it must be turned on again)", "type", j.Type, "push_service", host)
+		return s.finish(ctx, j, stateFailed, 0, "push service not accepted")
+	}
 	keys, err := s.vapid(ctx)
 	if err != nil {
 		return s.retry(ctx, j, 0, "keys", 0)
@@ -120,6 +126,12 @@ func (s *Service) deliver(ctx context.Context, j *jobDoc) error {
 			VAPIDPublicKey:  keys.Public,
 			VAPIDPrivateKey: keys.Private,
 		})
+	if errors.Is(err, ErrAddress) {
+		// The name resolved to a loopback, private or other non-public
+		// address: nothing was sent, and trying again would not help.
+		s.log.Warn("push: a push service's name resolved to an address that is not public; not sent", "type", j.Type, "push_service", host)
+		return s.finish(ctx, j, stateFailed, 0, "address not public")
+	}
 	if err != nil {
 		// Network trouble or a refused connection: try again later. The
 		// error may name the endpoint; log only its kind.
@@ -127,7 +139,6 @@ func (s *Service) deliver(ctx context.Context, j *jobDoc) error {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
-	host := hostOf(sub.Endpoint)
 	switch code := resp.StatusCode; {
 	case code >= 200 && code < 300:
 		if _, err := s.st.Update(ctx, collSubs, bson.M{"_id": sub.ID}, bson.M{"$set": bson.M{"last_sent": s.now().UTC()}}); err != nil {
@@ -142,6 +153,11 @@ func (s *Service) deliver(ctx context.Context, j *jobDoc) error {
 		s.dropJobsOf(ctx, sub.ID)
 		s.log.Info("push: subscription expired and was removed", "status", code, "push_service", host)
 		return s.finish(ctx, j, stateFailed, code, "subscription gone")
+	case code >= 300 && code < 400:
+		// A push service does not redirect; where it points is not ours
+		// to follow.
+		s.log.Warn("push: push service answered with a redirect; not followed", "status", code, "type", j.Type, "push_service", host)
+		return s.finish(ctx, j, stateFailed, code, "redirect")
 	case code == http.StatusTooManyRequests || code >= 500:
 		return s.retry(ctx, j, code, "push service busy", retryAfter(resp))
 	default:

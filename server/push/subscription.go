@@ -84,6 +84,9 @@ func (s *Service) Validate(in *Input) error {
 	if u.Scheme != "https" && !(s.cfg.AllowHTTP && u.Scheme == "http") {
 		return fmt.Errorf("%w: endpoint must be https", ErrInvalid)
 	}
+	if !s.hostAllowed(u.Hostname()) {
+		return ErrHost
+	}
 	p, err := decodeKey(in.Keys.P256dh)
 	if err != nil {
 		return fmt.Errorf("%w: keys.p256dh is not base64url", ErrInvalid)

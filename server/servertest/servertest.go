@@ -51,6 +51,10 @@ type Options struct {
 	// SelfSigned): URL is https://…, GEHOORD_PUBLIC_URL defaults to it,
 	// and HTTPClient trusts its certificate.
 	TLS *tls.Config
+	// PushToLoopback lets push accept and send to endpoints on loopback,
+	// where pushtest's local push services run. Off, push behaves as
+	// deployed: the public push services only.
+	PushToLoopback bool
 }
 
 // NewKey makes a random secret key in the form GEHOORD_SECRET_KEY takes.
@@ -103,6 +107,7 @@ func StartWith(t testing.TB, o Options) *Env {
 	if err != nil {
 		t.Fatalf("servertest: config: %v", err)
 	}
+	cfg.PushAllowLoopback = o.PushToLoopback
 	w, level := logWriter(), slog.LevelWarn
 	if o.Log != nil {
 		w, level = o.Log, o.LogLevel

@@ -48,6 +48,12 @@ func (h *Handler) subscribe(c *fiber.Ctx) error {
 	in.Lang = u.Lang
 	d, err := h.Push.Subscribe(c.UserContext(), u.ID, in)
 	switch {
+	case errors.Is(err, push.ErrHost):
+		// A browser with another push service, or an endpoint made up to
+		// make the server call somewhere: say so in her language.
+		return problem.Write(c, problem.Problem{Status: fiber.StatusUnprocessableEntity,
+			Detail: "not a usable push subscription",
+			Errors: []problem.FieldError{{Field: "endpoint", Detail: h.Catalog.T(lang(c), "push.status.service")}}})
 	case errors.Is(err, push.ErrInvalid):
 		return problem.Write(c, problem.Problem{Status: fiber.StatusUnprocessableEntity,
 			Detail: "not a usable push subscription",

@@ -1,6 +1,7 @@
 package pushui_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gehoord/gehoord/server/internal/browsertest"
+	"github.com/gehoord/gehoord/server/push/pushtest"
 	"github.com/gehoord/gehoord/server/servertest"
 	"github.com/gehoord/gehoord/server/stafftest"
 )
@@ -170,5 +172,54 @@ func TestBrowserNotificationsPage(t *testing.T) {
 		if !found {
 			t.Errorf("no notification %+v among %+v", tc.want, got)
 		}
+	}
+}
+
+// When the browser's push service is not an accepted one, the page says so
+// in the staff member's language instead of a bare "that did not work".
+// Headless Chromium's subscribe() never settles, so the page's script gets
+// a subscription the way a browser with another push service gives one.
+func TestBrowserRefusedPushService(t *testing.T) {
+	env := servertest.Start(t)
+	c := stafftest.SignIn(t, env, "coordinator")
+	ctx := browsertest.New(t)
+	u, _ := url.Parse(env.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		if err := chromedp.Run(ctx, network.SetCookie(ck.Name, ck.Value).WithURL(env.URL).WithHTTPOnly(true)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := pushtest.NewSubscriber(t)
+	fake := `PushManager.prototype.subscribe = function () { return Promise.resolve({
+		toJSON: function () { return {endpoint: 'https://169.254.169.254/latest/meta-data/', expirationTime: null,
+			keys: {p256dh: '` + keys.P256dh() + `', auth: '` + keys.AuthSecret() + `'}}; },
+		unsubscribe: function () { return Promise.resolve(true); }}); }; true`
+	var ok bool
+	err := chromedp.Run(ctx,
+		browser.GrantPermissions([]browser.PermissionType{browser.PermissionTypeNotifications}).WithOrigin(env.URL),
+		chromedp.Navigate(env.URL+"/staff/notifications"),
+		chromedp.WaitVisible("#push-on", chromedp.ByID),
+		chromedp.Evaluate(fake, &ok),
+		chromedp.Click("#push-on", chromedp.ByID),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Run(wctx, chromedp.WaitVisible(`#push-box [data-msg="service"]`, chromedp.ByQuery)); err != nil {
+		var shown string
+		_ = chromedp.Run(ctx, chromedp.Evaluate(`(function(){var e=document.querySelector('#push-box [data-msg]:not([hidden])');return e?e.getAttribute('data-msg'):''})()`, &shown))
+		t.Fatalf("no refused-push-service message (the page shows %q): %v", shown, err)
+	}
+	var text string
+	if err := chromedp.Run(ctx, chromedp.Text(`#push-box [data-msg="service"]`, &text, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if want := env.Deps.Catalog.T(c.User.Lang, "push.status.service"); strings.TrimSpace(text) != want {
+		t.Errorf("the page says %q, want %q", text, want)
+	}
+	if devs, _ := env.Deps.Push.Devices(t.Context(), c.User.ID); len(devs) != 0 {
+		t.Errorf("%d devices stored", len(devs))
 	}
 }

@@ -125,8 +125,10 @@ func subscriptionBody(t *testing.T, s *pushtest.Subscriber, label string) map[st
 // A coordinator subscribes through the API; a report made through the
 // public API reaches the device, decrypted: a type and an id, no content.
 func TestSubscribeAndNewCaseArrives(t *testing.T) {
-	env := servertest.Start(t)
-	env.Deps.Push.SetHTTPClient(pushtest.Client())
+	env := servertest.StartWith(t, servertest.Options{PushToLoopback: true})
+	if err := env.Deps.Push.SetHTTPClient(pushtest.Client()); err != nil {
+		t.Fatal(err)
+	}
 	c := stafftest.SignIn(t, env, "coordinator")
 	sub := pushtest.NewSubscriber(t)
 	sub.WantKey, _ = env.Deps.Push.PublicKey(t.Context())
@@ -216,7 +218,7 @@ func TestSubscribeAndNewCaseArrives(t *testing.T) {
 // A device is removed from the page (no JavaScript needed), and only by
 // its owner.
 func TestRemoveDeviceFromPage(t *testing.T) {
-	env := servertest.Start(t)
+	env := servertest.StartWith(t, servertest.Options{PushToLoopback: true})
 	a := stafftest.SignIn(t, env, "handler")
 	b := stafftest.SignIn(t, env, "handler")
 	sub := pushtest.NewSubscriber(t)
@@ -244,7 +246,7 @@ func TestRemoveDeviceFromPage(t *testing.T) {
 // TestSignOutEverywhereRemovesDevices: signing out everywhere, or being
 // disabled by an admin, removes every push device of that person.
 func TestSignOutEverywhereRemovesDevices(t *testing.T) {
-	env := servertest.Start(t)
+	env := servertest.StartWith(t, servertest.Options{PushToLoopback: true})
 	a := stafftest.SignIn(t, env, "handler")
 	b := stafftest.SignIn(t, env, "handler")
 	admin := stafftest.SignIn(t, env, "admin")
