@@ -77,6 +77,13 @@ func (s *Service) guarded(c *http.Client) (*http.Client, error) {
 	case *http.Transport:
 		t = rt.Clone()
 	default:
+		if s.cfg.AllowLoopback {
+			// Tests only (loopback push services): a transport that wraps
+			// the test client to watch requests, used as given.
+			return &http.Client{Transport: rt, Timeout: c.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			}}, nil
+		}
 		return nil, fmt.Errorf("push: the HTTP client's transport must be an *http.Transport, not %T", c.Transport)
 	}
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: s.checkDial}

@@ -88,7 +88,7 @@ func (s *Service) claim(ctx context.Context) (*jobDoc, error) {
 		}
 		j.Attempts++
 		j.State, j.Owner, j.LeaseUntil = stateSending, s.owner, now.Add(s.cfg.Lease)
-		ok, err := s.st.Update(ctx, collJobs, bson.M{"_id": j.ID, "attempts": j.Attempts - 1, "state": bson.M{"$ne": stateDone}}, bson.M{"$set": bson.M{
+		ok, err := s.st.Update(ctx, collJobs, bson.M{"_id": j.ID, "attempts": j.Attempts - 1, "state": bson.M{"$in": bson.A{statePending, stateSending}}}, bson.M{"$set": bson.M{
 			"state": j.State, "owner": j.Owner, "lease_until": j.LeaseUntil, "attempts": j.Attempts,
 		}})
 		if err != nil {
