@@ -104,6 +104,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	if err := d.Cases.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
+	if err := d.Cases.SealThemes(ctx); err != nil {
+		return nil, err
+	}
 	if err := st.EnsureIndexes(ctx, ratelimit.Index()); err != nil {
 		return nil, err
 	}

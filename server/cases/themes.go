@@ -1,8 +1,10 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,15 +19,23 @@ const collectionThemes = "themes"
 
 // Theme bundles similar cases (e.g. "bank refuses business accounts").
 // Cases are linked, never merged: each keeps its own thread and answer.
+//
+// Title and OrgName are free text and are stored sealed, like every free
+// text (TitleSealed, OrgNameSealed); the service opens them on reading.
 type Theme struct {
-	ID        string    `bson:"_id"`
-	Title     string    `bson:"title"`
-	OrgType   string    `bson:"org_type"` // one of Groups
-	OrgName   string    `bson:"org_name"` // the organisation, e.g. a bank's name
-	Note      []byte    `bson:"note"`     // shared internal note, sealed
-	CreatedBy string    `bson:"created_by"`
-	CreatedAt time.Time `bson:"created_at"`
-	UpdatedAt time.Time `bson:"updated_at"`
+	ID            string `bson:"_id"`
+	Title         string `bson:"-"`
+	OrgName       string `bson:"-"` // the organisation, e.g. a bank's name
+	TitleSealed   []byte `bson:"title_sealed"`
+	OrgNameSealed []byte `bson:"org_name_sealed"`
+	// Themes made before titles were sealed; SealThemes moves them.
+	LegacyTitle   string    `bson:"title,omitempty"`
+	LegacyOrgName string    `bson:"org_name,omitempty"`
+	OrgType       string    `bson:"org_type"` // one of Groups
+	Note          []byte    `bson:"note"`     // shared internal note, sealed
+	CreatedBy     string    `bson:"created_by"`
+	CreatedAt     time.Time `bson:"created_at"`
+	UpdatedAt     time.Time `bson:"updated_at"`
 }
 
 // ThemeIndexes are the indexes of themes.
@@ -37,6 +47,23 @@ func ThemeIndexes() []store.Index {
 }
 
 func themeCtx(id string) string { return "theme:" + id + ":note" }
+
+func themeFieldCtx(id, field string) string { return "theme:" + id + ":" + field }
+
+// open fills in the theme's sealed free text.
+func (s *Service) openTheme(t *Theme) {
+	if t.TitleSealed == nil {
+		t.Title, t.OrgName = t.LegacyTitle, t.LegacyOrgName
+		return
+	}
+	var err error
+	if t.Title, err = s.seal.Open(t.TitleSealed, themeFieldCtx(t.ID, "title")); err != nil {
+		s.log.Error("cases: open theme title", "theme", t.ID, "err", err)
+	}
+	if t.OrgName, err = s.seal.Open(t.OrgNameSealed, themeFieldCtx(t.ID, "org_name")); err != nil {
+		s.log.Error("cases: open theme organisation", "theme", t.ID, "err", err)
+	}
+}
 
 // CreateTheme makes a theme.
 func (s *Service) CreateTheme(ctx context.Context, actor, title, orgType, orgName string) (*Theme, error) {
@@ -56,11 +83,39 @@ func (s *Service) CreateTheme(ctx context.Context, actor, title, orgType, orgNam
 		return nil, fmt.Errorf("cases: organisation type %q: %w", orgType, ErrEmpty)
 	}
 	now := s.now().UTC()
-	t := &Theme{ID: uuid.NewString(), Title: title, OrgType: orgType, OrgName: orgName, CreatedBy: actor, CreatedAt: now, UpdatedAt: now}
+	id := uuid.NewString()
+	t := &Theme{ID: id, Title: title, OrgType: orgType, OrgName: orgName, CreatedBy: actor, CreatedAt: now, UpdatedAt: now,
+		TitleSealed: s.seal.Seal(title, themeFieldCtx(id, "title")), OrgNameSealed: s.seal.Seal(orgName, themeFieldCtx(id, "org_name"))}
 	if err := s.st.Insert(ctx, collectionThemes, t); err != nil {
 		return nil, fmt.Errorf("cases: create theme: %w", err)
 	}
 	return t, nil
+}
+
+// SealThemes seals the titles and organisation names of themes stored
+// before they were sealed (run at start; a no-op once done).
+func (s *Service) SealThemes(ctx context.Context) error {
+	cur, err := s.st.C(collectionThemes).Find(ctx, bson.M{"title_sealed": nil})
+	if err != nil {
+		return fmt.Errorf("cases: find unsealed themes: %w", err)
+	}
+	var list []Theme
+	if err := cur.All(ctx, &list); err != nil {
+		return fmt.Errorf("cases: find unsealed themes: %w", err)
+	}
+	for _, t := range list {
+		_, err := s.st.Update(ctx, collectionThemes, bson.M{"_id": t.ID, "title_sealed": nil}, bson.M{
+			"$set": bson.M{
+				"title_sealed":    s.seal.Seal(t.LegacyTitle, themeFieldCtx(t.ID, "title")),
+				"org_name_sealed": s.seal.Seal(t.LegacyOrgName, themeFieldCtx(t.ID, "org_name")),
+			},
+			"$unset": bson.M{"title": "", "org_name": ""},
+		})
+		if err != nil {
+			return fmt.Errorf("cases: seal theme %s: %w", t.ID, err)
+		}
+	}
+	return nil
 }
 
 // Theme returns a theme.
@@ -69,12 +124,13 @@ func (s *Service) Theme(ctx context.Context, id string) (*Theme, error) {
 	if err := s.st.C(collectionThemes).FindOne(ctx, bson.M{"_id": id}).Decode(&t); err != nil {
 		return nil, fmt.Errorf("cases: theme: %w", store.NotFound(err))
 	}
+	s.openTheme(&t)
 	return &t, nil
 }
 
-// Themes lists every theme by title.
+// Themes lists every theme by title (sorted here: titles are sealed).
 func (s *Service) Themes(ctx context.Context) ([]Theme, error) {
-	cur, err := s.st.C(collectionThemes).Find(ctx, bson.M{}, options.Find().SetSort(bson.D{{Key: "title", Value: 1}}))
+	cur, err := s.st.C(collectionThemes).Find(ctx, bson.M{})
 	if err != nil {
 		return nil, fmt.Errorf("cases: themes: %w", err)
 	}
@@ -82,6 +138,12 @@ func (s *Service) Themes(ctx context.Context) ([]Theme, error) {
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("cases: themes: %w", err)
 	}
+	for i := range out {
+		s.openTheme(&out[i])
+	}
+	slices.SortFunc(out, func(a, b Theme) int {
+		return cmp.Or(strings.Compare(fold(a.Title), fold(b.Title)), strings.Compare(a.ID, b.ID))
+	})
 	return out, nil
 }
 
