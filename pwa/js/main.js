@@ -5,7 +5,7 @@ import * as store from './store.js';
 import * as sync from './sync.js';
 import * as api from './api.js';
 import * as i18n from './i18n.js';
-import { h, field, choices, select, button, show, say, formValues } from './ui.js';
+import { h, field, choices, select, button, show, say, formValues, SECRET } from './ui.js';
 import { uuid, receipt, group, today } from './ids.js';
 import { normalize, validate } from './validate.js';
 
@@ -120,10 +120,10 @@ function leaveHome() { onHome = false; }
 
 function signInScreen(again = false, msg = '') {
   leaveHome();
-  const form = h('form', { novalidate: true, id: 'signin' },
+  const form = h('form', { novalidate: true, autocomplete: 'off', id: 'signin' },
     msg ? h('p', { class: 'error-summary', role: 'alert' }, msg) : null,
-    field({ label: T('app.signin.email'), name: 'email', type: 'email', attrs: { autocomplete: 'username', required: true } }),
-    field({ label: T('app.signin.password'), name: 'password', type: 'password', attrs: { autocomplete: 'current-password', required: true } }),
+    field({ label: T('app.signin.email'), name: 'email', type: 'email', attrs: { required: true } }),
+    field({ label: T('app.signin.password'), name: 'password', type: 'password', attrs: { ...SECRET, required: true } }),
     field({ label: T('app.signin.code'), name: 'code', hint: T('app.signin.code_hint'), attrs: { inputmode: 'numeric', autocomplete: 'one-time-code', required: true } }),
     field({ label: T('app.signin.label'), name: 'label', hint: T('app.signin.label_hint'), attrs: { maxlength: 80 } }),
     h('button', { type: 'submit' }, T('app.signin.submit')),
@@ -156,10 +156,10 @@ function signInScreen(again = false, msg = '') {
 
 function passphraseScreen(msg = '') {
   leaveHome();
-  const form = h('form', { novalidate: true, id: 'passphrase' },
+  const form = h('form', { novalidate: true, autocomplete: 'off', id: 'passphrase' },
     msg ? h('p', { class: 'error-summary', role: 'alert' }, msg) : null,
-    field({ label: T('app.passphrase.new'), name: 'p1', type: 'password', hint: T('app.passphrase.hint'), attrs: { autocomplete: 'new-password', minlength: 8, required: true } }),
-    field({ label: T('app.passphrase.repeat'), name: 'p2', type: 'password', attrs: { autocomplete: 'new-password', required: true } }),
+    field({ label: T('app.passphrase.new'), name: 'p1', type: 'password', hint: T('app.passphrase.hint'), attrs: { ...SECRET, minlength: 8, required: true } }),
+    field({ label: T('app.passphrase.repeat'), name: 'p2', type: 'password', attrs: { ...SECRET, required: true } }),
     h('button', { type: 'submit' }, T('app.passphrase.submit')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -182,9 +182,9 @@ function passphraseScreen(msg = '') {
 
 function unlockScreen(msg = '') {
   leaveHome();
-  const form = h('form', { novalidate: true, id: 'unlock' },
+  const form = h('form', { novalidate: true, autocomplete: 'off', id: 'unlock' },
     msg ? h('p', { class: 'error-summary', role: 'alert', id: 'unlock-error' }, msg) : null,
-    field({ label: T('app.unlock.passphrase'), name: 'passphrase', type: 'password', attrs: { autocomplete: 'current-password', required: true } }),
+    field({ label: T('app.unlock.passphrase'), name: 'passphrase', type: 'password', attrs: { ...SECRET, required: true } }),
     h('button', { type: 'submit' }, T('app.unlock.submit')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -289,12 +289,12 @@ async function homeQueue() {
 function roundScreen(round, thenReport = false, thenCards = false) {
   leaveHome();
   const r = round || { date: today(), setting: '', municipality: '', place: '' };
-  const form = h('form', { novalidate: true, id: 'round' },
+  const form = h('form', { novalidate: true, autocomplete: 'off', id: 'round' },
     field({ label: T('app.round.date'), name: 'date', type: 'date', value: r.date, attrs: { required: true } }),
     select({ label: T('app.round.setting'), name: 'setting', value: r.setting,
       options: [{ value: '', label: T('app.round.setting_none') }, ...cfg.settings.map((s) => ({ value: s, label: i18n.t(ui, `setting.${s}`) }))] }),
-    field({ label: T('app.round.municipality'), name: 'municipality', value: r.municipality, attrs: { maxlength: 100, autocomplete: 'off' } }),
-    field({ label: T('app.round.place'), name: 'place', value: r.place, hint: T('app.round.place_hint'), attrs: { maxlength: 200, autocomplete: 'off' } }),
+    field({ label: T('app.round.municipality'), name: 'municipality', value: r.municipality, attrs: { maxlength: 100 } }),
+    field({ label: T('app.round.place'), name: 'place', value: r.place, hint: T('app.round.place_hint'), attrs: { maxlength: 200 } }),
     h('button', { type: 'submit' }, T('app.round.save')),
     button(T('app.common.cancel'), () => home(), 'secondary'));
   form.addEventListener('submit', async (e) => {
@@ -317,10 +317,10 @@ function roundScreen(round, thenReport = false, thenCards = false) {
 
 function cardsScreen(round, msg = '', values = {}) {
   leaveHome();
-  const form = h('form', { novalidate: true, id: 'cards-form' },
+  const form = h('form', { novalidate: true, autocomplete: 'off', id: 'cards-form' },
     msg ? h('p', { class: 'error-summary', role: 'alert' }, msg) : null,
     h('p', null, T('app.cards.round', { round: roundText(round) })),
-    field({ label: T('app.cards.batch'), name: 'batch', value: values.batch || '', hint: T('app.cards.batch_hint'), attrs: { maxlength: 40, autocomplete: 'off', autocapitalize: 'characters', required: true } }),
+    field({ label: T('app.cards.batch'), name: 'batch', value: values.batch || '', hint: T('app.cards.batch_hint'), attrs: { maxlength: 40, autocapitalize: 'characters', required: true } }),
     field({ label: T('app.cards.count'), name: 'count', type: 'number', value: values.count || '', attrs: { min: 1, max: 10000, inputmode: 'numeric', required: true } }),
     h('button', { type: 'submit' }, T('app.cards.save')),
     button(T('app.common.back'), () => home(), 'secondary'));
@@ -395,7 +395,7 @@ async function reportForm(r, opts) {
     for (const c of cfg.categories.filter((x) => x.group === g)) catOptions.push({ value: c.id, label: L(`category.${c.id}.label`) });
   }
   const round = await store.getMeta('round');
-  const form = h('form', { novalidate: true, id: 'report', lang },
+  const form = h('form', { novalidate: true, autocomplete: 'off', id: 'report', lang },
     Object.keys(errs).length || Object.keys(srv).length ? h('div', { class: 'error-summary', role: 'alert', id: 'report-errors' },
       h('p', null, L('form.errors_title')),
       h('ul', null, Object.keys({ ...errs, ...srv }).map((f) => h('li', null, err(f))))) : null,
@@ -403,7 +403,7 @@ async function reportForm(r, opts) {
       options: cfg.kinds.map((k) => ({ value: k, label: L(`kind.${k}.label`) })) }),
     choices({ legend: L('form.category'), name: 'category', value: r.category, error: err('category'), hint: L('form.category_hint'), cls: 'tiles-set',
       options: catOptions }),
-    field({ label: L('form.description'), name: 'description', value: r.description, hint: L('form.description_hint'), error: err('description'), multiline: true, attrs: { maxlength: cfg.max.description } }),
+    field({ label: L('form.description'), name: 'description', value: r.description, hint: L('form.description_hint'), error: err('description'), multiline: true, attrs: { maxlength: cfg.max.description, autocapitalize: 'sentences' } }),
     field({ label: L('form.about'), name: 'about', value: r.about || '', hint: L('form.about_hint'), error: err('about'), attrs: { maxlength: cfg.max.short } }),
     field({ label: L('form.municipality'), name: 'municipality', value: r.municipality || '', error: err('municipality'), attrs: { maxlength: cfg.max.short } }),
     field({ label: L('form.happened_on'), name: 'happened_on', type: 'date', value: r.happened_on || '', error: err('happened_on') }),
@@ -413,8 +413,8 @@ async function reportForm(r, opts) {
       options: cfg.wishes.map((w) => ({ value: w, label: L(`wish.${w}`) })) }),
     choices({ legend: L('form.identity'), name: 'identity.mode', value: r.identity.mode, error: err('identity.mode'), hint: L('form.identity_hint'),
       options: cfg.identity_modes.map((m) => ({ value: m, label: L(`identity.${m}`) })) }),
-    field({ label: L('form.name'), name: 'identity.name', value: r.identity.name || '', hint: L('form.name_hint'), error: err('identity.name'), attrs: { maxlength: cfg.max.short, autocomplete: 'off' } }),
-    field({ label: L('form.contact'), name: 'identity.contact', value: r.identity.contact || '', hint: L('form.contact_hint'), error: err('identity.contact'), attrs: { maxlength: cfg.max.short, autocomplete: 'off' } }),
+    field({ label: L('form.name'), name: 'identity.name', value: r.identity.name || '', hint: L('form.name_hint'), error: err('identity.name'), attrs: { maxlength: cfg.max.short } }),
+    field({ label: L('form.contact'), name: 'identity.contact', value: r.identity.contact || '', hint: L('form.contact_hint'), error: err('identity.contact'), attrs: { maxlength: cfg.max.short } }),
     h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'share_identity', checked: !!r.share_identity }), L('form.share_identity')),
     h('p', { class: 'visit', lang: ui }, T('app.report.visit', { round: round ? roundText(round) : T('app.round.none') })),
     h('div', { class: 'actions', lang: ui },

@@ -21,13 +21,26 @@ export function h(tag, attrs, ...kids) {
   return el;
 }
 
+// PRIVATE keeps what is typed out of the browser's and the keyboard's
+// memories: no autofill history (Chromium keeps every value typed into a
+// field without autocomplete=off in its profile, even from a form never
+// sent), no form state for session restore, no spelling or correction
+// suggestions learnt from it. A field may override a token (attrs).
+export const PRIVATE = { autocomplete: 'off', spellcheck: 'false', autocorrect: 'off', autocapitalize: 'off' };
+
+// SECRET marks a password or passphrase field. Chromium's password manager
+// ignores autocomplete=off and offers to save current-password and
+// new-password fields; a field marked one-time-code it leaves alone, so no
+// tap on a lost tablet's prompt keeps the staff password or the passphrase.
+export const SECRET = { ...PRIVATE, autocomplete: 'one-time-code' };
+
 // field builds a labelled input with an optional hint and error slot.
 export function field({ label, name, type = 'text', value = '', hint, error, attrs = {}, multiline = false }) {
   const id = uid(name.replace(/\W/g, '_'));
   const hintId = hint ? `${id}-hint` : null;
   const errId = error ? `${id}-err` : null;
   const describedby = [hintId, errId].filter(Boolean).join(' ') || null;
-  const common = { id, name, 'aria-describedby': describedby, 'aria-invalid': error ? 'true' : null, ...attrs };
+  const common = { id, name, 'aria-describedby': describedby, 'aria-invalid': error ? 'true' : null, ...PRIVATE, ...attrs };
   const input = multiline
     ? h('textarea', common, value)
     : h('input', { type, value, ...common });
@@ -62,7 +75,7 @@ export function select({ label, name, options, value, error, hint }) {
     h('label', { for: id }, label),
     hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
     error ? h('p', { class: 'field-error', id: errId }, error) : null,
-    h('select', { id, name, 'aria-describedby': [hintId, errId].filter(Boolean).join(' ') || null, 'aria-invalid': error ? 'true' : null },
+    h('select', { id, name, autocomplete: 'off', 'aria-describedby': [hintId, errId].filter(Boolean).join(' ') || null, 'aria-invalid': error ? 'true' : null },
       options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.label))));
 }
 
