@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/gehoord/gehoord/server/cards"
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/config"
+	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/outreach"
 	"github.com/gehoord/gehoord/server/push"
@@ -48,6 +51,15 @@ type Deps struct {
 	Cases   *cases.Service
 	// StatusMisses limits wrong receipts per client on the status page/API.
 	StatusMisses *ratelimit.Limiter
+	// ReportsPerClient and ReportsPerHour limit new reports through the
+	// public form and API, per client and for the whole desk.
+	ReportsPerClient, ReportsPerHour *ratelimit.Limiter
+	// PublicWork and SignInWork bound the anonymous POSTs that read and
+	// write the database (the public forms and API; staff sign-in and
+	// tablet enrolment) running at once, so a flood cannot take every
+	// database connection or unbounded memory: the rest wait a moment,
+	// then get 503 with Retry-After.
+	PublicWork, SignInWork *gate.Gate
 	// Outreach: registered tablets, and rounds with their card counts.
 	Devices *outreach.Devices
 	Rounds  *outreach.Rounds
@@ -101,6 +113,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	d := &Deps{Config: cfg, Log: log, Store: st, Sealer: sealer, Catalog: cat, Assets: as}
 	d.Cases = cases.NewService(cases.Config{Store: st, Sealer: sealer, Texts: cat, Logger: log})
 	d.StatusMisses = ratelimit.New(st, sealer, "status-miss", 10, 15*time.Minute)
+	d.ReportsPerClient = ratelimit.New(st, sealer, "reports-client", cfg.ReportsPerAddress, time.Hour)
+	d.ReportsPerHour = ratelimit.New(st, sealer, "reports-all", cfg.ReportsPerHour, time.Hour)
+	// The database driver keeps up to 100 connections: these leave most
+	// of them to the staff.
+	d.PublicWork = gate.New(min(16*runtime.NumCPU(), 48), 3*time.Second)
+	d.SignInWork = gate.New(min(4*runtime.NumCPU(), 16), 3*time.Second)
 	if err := d.Cases.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
@@ -155,16 +173,33 @@ func (d *Deps) Close(ctx context.Context) error {
 func (d *Deps) ClientKey(c *fiber.Ctx) string {
 	remote := c.Context().RemoteIP()
 	if !d.trustedProxy(remote) {
-		return remote.String()
+		return clientKey(remote)
 	}
 	xff := c.Get(fiber.HeaderXForwardedFor)
 	if i := strings.LastIndexByte(xff, ','); i >= 0 {
 		xff = xff[i+1:]
 	}
 	if ip := net.ParseIP(strings.TrimSpace(xff)); ip != nil {
-		return ip.String()
+		return clientKey(ip)
 	}
-	return remote.String()
+	return clientKey(remote)
+}
+
+// clientKey is an IPv4 address, or an IPv6 address's /64: providers give
+// one home or phone a whole /64, so its addresses are one client.
+func clientKey(ip net.IP) string {
+	if ip.To4() != nil {
+		return ip.To4().String()
+	}
+	return (&net.IPNet{IP: ip.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
+}
+
+// TakeReport counts a new report from the client of c against the limit
+// per client and the desk's hourly ceiling.
+func (d *Deps) TakeReport(c *fiber.Ctx) (*ratelimit.Attempt, error) {
+	return ratelimit.TakeAll(c.UserContext(),
+		ratelimit.Keyed{Limiter: d.ReportsPerClient, Key: d.ClientKey(c)},
+		ratelimit.Keyed{Limiter: d.ReportsPerHour, Key: "all"})
 }
 
 func (d *Deps) trustedProxy(ip net.IP) bool {
@@ -185,7 +220,7 @@ func New(d *Deps) (*fiber.App, error) {
 		AppName:               "gehoord",
 		DisableStartupMessage: true,
 		// The outreach sync carries up to 500 reports; public routes check
-		// their own 64 KiB limit.
+		// their own limit (API 64 KiB, forms 128 KiB) before parsing.
 		BodyLimit:      16 << 20,
 		ReadTimeout:    30 * time.Second,
 		WriteTimeout:   60 * time.Second,
@@ -202,6 +237,7 @@ func New(d *Deps) (*fiber.App, error) {
 	app.Use(securityHeaders(d.Config.Secure()))
 	app.Use(requestLog(d.Log))
 	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+	app.Use(admit(d))
 
 	app.Get("/healthz", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "no-store")
@@ -213,15 +249,41 @@ func New(d *Deps) (*fiber.App, error) {
 	})
 	app.Get("/assets/*", serveAsset(d.Assets))
 
-	(&api.Handler{Cases: d.Cases, Catalog: d.Catalog, StatusMisses: d.StatusMisses, ClientKey: d.ClientKey, Log: d.Log}).Routes(app)
+	(&api.Handler{Cases: d.Cases, Catalog: d.Catalog, StatusMisses: d.StatusMisses, ClientKey: d.ClientKey,
+		TakeReport: d.TakeReport, Log: d.Log}).Routes(app)
 	if err := mount(app, d); err != nil {
 		return nil, err
 	}
-	(&public.Handler{Cases: d.Cases, View: d.View, Catalog: d.Catalog, StatusMisses: d.StatusMisses,
-		ClientKey: d.ClientKey, Heard: heardHandler(d), Log: d.Log}).Routes(app)
+	(&public.Handler{Cases: d.Cases, View: d.View, Catalog: d.Catalog, StatusMisses: d.StatusMisses, Work: d.PublicWork,
+		ClientKey: d.ClientKey, TakeReport: d.TakeReport, Heard: heardHandler(d), Log: d.Log}).Routes(app)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, nil
+}
+
+// admit runs the anonymous API and sign-in POSTs through their gates (the
+// public pages do it themselves, to give her form back when busy).
+func admit(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if c.Method() != fiber.MethodPost {
+			return c.Next()
+		}
+		var g *gate.Gate
+		switch p := c.Path(); {
+		case p == "/api/v1/reports", p == "/api/v1/status", p == "/api/v1/status/messages":
+			g = d.PublicWork
+		case strings.HasPrefix(p, "/staff/signin"), p == "/api/v1/outreach/devices":
+			g = d.SignInWork
+		default:
+			return c.Next()
+		}
+		release, err := g.Acquire(c.UserContext())
+		if err != nil {
+			return err
+		}
+		defer release()
+		return c.Next()
+	}
 }
 
 func serveAsset(as *view.Assets) fiber.Handler {
@@ -296,10 +358,17 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status := fiber.StatusInternalServerError
 		var fe *fiber.Error
-		if errors.As(err, &fe) {
+		busy := errors.Is(err, gate.ErrBusy)
+		switch {
+		case errors.As(err, &fe):
 			status = fe.Code
+		case busy:
+			// Too much at once (slow hashes, anonymous posts): nothing
+			// failed, try again soon.
+			status = fiber.StatusServiceUnavailable
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(gate.RetryAfter))
 		}
-		if status >= 500 {
+		if status >= 500 && !busy {
 			// Route pattern only: the path and body may hold personal data.
 			d.Log.Error("request failed", "route", c.Route().Path, "method", c.Method(), "err", err)
 		}
@@ -309,13 +378,20 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 			if status < 500 && fe != nil {
 				detail = fe.Message
 			}
+			if busy {
+				detail = d.Catalog.T(i18n.Match(c.Get(fiber.HeaderAcceptLanguage), cases.PublicLanguages), "error.busy")
+			}
 			return problem.Write(c, problem.Problem{Status: status, Detail: detail})
 		}
 		page := map[int][2]string{
-			fiber.StatusNotFound:        {"error.not_found_title", "error.not_found"},
-			fiber.StatusForbidden:       {"error.forbidden_title", "error.forbidden"},
-			fiber.StatusTooManyRequests: {"error.too_many_title", "error.too_many"},
+			fiber.StatusNotFound:              {"error.not_found_title", "error.not_found"},
+			fiber.StatusForbidden:             {"error.forbidden_title", "error.forbidden"},
+			fiber.StatusTooManyRequests:       {"error.too_many_title", "error.too_many"},
+			fiber.StatusRequestEntityTooLarge: {"error.too_large_title", "error.too_large"},
 		}[status]
+		if busy {
+			page = [2]string{"error.busy_title", "error.busy"}
+		}
 		if page[0] == "" {
 			page = [2]string{"error.internal_title", "error.internal"}
 		}

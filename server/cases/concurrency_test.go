@@ -193,7 +193,11 @@ func newCases(t *testing.T, e *probeEnv, k int, state State, receipts bool) []Re
 			if err != nil {
 				return err
 			}
-			rs[i].Receipt, c.ReceiptHash = r, e.sealer.ReceiptHash(r)
+			h, err := e.sealer.ReceiptHash(context.Background(), r)
+			if err != nil {
+				return err
+			}
+			rs[i].Receipt, c.ReceiptHash = r, h
 		} else {
 			c.ReceiptHash = make([]byte, 32)
 			_, _ = rand.Read(c.ReceiptHash)

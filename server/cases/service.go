@@ -186,6 +186,12 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 		// missing values (FerretDB has no partial indexes).
 		clientID = id
 	}
+	// The slow hash first: when the desk is too busy for it (ErrBusy), no
+	// reference number is spent.
+	receiptHash, err := s.seal.ReceiptHash(ctx, receipt)
+	if err != nil {
+		return nil, err
+	}
 	n, err := s.st.NextSequence(ctx, fmt.Sprintf("reference-%d", now.Year()))
 	if err != nil {
 		return nil, err
@@ -214,7 +220,7 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 	c := &Case{
 		ID: id, ClientID: clientID, Fingerprint: fp,
 		Reference:   fmt.Sprintf("%s-%d-%04d", referencePrefix, now.Year(), n),
-		ReceiptHash: s.seal.ReceiptHash(receipt),
+		ReceiptHash: receiptHash,
 		CreatedAt:   now, UpdatedAt: now, LastActivity: now,
 		Kind: in.Kind, Category: in.Category, Group: group, Municipality: in.Municipality,
 		HappenedOn: in.HappenedOn, Setting: in.Setting, Wish: in.Wish,
@@ -267,8 +273,12 @@ func (s *Service) ByReceipt(ctx context.Context, receipt string) (*Case, error) 
 	if !ValidReceipt(receipt) {
 		return nil, ErrNotFound
 	}
+	h, err := s.seal.ReceiptHash(ctx, receipt)
+	if err != nil {
+		return nil, err
+	}
 	var c Case
-	err := s.st.C(collectionCases).FindOne(ctx, bson.M{"receipt_hash": s.seal.ReceiptHash(receipt)}).Decode(&c)
+	err = s.st.C(collectionCases).FindOne(ctx, bson.M{"receipt_hash": h}).Decode(&c)
 	if err != nil {
 		return nil, fmt.Errorf("cases: by receipt: %w", store.NotFound(err))
 	}

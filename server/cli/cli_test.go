@@ -41,6 +41,8 @@ func TestGracefulShutdownLosesNoAcceptedRequest(t *testing.T) {
 	env := map[string]string{
 		"GEHOORD_ADDR": "127.0.0.1:0", "GEHOORD_DATA_DIR": t.TempDir(), "GEHOORD_MONGODB_URI": storetest.URI(t),
 		"GEHOORD_DB_NAME": dbName, "GEHOORD_SECRET_KEY": servertest.NewKey(), "GEHOORD_PUSH_CONTACT": "mailto:desk@gehoord.example",
+		// Every report comes from the loopback: no per-address limit here.
+		"GEHOORD_REPORTS_PER_ADDRESS": "100000", "GEHOORD_REPORTS_PER_HOUR": "100000",
 	}
 	cfg, err := config.FromEnv(nil, func(k string) string { return env[k] })
 	if err != nil {

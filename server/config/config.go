@@ -31,6 +31,11 @@ type Config struct {
 	// Tests only (their local push services): no variable or flag sets it.
 	PushAllowLoopback bool
 	RetentionDays     int
+	// ReportsPerAddress and ReportsPerHour limit new reports through the
+	// public form and API: per client address (IPv6: per /64) and for the
+	// whole desk, per hour. Outreach tablets' sync is not limited.
+	ReportsPerAddress int
+	ReportsPerHour    int
 	// TrustedProxies may set X-Forwarded-For (a reverse proxy in front);
 	// without it every client would share the proxy's rate limits.
 	TrustedProxies []string
@@ -61,13 +66,23 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.PushContact, "push-contact", env("GEHOORD_PUSH_CONTACT", ""), "VAPID contact, mailto: or https: (GEHOORD_PUSH_CONTACT)")
 	pushHosts := fs.String("push-hosts", env("GEHOORD_PUSH_HOSTS", ""), "comma-separated push service host names an endpoint may point at, *.domain for its subdomains; default the browsers' push services (GEHOORD_PUSH_HOSTS)")
 	proxies := fs.String("trusted-proxies", env("GEHOORD_TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (GEHOORD_TRUSTED_PROXIES)")
-	days := 365
-	if v := getenv("GEHOORD_RETENTION_DAYS"); v != "" {
-		if _, err := fmt.Sscan(v, &days); err != nil {
-			return c, fmt.Errorf("config: GEHOORD_RETENTION_DAYS: %w", err)
+	var intErr error
+	intEnv := func(k string, def int) int {
+		v := strings.TrimSpace(getenv(k))
+		if v == "" {
+			return def
 		}
+		if _, err := fmt.Sscan(v, &def); err != nil && intErr == nil {
+			intErr = fmt.Errorf("config: %s: %w", k, err)
+		}
+		return def
 	}
-	fs.IntVar(&c.RetentionDays, "retention-days", days, "erase names and contacts this many days after a case closes (GEHOORD_RETENTION_DAYS)")
+	fs.IntVar(&c.RetentionDays, "retention-days", intEnv("GEHOORD_RETENTION_DAYS", 365), "erase names and contacts this many days after a case closes (GEHOORD_RETENTION_DAYS)")
+	fs.IntVar(&c.ReportsPerAddress, "reports-per-address", intEnv("GEHOORD_REPORTS_PER_ADDRESS", 10), "new reports per hour from one client address, IPv6 per /64 (GEHOORD_REPORTS_PER_ADDRESS)")
+	fs.IntVar(&c.ReportsPerHour, "reports-per-hour", intEnv("GEHOORD_REPORTS_PER_HOUR", 200), "new reports per hour through the public form and API, all clients together (GEHOORD_REPORTS_PER_HOUR)")
+	if intErr != nil {
+		return c, intErr
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -104,6 +119,9 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.RetentionDays < 1 {
 		return c, fmt.Errorf("config: retention must be at least one day")
+	}
+	if c.ReportsPerAddress < 1 || c.ReportsPerHour < 1 {
+		return c, fmt.Errorf("config: GEHOORD_REPORTS_PER_ADDRESS and GEHOORD_REPORTS_PER_HOUR must be at least 1")
 	}
 	return c, nil
 }

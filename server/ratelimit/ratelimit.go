@@ -7,6 +7,7 @@ package ratelimit
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -48,6 +49,8 @@ type Attempt struct {
 	Wait time.Duration
 	l    *Limiter
 	id   bson.ObjectID
+	// more are the attempts TakeAll counted with this one.
+	more []*Attempt
 }
 
 // Take counts one attempt for key and then decides from the count that
@@ -78,13 +81,59 @@ func (l *Limiter) Take(ctx context.Context, key string) (*Attempt, error) {
 	return a, nil
 }
 
+// Keyed is a limit and the key to count an attempt under.
+type Keyed struct {
+	Limiter *Limiter
+	Key     string
+}
+
+// TakeAll counts one attempt against each limit in turn (at least one). It
+// is allowed when every limit allows it; the first that refuses stops it,
+// the attempts counted before are taken back, and Wait is that limit's.
+// Put the narrowest limit first: one client's flood is then refused before
+// it touches the wider counts. Undo takes back all of them.
+func TakeAll(ctx context.Context, ks ...Keyed) (*Attempt, error) {
+	var taken []*Attempt
+	undo := func() {
+		for _, a := range taken {
+			_ = a.Undo(ctx)
+		}
+	}
+	for _, k := range ks {
+		a, err := k.Limiter.Take(ctx, k.Key)
+		if err != nil {
+			undo()
+			return nil, err
+		}
+		if !a.Allowed {
+			undo()
+			return a, nil
+		}
+		taken = append(taken, a)
+	}
+	if len(taken) == 0 {
+		return nil, fmt.Errorf("ratelimit: TakeAll without limits")
+	}
+	first := taken[0]
+	first.more = taken[1:]
+	return first, nil
+}
+
 // Undo takes an attempt back so it does not count: one that succeeded, or
 // one that was not evaluated after all. Later calls do nothing. It runs
 // even when ctx is cancelled, so a client that hangs up at once does not
 // leave her success counted.
 func (a *Attempt) Undo(ctx context.Context) error {
-	if a == nil || a.l == nil {
+	if a == nil {
 		return nil
+	}
+	var errs []error
+	for _, m := range a.more {
+		errs = append(errs, m.Undo(ctx))
+	}
+	a.more = nil
+	if a.l == nil {
+		return errors.Join(errs...)
 	}
 	l := a.l
 	a.l = nil
@@ -92,9 +141,9 @@ func (a *Attempt) Undo(ctx context.Context) error {
 	defer cancel()
 	// Attempts are only ever inserted and removed: a purge loses nothing.
 	if _, err := l.st.Purge(ctx, collection, bson.M{"_id": a.id}); err != nil {
-		return fmt.Errorf("ratelimit: undo %s: %w", l.Name, err)
+		errs = append(errs, fmt.Errorf("ratelimit: undo %s: %w", l.Name, err))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (l *Limiter) count(ctx context.Context, k string) (int64, error) {

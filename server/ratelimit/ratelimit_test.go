@@ -147,3 +147,45 @@ func TestUndoFreesThePlace(t *testing.T) {
 		t.Fatalf("undo after the request ended: %v", err)
 	}
 }
+
+// TakeAll: allowed only within every limit; one client over its own limit
+// is refused before it touches the wide one, and Undo takes back all.
+func TestTakeAllCountsEveryLimit(t *testing.T) {
+	st := storetest.New(t)
+	s, _ := seal.New(bytes.Repeat([]byte{4}, 32))
+	perClient := New(st, s, "per-client", 2, time.Hour)
+	global := New(st, s, "global", 3, time.Hour)
+	take := func(client string) *Attempt {
+		t.Helper()
+		a, err := TakeAll(t.Context(), Keyed{perClient, client}, Keyed{global, "all"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a1, a2 := take("a"), take("a")
+	if !a1.Allowed || !a2.Allowed {
+		t.Fatal("first two from one client refused")
+	}
+	if a := take("a"); a.Allowed || a.Wait <= 0 {
+		t.Fatalf("third from one client: %+v", a)
+	}
+	if n := stored(t, global); n != 4 {
+		t.Fatalf("%d attempts stored, want 2 per client + 2 global", n)
+	}
+	if a := take("b"); !a.Allowed {
+		t.Fatal("another client refused within the global limit")
+	}
+	if a := take("c"); a.Allowed {
+		t.Fatal("over the global limit allowed")
+	}
+	if err := a2.Undo(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := stored(t, global); n != 4 {
+		t.Fatalf("%d attempts stored after Undo, want 4", n)
+	}
+	if a := take("c"); !a.Allowed {
+		t.Fatal("a taken-back attempt still counts globally")
+	}
+}

@@ -5,6 +5,7 @@
 package seal
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -14,11 +15,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"golang.org/x/crypto/argon2"
 )
 
 // KeyFile is the name of the generated key in the data folder.
@@ -42,7 +42,11 @@ func LoadKey(dataDir, envKey string) ([]byte, error) {
 		return k, nil
 	}
 	path := filepath.Join(dataDir, KeyFile)
-	b, err := os.ReadFile(path)
+	b, err := readPrivate(path)
+	var open *exposedError
+	if errors.As(err, &open) {
+		return nil, err
+	}
 	if err == nil {
 		k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
 		if err != nil || len(k) != 32 {
@@ -73,6 +77,34 @@ func LoadKey(dataDir, envKey string) ([]byte, error) {
 		return nil, fmt.Errorf("seal: write key: %w", err)
 	}
 	return k, f.Sync()
+}
+
+// readPrivate reads the key file, refusing it when its group or others may
+// read or change it: whoever can read it can open every sealed field.
+func readPrivate(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return nil, &exposedError{path: path, perm: perm}
+	}
+	return io.ReadAll(f)
+}
+
+type exposedError struct {
+	path string
+	perm os.FileMode
+}
+
+func (e *exposedError) Error() string {
+	return fmt.Sprintf("seal: the secret key %s has mode %04o: its group or others may read it, and it opens "+
+		"every sealed field. Make it readable by the desk's user only (chmod 600 %s) and start again", e.path, e.perm, e.path)
 }
 
 // Sealer seals and opens values with keys derived from the secret key.
@@ -143,8 +175,9 @@ func (s *Sealer) Open(sealed []byte, context string) (string, error) {
 // ReceiptHash is the slow, keyed hash under which a receipt is stored and
 // looked up: argon2id with the installation salt (19 MiB, t=2, as OWASP
 // advises), so a stolen database cannot be searched for receipts cheaply.
-func (s *Sealer) ReceiptHash(receipt string) []byte {
-	return argon2.IDKey([]byte(receipt), s.receiptSalt, 2, 19*1024, 1, 32)
+// It waits its turn at the Hashes gate: gate.ErrBusy when the wait is over.
+func (s *Sealer) ReceiptHash(ctx context.Context, receipt string) ([]byte, error) {
+	return IDKey(ctx, []byte(receipt), s.receiptSalt, 2, 19*1024, 1, 32)
 }
 
 // MAC is a keyed hash for values that must be compared but not revealed

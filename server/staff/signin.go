@@ -3,48 +3,77 @@ package staff
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/ratelimit"
 )
 
-// attempt is one sign-in step, counted against the account and the client
-// before it is checked.
+// attempt is one sign-in step, counted before it is checked against the
+// client address, the account from that address, and the account from
+// everywhere.
 type attempt struct {
-	s               *Service
-	account, client *ratelimit.Attempt
-	failed          bool
+	s                  *Service
+	client, pair, slow *ratelimit.Attempt
+	failed             bool
 }
 
-// begin counts a sign-in step against the account and the client, and
-// refuses it when either is over its limit. Counting comes first so that
-// parallel tries cannot all pass a check made before any of them counts.
-// The caller checks the step only when begin allows it, and defers end.
+// begin counts a sign-in step and refuses it when its client address is
+// over its limit, or has failed too often for this account. Counting comes
+// first so that parallel tries cannot all pass a check made before any of
+// them counts. The caller checks the step only when begin allows it, and
+// defers end.
+//
+// Failures for the account from every address together never refuse: an
+// attacker with many addresses could otherwise lock her out. Over that
+// limit each step waits a little before it is checked instead.
 func (s *Service) begin(ctx context.Context, email, client string) (*attempt, error) {
-	acc, err := s.account.Take(ctx, NormalizeEmail(email))
-	if err != nil {
-		return nil, err
-	}
-	if !acc.Allowed {
-		s.record(ctx, audit.Entry{Action: audit.SignInFailed, Detail: "rate_limited_account"})
-		return nil, ErrRateLimited
-	}
-	a := &attempt{s: s, account: acc}
+	email = NormalizeEmail(email)
+	a := &attempt{s: s}
 	if client != "" {
 		cl, err := s.client.Take(ctx, client)
 		if err != nil {
-			a.end(ctx)
 			return nil, err
 		}
 		if !cl.Allowed {
-			// Not checked, so not counted against the account either.
-			a.end(ctx)
 			s.record(ctx, audit.Entry{Action: audit.SignInFailed, Detail: "rate_limited_client"})
 			return nil, ErrRateLimited
 		}
 		a.client = cl
 	}
-	return a, nil
+	pair, err := s.account.Take(ctx, email+"\x00"+client)
+	if err != nil {
+		a.end(ctx)
+		return nil, err
+	}
+	if !pair.Allowed {
+		// Not checked, so not counted against the client either.
+		a.end(ctx)
+		s.record(ctx, audit.Entry{Action: audit.SignInFailed, Detail: "rate_limited_account"})
+		return nil, ErrRateLimited
+	}
+	a.pair = pair
+	slow, err := s.slowAccount.Take(ctx, email)
+	if err != nil {
+		a.end(ctx)
+		return nil, err
+	}
+	if slow.Allowed {
+		a.slow = slow
+		return a, nil
+	}
+	// Under attack from many addresses: slow down, never lock. (The
+	// refused count was taken back, so the account stays over its limit
+	// until the window ends and not longer.)
+	t := time.NewTimer(s.slowDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return a, nil
+	case <-ctx.Done():
+		a.end(ctx)
+		return nil, ctx.Err()
+	}
 }
 
 // fail records a failed step, which stays counted.
@@ -60,7 +89,7 @@ func (a *attempt) end(ctx context.Context) {
 	if a.failed {
 		return
 	}
-	for _, t := range []*ratelimit.Attempt{a.account, a.client} {
+	for _, t := range []*ratelimit.Attempt{a.client, a.pair, a.slow} {
 		if err := t.Undo(ctx); err != nil {
 			a.s.log.Error("staff: take back sign-in attempt", "err", err)
 		}
@@ -82,11 +111,17 @@ func (s *Service) CheckPassword(ctx context.Context, email, password, client str
 		if !errors.Is(err, ErrNotFound) {
 			return nil, err
 		}
-		checkPassword(dummyHash, password)
+		if _, err := checkPassword(ctx, dummyHash, password); err != nil {
+			return nil, err // busy: not checked, so not counted
+		}
 		a.fail(ctx, "", "password")
 		return nil, ErrCredentials
 	}
-	if !checkPassword(u.PasswordHash, password) || u.Disabled {
+	ok, err := checkPassword(ctx, u.PasswordHash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || u.Disabled {
 		a.fail(ctx, u.ID, "password")
 		return nil, ErrCredentials
 	}

@@ -48,7 +48,8 @@ var (
 	ErrNotFound = store.ErrNotFound
 	// ErrCredentials: wrong e-mail, password or code (never says which).
 	ErrCredentials = errors.New("staff: wrong e-mail address, password or code")
-	// ErrRateLimited: too many failed attempts for this account or client.
+	// ErrRateLimited: too many failed attempts from this client, for this
+	// account or for all.
 	ErrRateLimited = errors.New("staff: too many sign-in attempts")
 	// ErrTOTPSetupRequired: the account has no second factor yet.
 	ErrTOTPSetupRequired = errors.New("staff: the second factor is not set up")
@@ -106,9 +107,15 @@ type Config struct {
 	Now    func() time.Time
 	// Issuer is the name authenticator apps show (default "Gehoord").
 	Issuer string
-	// Limits; zero values take the defaults.
-	AccountLimit  int           // failed attempts per account per window (10)
-	ClientLimit   int           // failed attempts per client per window (50)
+	// Limits; zero values take the defaults. An account is never locked
+	// for everyone: the limits that refuse are per client address.
+	AccountLimit int // failed attempts per account from one client per window (10)
+	ClientLimit  int // failed attempts per client, all accounts, per window (50)
+	// SlowAfter failed attempts per account from all clients in a window
+	// (30), each further attempt on it waits SlowDelay (1 s) before it is
+	// checked.
+	SlowAfter     int
+	SlowDelay     time.Duration
 	LimitWindow   time.Duration // 15 minutes
 	IdleTimeout   time.Duration // 30 minutes
 	AbsoluteLimit time.Duration // 12 hours
@@ -116,16 +123,20 @@ type Config struct {
 
 // Service manages staff users and their sessions.
 type Service struct {
-	st       *store.Store
-	seal     *seal.Sealer
-	audit    *audit.Log
-	log      *slog.Logger
-	now      func() time.Time
-	issuer   string
-	account  *ratelimit.Limiter
-	client   *ratelimit.Limiter
-	idle     time.Duration
-	absolute time.Duration
+	st      *store.Store
+	seal    *seal.Sealer
+	audit   *audit.Log
+	log     *slog.Logger
+	now     func() time.Time
+	issuer  string
+	account *ratelimit.Limiter // per account and client
+	client  *ratelimit.Limiter
+	// slowAccount counts failures per account from everywhere; over it,
+	// attempts wait slowDelay.
+	slowAccount *ratelimit.Limiter
+	slowDelay   time.Duration
+	idle        time.Duration
+	absolute    time.Duration
 	// signedOut is told when a user is signed out everywhere (also on
 	// disable, new password, second-factor reset), so her devices stop
 	// getting pushes.
@@ -156,6 +167,12 @@ func New(c Config) *Service {
 	if c.ClientLimit == 0 {
 		c.ClientLimit = 50
 	}
+	if c.SlowAfter == 0 {
+		c.SlowAfter = 30
+	}
+	if c.SlowDelay == 0 {
+		c.SlowDelay = time.Second
+	}
 	if c.LimitWindow == 0 {
 		c.LimitWindow = 15 * time.Minute
 	}
@@ -167,10 +184,12 @@ func New(c Config) *Service {
 	}
 	return &Service{
 		st: c.Store, seal: c.Sealer, audit: c.Audit, log: c.Logger, now: c.Now, issuer: c.Issuer,
-		account:  ratelimit.New(c.Store, c.Sealer, "signin-account", c.AccountLimit, c.LimitWindow),
-		client:   ratelimit.New(c.Store, c.Sealer, "signin-client", c.ClientLimit, c.LimitWindow),
-		idle:     c.IdleTimeout,
-		absolute: c.AbsoluteLimit,
+		account:     ratelimit.New(c.Store, c.Sealer, "signin-account-client", c.AccountLimit, c.LimitWindow),
+		client:      ratelimit.New(c.Store, c.Sealer, "signin-client", c.ClientLimit, c.LimitWindow),
+		slowAccount: ratelimit.New(c.Store, c.Sealer, "signin-account", c.SlowAfter, c.LimitWindow),
+		slowDelay:   c.SlowDelay,
+		idle:        c.IdleTimeout,
+		absolute:    c.AbsoluteLimit,
 	}
 }
 
@@ -225,10 +244,14 @@ func (s *Service) Create(ctx context.Context, n NewUser) (*User, error) {
 	if !slices.Contains(Languages, lang) {
 		lang = "nl"
 	}
+	hash, err := hashPassword(ctx, n.Password)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().UTC()
 	u := &User{
 		ID: uuid.NewString(), Email: email, Name: name, Role: n.Role, Lang: lang,
-		CreatedAt: now, UpdatedAt: now, PasswordHash: hashPassword(n.Password), Recovery: []string{},
+		CreatedAt: now, UpdatedAt: now, PasswordHash: hash, Recovery: []string{},
 	}
 	if err := s.st.Insert(ctx, collectionUsers, u); err != nil {
 		if store.IsDuplicate(err) {
@@ -338,7 +361,11 @@ func (s *Service) SetPassword(ctx context.Context, id, password string) error {
 	if l := utf8.RuneCountInString(password); l < 12 || l > 1024 {
 		return ErrPassword
 	}
-	if err := s.update(ctx, id, bson.M{"password_hash": hashPassword(password)}); err != nil {
+	hash, err := hashPassword(ctx, password)
+	if err != nil {
+		return err
+	}
+	if err := s.update(ctx, id, bson.M{"password_hash": hash}); err != nil {
 		return err
 	}
 	return s.EndAllSessions(ctx, id)

@@ -124,7 +124,7 @@ func TestRecoveryCodesAreOneTime(t *testing.T) {
 	}
 }
 
-func TestSignInRateLimitedPerAccount(t *testing.T) {
+func TestSignInRateLimitedPerAccountAndClient(t *testing.T) {
 	s, _, a := newService(t, nil)
 	ctx := t.Context()
 	if _, err := s.Create(ctx, staff.NewUser{Email: "b@desk.test", Role: "coordinator", Password: pw}); err != nil {
@@ -135,9 +135,13 @@ func TestSignInRateLimitedPerAccount(t *testing.T) {
 			t.Fatalf("try %d: %v", i, err)
 		}
 	}
-	// Now even the right password is refused, from any client.
-	if _, err := s.CheckPassword(ctx, "b@desk.test", pw, "client-2"); !errors.Is(err, staff.ErrRateLimited) {
+	// Now even the right password is refused from that client...
+	if _, err := s.CheckPassword(ctx, "b@desk.test", pw, "client-1"); !errors.Is(err, staff.ErrRateLimited) {
 		t.Fatalf("after 5 failures: %v", err)
+	}
+	// ...but not from hers: nobody can lock her out.
+	if _, err := s.CheckPassword(ctx, "b@desk.test", pw, "client-2"); err != nil {
+		t.Fatalf("her own client after 5 failures from another: %v", err)
 	}
 	es, _ := a.List(ctx, audit.Filter{Action: audit.SignInFailed})
 	if len(es) < 5 {

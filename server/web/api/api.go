@@ -39,7 +39,10 @@ type Handler struct {
 	Catalog      *i18n.Catalog
 	StatusMisses *ratelimit.Limiter
 	ClientKey    func(c *fiber.Ctx) string
-	Log          *slog.Logger
+	// TakeReport, when set, counts a new report against the per-client
+	// limit and the desk's hourly ceiling.
+	TakeReport func(c *fiber.Ctx) (*ratelimit.Attempt, error)
+	Log        *slog.Logger
 }
 
 // Routes mounts the API under /api/v1.
@@ -48,7 +51,7 @@ func (h *Handler) Routes(r fiber.Router) {
 	v1.Get("/openapi.json", h.openapi)
 	v1.Get("/categories", h.categories)
 	body := h.jsonBody(MaxBody)
-	v1.Post("/reports", body, h.createReport)
+	v1.Post("/reports", body, h.limitReports, h.createReport)
 	v1.Post("/status", body, h.status)
 	v1.Post("/status/messages", body, h.statusMessage)
 }
@@ -134,6 +137,33 @@ func Validation(cat *i18n.Catalog, lang string, ve *cases.ValidationError) probl
 	return p
 }
 
+// limitReports counts a report before it is made, so parallel ones cannot
+// all pass; one that makes no new case (invalid, a repeat, an error) is
+// taken back.
+func (h *Handler) limitReports(c *fiber.Ctx) error {
+	if h.TakeReport == nil {
+		return c.Next()
+	}
+	a, err := h.TakeReport(c)
+	if err != nil {
+		return err
+	}
+	if !a.Allowed {
+		c.Set(fiber.HeaderRetryAfter, retryAfter(a.Wait))
+		return problem.Write(c, problem.Problem{Status: fiber.StatusTooManyRequests, Detail: h.Catalog.T(h.lang(c, ""), "error.reports_limited")})
+	}
+	err = c.Next()
+	if err != nil || c.Response().StatusCode() != fiber.StatusCreated {
+		if uerr := a.Undo(c.UserContext()); uerr != nil {
+			h.Log.Error("api: take back report attempt", "err", uerr)
+		}
+	}
+	return err
+}
+
+// retryAfter is a Retry-After value in whole seconds, rounded up.
+func retryAfter(d time.Duration) string { return strconv.Itoa(int(d/time.Second) + 1) }
+
 type reportResponse struct {
 	Receipt   string `json:"receipt,omitempty"`
 	Reference string `json:"reference"`
@@ -186,7 +216,7 @@ func (h *Handler) open(c *fiber.Ctx, receipt string) (*cases.Case, error) {
 		return nil, err
 	}
 	if !a.Allowed {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(a.Wait/time.Second)+1))
+		c.Set(fiber.HeaderRetryAfter, retryAfter(a.Wait))
 		return nil, problem.Write(c, problem.Problem{Status: fiber.StatusTooManyRequests, Detail: h.Catalog.T(h.lang(c, ""), "error.too_many")})
 	}
 	cs, err := h.Cases.ByReceipt(c.UserContext(), receipt)

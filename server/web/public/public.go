@@ -9,12 +9,15 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/ratelimit"
 	"github.com/gehoord/gehoord/server/web/view"
@@ -37,6 +40,12 @@ type Handler struct {
 	StatusMisses *ratelimit.Limiter
 	// ClientKey identifies a client for rate limiting only, never stored.
 	ClientKey func(c *fiber.Ctx) string
+	// Work, when set, bounds the form posts running at once (the server's
+	// gate for anonymous work).
+	Work *gate.Gate
+	// TakeReport, when set, counts a new report against the per-client
+	// limit and the desk's hourly ceiling.
+	TakeReport func(c *fiber.Ctx) (*ratelimit.Attempt, error)
 	// Heard, when set, records her answer after closing (staff issue).
 	Heard func(c *fiber.Ctx, receipt string, yes bool, reason string) error
 	Log   *slog.Logger
@@ -46,11 +55,11 @@ type Handler struct {
 // the lang middleware.
 func (h *Handler) Routes(r fiber.Router) {
 	r.Get("/", h.root)
-	lang := r.Group("/:lang", h.requireLang)
+	lang := r.Group("/:lang", h.requireLang, h.limitBody, h.admit)
 	lang.Get("/", h.home)
 	lang.Get("/languages", h.languages)
 	lang.Get("/report", h.noStore, h.reportForm)
-	lang.Post("/report", h.noStore, h.reportSubmit)
+	lang.Post("/report", h.noStore, h.limitReports, h.reportSubmit)
 	lang.Post("/report/saved", h.noStore, h.reportSaved)
 	lang.Get("/status", h.noStore, h.statusForm)
 	lang.Post("/status", h.noStore, h.statusLookup)
@@ -79,6 +88,22 @@ func (h *Handler) requireLang(c *fiber.Ctx) error {
 }
 
 func isLang(c *fiber.Ctx) bool { _, ok := c.Locals("lang").(string); return ok }
+
+// MaxFormBody is the largest body a public page reads. The API takes
+// 64 KiB of JSON; a form is percent-encoded, which makes a Chinese or Thai
+// character 9 bytes, so the longest valid report (10,000 characters and
+// four short fields) is about 100 KB in those languages.
+const MaxFormBody = 128 << 10
+
+// limitBody refuses larger bodies before any field is parsed.
+func (h *Handler) limitBody(c *fiber.Ctx) error {
+	if !isLang(c) || len(c.Request().Body()) <= MaxFormBody {
+		return c.Next()
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return h.View.Render(c, fiber.StatusRequestEntityTooLarge, "public/error", &view.Data{Lang: Lang(c),
+		Page: struct{ Title, Text string }{"error.too_large_title", "error.too_large"}})
+}
 
 func (h *Handler) noStore(c *fiber.Ctx) error {
 	if !isLang(c) {
@@ -179,6 +204,64 @@ func formField(f string) string {
 		return "contact"
 	}
 	return f
+}
+
+// admit runs form posts through the Work gate. When it stays full, her
+// report comes back to her with what she typed; other posts get the busy
+// page (503 with Retry-After).
+func (h *Handler) admit(c *fiber.Ctx) error {
+	if !isLang(c) || h.Work == nil || c.Method() != fiber.MethodPost {
+		return c.Next()
+	}
+	release, err := h.Work.Acquire(c.UserContext())
+	if errors.Is(err, gate.ErrBusy) && strings.HasSuffix(c.Path(), "/report") {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(gate.RetryAfter))
+		return h.formAgain(c, fiber.StatusServiceUnavailable, "form.busy")
+	}
+	if err != nil {
+		return err
+	}
+	defer release()
+	return c.Next()
+}
+
+// limitReports counts a report before it is made, so parallel ones cannot
+// all pass. Over the limit, or when the desk is too busy to take it now,
+// the form comes back with what she typed. A submit that makes no case
+// (invalid, an error) is taken back.
+func (h *Handler) limitReports(c *fiber.Ctx) error {
+	if !isLang(c) || h.TakeReport == nil {
+		return c.Next()
+	}
+	a, err := h.TakeReport(c)
+	if err != nil {
+		return err
+	}
+	if !a.Allowed {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(a.Wait/time.Second)+1))
+		return h.formAgain(c, fiber.StatusTooManyRequests, "form.limited")
+	}
+	err = c.Next()
+	if err != nil || c.Response().StatusCode() >= 400 {
+		if uerr := a.Undo(c.UserContext()); uerr != nil {
+			h.Log.Error("public: take back report attempt", "err", uerr)
+		}
+	}
+	if errors.Is(err, gate.ErrBusy) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(gate.RetryAfter))
+		return h.formAgain(c, fiber.StatusServiceUnavailable, "form.busy")
+	}
+	return err
+}
+
+// formAgain shows the form with what she sent and a message on top.
+func (h *Handler) formAgain(c *fiber.Ctx, status int, flash string) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	form := map[string]string{}
+	for _, f := range formFields {
+		form[f] = c.FormValue(f)
+	}
+	return h.View.Render(c, status, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: form, Flash: flash})
 }
 
 func (h *Handler) reportSubmit(c *fiber.Ctx) error {
