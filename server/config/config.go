@@ -29,6 +29,9 @@ type Config struct {
 	TrustedProxies []string
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration
+	// DeviceIdle: an outreach tablet's token unused this long stops
+	// working; the tablet asks to sign in again and keeps its queue.
+	DeviceIdle time.Duration
 }
 
 // FromEnv reads the environment, then lets flags in args override it.
@@ -60,6 +63,13 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 		}
 	}
 	fs.IntVar(&c.RetentionDays, "retention-days", days, "erase names and contacts this many days after a case closes (GEHOORD_RETENTION_DAYS)")
+	idleDays := 30
+	if v := getenv("GEHOORD_DEVICE_IDLE_DAYS"); v != "" {
+		if _, err := fmt.Sscan(v, &idleDays); err != nil {
+			return c, fmt.Errorf("config: GEHOORD_DEVICE_IDLE_DAYS: %w", err)
+		}
+	}
+	fs.IntVar(&idleDays, "device-idle-days", idleDays, "a tablet's token stops working after this many days without a sync (GEHOORD_DEVICE_IDLE_DAYS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -90,6 +100,10 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	if c.RetentionDays < 1 {
 		return c, fmt.Errorf("config: retention must be at least one day")
 	}
+	if idleDays < 1 {
+		return c, fmt.Errorf("config: GEHOORD_DEVICE_IDLE_DAYS must be at least one day")
+	}
+	c.DeviceIdle = time.Duration(idleDays) * 24 * time.Hour
 	return c, nil
 }
 
