@@ -39,6 +39,20 @@ func wireOutreach(ctx context.Context, d *Deps) error {
 		return outreach.User{ID: u.ID, Role: u.Role}, nil
 	})
 	d.Devices = outreach.NewDevices(d.Store, auth)
+	d.Devices.SetIdle(d.Config.DeviceIdle)
+	d.Devices.SetUserDisabled(func(ctx context.Context, userID string) (bool, error) {
+		u, err := st.Get(ctx, userID)
+		if errors.Is(err, staff.ErrNotFound) {
+			return false, nil // users are never deleted: an unknown one is not disabled
+		}
+		if err != nil {
+			return false, err
+		}
+		return u.Disabled, nil
+	})
+	// Signing out everywhere, being disabled or reset also withdraws her
+	// tablets: their next sync is refused and asks for a new sign-in.
+	st.OnSignedOutEverywhere(d.Devices.RevokeUser)
 	// The cards service is wired later; the counter looks it up when used.
 	d.Rounds = outreach.NewRounds(d.Store, cardCounter{d})
 	return nil

@@ -8,11 +8,12 @@ export class HTTPError extends Error {
   }
 }
 
-async function call(path, body, token) {
-  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+async function call(path, body, token, method = 'POST', signal = undefined) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   const res = await fetch(path, {
-    method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'omit',
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit', signal,
   });
   let data = null;
   try { data = await res.json(); } catch { /* empty or not JSON */ }
@@ -28,4 +29,10 @@ export function register({ email, password, code, label }) {
 
 export function sync(token, batch) {
   return call('/api/v1/outreach/sync', batch, token);
+}
+
+// revoke withdraws this tablet's registration, with the device token or
+// the revoke-only token; it gives up after a few seconds.
+export function revoke(token) {
+  return call('/api/v1/outreach/device', undefined, token, 'DELETE', AbortSignal.timeout(8000));
 }

@@ -136,6 +136,7 @@ function signInScreen(again = false, msg = '') {
       const res = await api.register({ email: v.email.trim(), password: v.password, code: v.code.trim(), label: v.label });
       if (again) {
         await store.setMeta('device', { id: res.id, token: res.token, label: res.label });
+        await keepRevokeToken(res);
         sync.resetAuth();
         say(T('app.signin.done'));
         home();
@@ -171,6 +172,7 @@ function passphraseScreen(msg = '') {
     await db.clearAll();
     await vault.create(v.p1);
     await store.setMeta('device', { id: pendingToken.id, token: pendingToken.token, label: pendingToken.label });
+    await keepRevokeToken(pendingToken);
     pendingToken = null;
     checkStorage();
     afterUnlock();
@@ -198,13 +200,35 @@ function unlockScreen(msg = '') {
     h('summary', null, T('app.reset.title')),
     h('p', null, T('app.reset.warning')),
     button(T('app.reset.confirm'), async () => {
+      const withdrawn = await withdraw();
       await db.clearAll();
       say(T('app.reset.done'));
-      signInScreen();
+      signInScreen(false, withdrawn ? '' : T('app.reset.not_withdrawn'));
     }, 'danger', { id: 'reset' }));
   show(h('h1', null, T('app.unlock.title')), h('p', null, T('app.unlock.intro')), form, reset);
   const input = document.querySelector('#unlock input');
   if (input && msg) input.focus();
+}
+
+// The revoke-only token is kept outside the vault: it can do nothing but
+// withdraw this tablet, which "erase everything" must be able to do when
+// the passphrase is forgotten.
+async function keepRevokeToken(res) {
+  if (res.revoke_token) await db.put('meta', { id: 'revoke', token: res.revoke_token });
+}
+
+// withdraw asks the server to revoke this tablet before it is erased; false
+// when that could not be done (offline, or no revoke token).
+async function withdraw() {
+  let rec = null;
+  try { rec = await db.get('meta', 'revoke'); } catch { /* nothing kept */ }
+  if (!rec || !rec.token || !navigator.onLine) return false;
+  try {
+    await api.revoke(rec.token);
+    return true;
+  } catch (err) {
+    return !!err && err.status === 401; // unknown to the server: nothing left to withdraw
+  }
 }
 
 async function afterUnlock() {

@@ -56,7 +56,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   gehoord [serve] [flags]                             start the server (flags: gehoord serve -h)
-  gehoord user add --email E --role R [--name N]      create a staff user; password on standard input
+  gehoord user add --email E --role R [--name N]      create a staff user
+  gehoord user passwd --email E                       set a staff user's password; their sessions end
+  gehoord user reset --email E                        temporary password; new password and second factor at next sign-in
+                                                      (passwords are typed without echo, or read from standard input)
   gehoord version                                     print the version
 `)
 }
@@ -99,7 +102,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if n, err := server.StaffCount(ctx, d); err == nil && n == 0 {
 		fmt.Fprint(stdout, "The database has no staff users yet. Create the first admin with:\n"+
 			"  go run ./cmd/gehoord user add --email you@example.org --role admin --name \"Your Name\"\n"+
-			"and type the password on the next line (it is read from standard input).\n")
+			"and type the password at the prompt (it is not shown).\n")
 	}
 	d.Start(context.WithoutCancel(ctx))
 	errc := make(chan error, 1)

@@ -41,6 +41,9 @@ type Config struct {
 	TrustedProxies []string
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration
+	// DeviceIdle: an outreach tablet's token unused this long stops
+	// working; the tablet asks to sign in again and keeps its queue.
+	DeviceIdle time.Duration
 }
 
 // FromEnv reads the environment, then lets flags in args override it.
@@ -80,6 +83,8 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.RetentionDays, "retention-days", intEnv("GEHOORD_RETENTION_DAYS", 365), "erase names and contacts this many days after a case closes (GEHOORD_RETENTION_DAYS)")
 	fs.IntVar(&c.ReportsPerAddress, "reports-per-address", intEnv("GEHOORD_REPORTS_PER_ADDRESS", 10), "new reports per hour from one client address, IPv6 per /64 (GEHOORD_REPORTS_PER_ADDRESS)")
 	fs.IntVar(&c.ReportsPerHour, "reports-per-hour", intEnv("GEHOORD_REPORTS_PER_HOUR", 200), "new reports per hour through the public form and API, all clients together (GEHOORD_REPORTS_PER_HOUR)")
+	var idleDays int
+	fs.IntVar(&idleDays, "device-idle-days", intEnv("GEHOORD_DEVICE_IDLE_DAYS", 30), "a tablet's token stops working after this many days without a sync (GEHOORD_DEVICE_IDLE_DAYS)")
 	if intErr != nil {
 		return c, intErr
 	}
@@ -123,6 +128,10 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	if c.ReportsPerAddress < 1 || c.ReportsPerHour < 1 {
 		return c, fmt.Errorf("config: GEHOORD_REPORTS_PER_ADDRESS and GEHOORD_REPORTS_PER_HOUR must be at least 1")
 	}
+	if idleDays < 1 {
+		return c, fmt.Errorf("config: GEHOORD_DEVICE_IDLE_DAYS must be at least one day")
+	}
+	c.DeviceIdle = time.Duration(idleDays) * 24 * time.Hour
 	return c, nil
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -64,6 +65,28 @@ func TestPushHosts(t *testing.T) {
 	} {
 		if c, err := FromEnv(nil, env(map[string]string{"GEHOORD_PUSH_HOSTS": bad})); err == nil {
 			t.Errorf("GEHOORD_PUSH_HOSTS=%q accepted as %q", bad, c.PushHosts)
+		}
+	}
+}
+
+// TestDeviceIdleDays: tablets' tokens expire after 30 days without use by
+// default; GEHOORD_DEVICE_IDLE_DAYS and -device-idle-days change it.
+func TestDeviceIdleDays(t *testing.T) {
+	c, err := FromEnv(nil, env(nil))
+	if err != nil || c.DeviceIdle != 30*24*time.Hour {
+		t.Fatalf("default: %v %v", c.DeviceIdle, err)
+	}
+	c, err = FromEnv(nil, env(map[string]string{"GEHOORD_DEVICE_IDLE_DAYS": "7"}))
+	if err != nil || c.DeviceIdle != 7*24*time.Hour {
+		t.Fatalf("env: %v %v", c.DeviceIdle, err)
+	}
+	c, err = FromEnv([]string{"-device-idle-days", "90"}, env(map[string]string{"GEHOORD_DEVICE_IDLE_DAYS": "7"}))
+	if err != nil || c.DeviceIdle != 90*24*time.Hour {
+		t.Fatalf("flag: %v %v", c.DeviceIdle, err)
+	}
+	for _, bad := range []string{"0", "-3", "x"} {
+		if _, err := FromEnv(nil, env(map[string]string{"GEHOORD_DEVICE_IDLE_DAYS": bad})); err == nil {
+			t.Errorf("GEHOORD_DEVICE_IDLE_DAYS=%s accepted", bad)
 		}
 	}
 }

@@ -19,21 +19,50 @@ import (
 
 const devicesColl = "outreach_devices"
 
-// tokenPrefix makes a leaked token recognisable to secret scanners.
-const tokenPrefix = "ghd_"
+// tokenPrefix makes a leaked token recognisable to secret scanners;
+// revokePrefix marks a token that can only revoke its device.
+const (
+	tokenPrefix  = "ghd_"
+	revokePrefix = "ghr_"
+)
+
+// DefaultIdle is how long a device token may go unused before it stops
+// working, unless SetIdle says otherwise.
+const DefaultIdle = 30 * 24 * time.Hour
 
 // lastSeenEvery limits how often a sync writes the device's last-seen time.
 const lastSeenEvery = time.Minute
 
 // Devices registers, authenticates, lists and revokes outreach tablets.
 type Devices struct {
-	st   *store.Store
-	auth Authenticator
+	st       *store.Store
+	auth     Authenticator
+	idle     time.Duration
+	disabled func(ctx context.Context, userID string) (bool, error)
 }
 
 // NewDevices returns the device service; auth verifies staff sign-in.
 func NewDevices(st *store.Store, auth Authenticator) *Devices {
-	return &Devices{st: st, auth: auth}
+	return &Devices{st: st, auth: auth, idle: DefaultIdle}
+}
+
+// SetIdle sets how long a token may go unused before it stops working.
+func (d *Devices) SetIdle(idle time.Duration) {
+	if idle > 0 {
+		d.idle = idle
+	}
+}
+
+// SetUserDisabled gives the check that refuses a device whose staff member
+// is disabled. Disabling revokes her devices (RevokeUser); the check also
+// covers a tablet registered at the very moment she was disabled.
+func (d *Devices) SetUserDisabled(f func(ctx context.Context, userID string) (bool, error)) {
+	d.disabled = f
+}
+
+// Expired says whether a device went unused for longer than the idle limit.
+func (d *Devices) Expired(dev Device) bool {
+	return now().Sub(dev.LastSeen) > d.idle
 }
 
 // Indexes are the indexes the device service needs.
@@ -41,6 +70,8 @@ func Indexes() []store.Index {
 	return []store.Index{
 		{Collection: devicesColl, Keys: bson.D{{Key: "token_hash", Value: 1}}, Unique: true, Name: "token_hash_unique"},
 		{Collection: devicesColl, Keys: bson.D{{Key: "user_id", Value: 1}}, Name: "user"},
+		// Not unique: devices registered before revoke tokens have none.
+		{Collection: devicesColl, Keys: bson.D{{Key: "revoke_hash", Value: 1}}, Name: "revoke_hash"},
 		{Collection: cardsColl, Keys: bson.D{{Key: "round", Value: 1}}, Name: "round"},
 	}
 }
@@ -52,12 +83,12 @@ func HashToken(token string) []byte {
 	return h[:]
 }
 
-func newToken() string {
+func newToken(prefix string) string {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		panic("outreach: no randomness: " + err.Error())
 	}
-	return tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
 }
 
 // Register verifies the staff member's credentials and registers a new
@@ -81,15 +112,16 @@ func (d *Devices) Register(ctx context.Context, email, password, code, label, cl
 // Create registers a device for an already verified user.
 func (d *Devices) Create(ctx context.Context, userID, label string) (Device, string, error) {
 	label = cleanLabel(label)
-	token := newToken()
+	token, revoke := newToken(tokenPrefix), newToken(revokePrefix)
 	t := now()
 	dev := Device{
 		ID: uuid.NewString(), UserID: userID, Label: label,
-		TokenHash: HashToken(token), Created: t, LastSeen: t,
+		TokenHash: HashToken(token), RevokeHash: HashToken(revoke), Created: t, LastSeen: t,
 	}
 	if err := d.st.Insert(ctx, devicesColl, dev); err != nil {
 		return Device{}, "", fmt.Errorf("outreach: insert device: %w", err)
 	}
+	dev.RevokeToken = revoke
 	return dev, token, nil
 }
 
@@ -104,23 +136,50 @@ func cleanLabel(s string) string {
 	return s
 }
 
-// Authenticate returns the device a bearer token belongs to, or
-// ErrUnauthorized when it is unknown or revoked. It notes when the device
-// was last seen (at most once a minute).
-func (d *Devices) Authenticate(ctx context.Context, token string) (Device, error) {
-	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 100 {
+// byToken finds the device a token belongs to: a device token, or with
+// revokeToo also a revoke-only token.
+func (d *Devices) byToken(ctx context.Context, token string, revokeToo bool) (Device, error) {
+	field := "token_hash"
+	switch {
+	case len(token) > 100:
+		return Device{}, ErrUnauthorized
+	case strings.HasPrefix(token, tokenPrefix):
+	case revokeToo && strings.HasPrefix(token, revokePrefix):
+		field = "revoke_hash"
+	default:
 		return Device{}, ErrUnauthorized
 	}
 	var dev Device
-	err := d.st.C(devicesColl).FindOne(ctx, bson.D{{Key: "token_hash", Value: HashToken(token)}}).Decode(&dev)
+	err := d.st.C(devicesColl).FindOne(ctx, bson.D{{Key: field, Value: HashToken(token)}}).Decode(&dev)
 	if err != nil {
 		if store.NotFound(err) == store.ErrNotFound {
 			return Device{}, ErrUnauthorized
 		}
 		return Device{}, fmt.Errorf("outreach: find device: %w", err)
 	}
-	if dev.Revoked {
+	return dev, nil
+}
+
+// Authenticate returns the device a bearer token belongs to, or
+// ErrUnauthorized when it is unknown, revoked, unused for longer than the
+// idle limit, or its staff member is disabled. It notes when the device
+// was last seen (at most once a minute).
+func (d *Devices) Authenticate(ctx context.Context, token string) (Device, error) {
+	dev, err := d.byToken(ctx, token, false)
+	if err != nil {
+		return Device{}, err
+	}
+	if dev.Revoked || d.Expired(dev) {
 		return Device{}, ErrUnauthorized
+	}
+	if d.disabled != nil {
+		off, err := d.disabled(ctx, dev.UserID)
+		if err != nil {
+			return Device{}, fmt.Errorf("outreach: check the device's user: %w", err)
+		}
+		if off {
+			return Device{}, ErrUnauthorized
+		}
 	}
 	if t := now(); t.Sub(dev.LastSeen) > lastSeenEvery {
 		// Only on a device still not revoked: a revocation at the same
@@ -180,6 +239,36 @@ func (d *Devices) Revoke(ctx context.Context, id, byUserID string) error {
 		if _, err := d.Get(ctx, id); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// RevokeByToken revokes the device a token belongs to, the device token or
+// its revoke-only token: the tablet withdraws itself when it is erased. An
+// expired or already revoked device is revoked all the same (no error);
+// an unknown token is ErrUnauthorized.
+func (d *Devices) RevokeByToken(ctx context.Context, token string) (Device, error) {
+	dev, err := d.byToken(ctx, token, true)
+	if err != nil {
+		return Device{}, err
+	}
+	if err := d.Revoke(ctx, dev.ID, "device"); err != nil {
+		return Device{}, err
+	}
+	return dev, nil
+}
+
+// RevokeUser revokes every device a staff member registered: she was
+// disabled, reset or signed out everywhere.
+func (d *Devices) RevokeUser(ctx context.Context, userID string) error {
+	t := now()
+	_, err := d.st.UpdateAll(ctx, devicesColl,
+		bson.D{{Key: "user_id", Value: userID}, {Key: "revoked", Value: false}},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "revoked", Value: true}, {Key: "revoked_at", Value: t},
+		}}})
+	if err != nil {
+		return fmt.Errorf("outreach: revoke the user's devices: %w", err)
 	}
 	return nil
 }

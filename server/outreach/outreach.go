@@ -75,6 +75,13 @@ type Device struct {
 	Revoked   bool       `bson:"revoked" json:"revoked"`
 	RevokedAt *time.Time `bson:"revoked_at,omitempty" json:"revoked_at,omitempty"`
 	RevokedBy string     `bson:"revoked_by,omitempty" json:"-"`
+	// RevokeHash is the SHA-256 of a second token that can only revoke
+	// this device. The app keeps it outside its vault, so "erase
+	// everything" withdraws the tablet even when the passphrase is lost.
+	RevokeHash []byte `bson:"revoke_hash,omitempty" json:"-"`
+	// RevokeToken is set only on the Device that Create returns (shown
+	// once, like the token); it is never stored.
+	RevokeToken string `bson:"-" json:"-"`
 }
 
 // now is replaced in tests.

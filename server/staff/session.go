@@ -21,7 +21,10 @@ import (
 const (
 	StageCode  = "code"  // password right, code next
 	StageSetup = "setup" // password right, set up the second factor
-	StageFull  = "full"
+	// StagePassword: the password an admin handed over was right; choose a
+	// new one, then set up the second factor.
+	StagePassword = "password"
+	StageFull     = "full"
 )
 
 // preAuthLimit bounds how long a half-finished sign-in stays usable.
@@ -42,6 +45,9 @@ type Session struct {
 	CSRF      string    `bson:"csrf"`
 	CreatedAt time.Time `bson:"created_at"`
 	SeenAt    time.Time `bson:"seen_at"`
+	// TOTPPending is the second-factor secret this session is setting up,
+	// sealed: only this session is shown it and may confirm it.
+	TOTPPending []byte `bson:"totp_pending,omitempty"`
 }
 
 func randomToken() string {
@@ -144,6 +150,16 @@ func (s *Service) EndAllSessions(ctx context.Context, userID string) error {
 		if err := f(ctx, userID); err != nil {
 			return fmt.Errorf("staff: after signing out everywhere: %w", err)
 		}
+	}
+	return nil
+}
+
+// EndOtherSessions signs a user out everywhere but in the session of
+// keepToken (she changed her password there).
+func (s *Service) EndOtherSessions(ctx context.Context, userID, keepToken string) error {
+	_, err := s.st.DeleteAll(ctx, collectionSessions, bson.M{"user_id": userID, "_id": bson.M{"$ne": tokenID(keepToken)}})
+	if err != nil {
+		return fmt.Errorf("staff: end other sessions: %w", err)
 	}
 	return nil
 }

@@ -60,6 +60,8 @@ var (
 	ErrRole       = errors.New("staff: unknown role")
 	ErrPassword   = errors.New("staff: password must be 12 to 1024 characters")
 	ErrName       = errors.New("staff: name too long")
+	// ErrPasswordReused: the new password is the one it replaces.
+	ErrPasswordReused = errors.New("staff: the new password is the old one")
 )
 
 // User is one staff member. Secrets are sealed and never leave the package.
@@ -82,6 +84,9 @@ type User struct {
 	TOTPStep int64 `bson:"totp_step"`
 	// Recovery holds keyed hashes of the unused recovery codes.
 	Recovery []string `bson:"recovery"`
+	// MustChangePassword: an admin reset handed over a temporary password;
+	// the next sign-in chooses a new one before anything else.
+	MustChangePassword bool `bson:"must_change_password"`
 }
 
 // HasTOTP says whether the second factor is set up.
@@ -144,8 +149,8 @@ type Service struct {
 }
 
 // OnSignedOutEverywhere registers f to run whenever a user's sessions all
-// end: "sign out everywhere", disabling, a new password, a second-factor
-// reset.
+// end: "sign out everywhere", disabling, a new password set for her, a
+// second-factor reset, an admin's reset.
 func (s *Service) OnSignedOutEverywhere(f func(ctx context.Context, userID string) error) {
 	s.signedOut = append(s.signedOut, f)
 }
@@ -233,7 +238,7 @@ func (s *Service) Create(ctx context.Context, n NewUser) (*User, error) {
 	if !slices.Contains(Roles, n.Role) {
 		return nil, ErrRole
 	}
-	if l := utf8.RuneCountInString(n.Password); l < 12 || l > 1024 {
+	if !validPassword(n.Password) {
 		return nil, ErrPassword
 	}
 	name := strings.TrimSpace(n.Name)
@@ -358,17 +363,32 @@ func (s *Service) SetRole(ctx context.Context, id, role string) error {
 
 // SetPassword replaces the password and ends every session.
 func (s *Service) SetPassword(ctx context.Context, id, password string) error {
-	if l := utf8.RuneCountInString(password); l < 12 || l > 1024 {
+	if err := s.writePassword(ctx, bson.M{"_id": id}, password, bson.M{"must_change_password": false}); err != nil {
+		return err
+	}
+	return s.EndAllSessions(ctx, id)
+}
+
+// writePassword checks the length, hashes and stores a password in the one
+// user that matches filter, with the other fields in set.
+func (s *Service) writePassword(ctx context.Context, filter bson.M, password string, set bson.M) error {
+	if !validPassword(password) {
 		return ErrPassword
 	}
 	hash, err := hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
-	if err := s.update(ctx, id, bson.M{"password_hash": hash}); err != nil {
-		return err
+	set["password_hash"] = hash
+	set["updated_at"] = s.now().UTC()
+	ok, err := s.st.Update(ctx, collectionUsers, filter, bson.M{"$set": set})
+	if err != nil {
+		return fmt.Errorf("staff: set password: %w", err)
 	}
-	return s.EndAllSessions(ctx, id)
+	if !ok {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // ResetTOTP removes the second factor and the recovery codes: the user sets

@@ -38,8 +38,53 @@ type TOTPSetup struct {
 	URL    string
 }
 
-// BeginTOTP returns the secret to set up. A pending secret is kept and
-// shown again, so reloading the page does not invalidate a scanned code.
+// BeginTOTPFor returns the secret that the half-signed-in session sess
+// sets up. The secret is kept with the session, sealed, and shown again to
+// it (reloading the page does not invalidate a scanned code), never to
+// another session of the user: someone else with her password who reaches
+// the set-up step gets a secret of their own, and the first to confirm
+// wins.
+func (s *Service) BeginTOTPFor(ctx context.Context, u *User, sess *Session) (TOTPSetup, error) {
+	if u.HasTOTP() {
+		return TOTPSetup{}, ErrTOTPAlreadySet
+	}
+	if sess == nil || sess.UserID != u.ID {
+		return TOTPSetup{}, ErrNoSession
+	}
+	where := secretCtx(u.ID, "totp_pending:"+sess.ID)
+	if len(sess.TOTPPending) > 0 {
+		if secret, err := s.seal.Open(sess.TOTPPending, where); err == nil && secret != "" {
+			return TOTPSetup{Secret: secret, URL: s.otpURL(u.Email, secret)}, nil
+		}
+	}
+	secret, err := newTOTPSecret()
+	if err != nil {
+		return TOTPSetup{}, err
+	}
+	sealed := s.seal.Seal(secret, where)
+	ok, err := s.st.Update(ctx, collectionSessions, bson.M{"_id": sess.ID, "user_id": u.ID},
+		bson.M{"$set": bson.M{"totp_pending": sealed}})
+	if err != nil {
+		return TOTPSetup{}, fmt.Errorf("staff: keep pending secret: %w", err)
+	}
+	if !ok {
+		return TOTPSetup{}, ErrNoSession
+	}
+	sess.TOTPPending = sealed
+	return TOTPSetup{Secret: secret, URL: s.otpURL(u.Email, secret)}, nil
+}
+
+func newTOTPSecret() (string, error) {
+	raw := make([]byte, 20)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("staff: secret: %w", err)
+	}
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw), nil
+}
+
+// BeginTOTP returns the secret to set up for callers without a browser
+// session (tools and tests); the staff pages use BeginTOTPFor. A pending
+// secret is kept with the user and shown again. Sessions never see it.
 func (s *Service) BeginTOTP(ctx context.Context, u *User) (TOTPSetup, error) {
 	if u.HasTOTP() {
 		return TOTPSetup{}, ErrTOTPAlreadySet
@@ -53,11 +98,10 @@ func (s *Service) BeginTOTP(ctx context.Context, u *User) (TOTPSetup, error) {
 		secret = v
 	}
 	if secret == "" {
-		raw := make([]byte, 20)
-		if _, err := rand.Read(raw); err != nil {
-			return TOTPSetup{}, fmt.Errorf("staff: secret: %w", err)
+		var err error
+		if secret, err = newTOTPSecret(); err != nil {
+			return TOTPSetup{}, err
 		}
-		secret = base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw)
 		sealed := s.seal.Seal(secret, secretCtx(u.ID, "totp_pending"))
 		if err := s.update(ctx, u.ID, bson.M{"totp_pending": sealed}); err != nil {
 			return TOTPSetup{}, err
@@ -78,19 +122,35 @@ func (s *Service) otpURL(account, secret string) string {
 	return u.String()
 }
 
-// ConfirmTOTP checks a code made with the pending secret; when right, the
-// secret becomes the user's second factor and fresh recovery codes are
-// returned (shown once, stored only as keyed hashes).
+// ConfirmTOTP checks a code made with the pending secret of BeginTOTP;
+// when right, the secret becomes the user's second factor and fresh
+// recovery codes are returned (shown once, stored only as keyed hashes).
 func (s *Service) ConfirmTOTP(ctx context.Context, u *User, code, client string) ([]string, error) {
+	return s.confirmTOTP(ctx, u, nil, code, client)
+}
+
+// ConfirmTOTPFor is ConfirmTOTP for the secret that sess set up with
+// BeginTOTPFor.
+func (s *Service) ConfirmTOTPFor(ctx context.Context, u *User, sess *Session, code, client string) ([]string, error) {
+	if sess == nil || sess.UserID != u.ID {
+		return nil, ErrNoSession
+	}
+	return s.confirmTOTP(ctx, u, sess, code, client)
+}
+
+func (s *Service) confirmTOTP(ctx context.Context, u *User, sess *Session, code, client string) ([]string, error) {
 	if u.HasTOTP() {
 		return nil, ErrTOTPAlreadySet
+	}
+	if u.MustChangePassword {
+		return nil, ErrCredentials // a new password comes first
 	}
 	a, err := s.begin(ctx, u.Email, client)
 	if err != nil {
 		return nil, err
 	}
 	defer a.end(ctx)
-	secret, err := s.seal.Open(u.TOTPPending, secretCtx(u.ID, "totp_pending"))
+	secret, cond, err := s.pendingSecret(u, sess)
 	if err != nil || secret == "" {
 		return nil, ErrCredentials
 	}
@@ -100,8 +160,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *User, code, client string)
 		return nil, ErrCredentials
 	}
 	codes, hashes := s.newRecoveryCodes(u.ID)
-	ok, err = s.st.Update(ctx, collectionUsers,
-		bson.M{"_id": u.ID, "totp_pending": u.TOTPPending},
+	ok, err = s.st.Update(ctx, collectionUsers, cond,
 		bson.M{"$set": bson.M{
 			"totp_secret": s.seal.Seal(secret, secretCtx(u.ID, "totp")), "totp_pending": nil,
 			"totp_step": step, "recovery": hashes, "updated_at": s.now().UTC(),
@@ -110,6 +169,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *User, code, client string)
 		return nil, fmt.Errorf("staff: confirm totp: %w", err)
 	}
 	if !ok {
+		if sess != nil {
+			return nil, ErrTOTPAlreadySet // another session confirmed first
+		}
 		return nil, ErrCredentials
 	}
 	s.record(ctx, audit.Entry{UserID: u.ID, Action: audit.TOTPSetup})
@@ -118,6 +180,18 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *User, code, client string)
 		*u = *fresh
 	}
 	return codes, nil
+}
+
+// pendingSecret opens the secret being set up, the session's or (without
+// one) the user's, and gives the condition under which it may become the
+// second factor: no other confirmation came first.
+func (s *Service) pendingSecret(u *User, sess *Session) (string, bson.M, error) {
+	if sess == nil {
+		secret, err := s.seal.Open(u.TOTPPending, secretCtx(u.ID, "totp_pending"))
+		return secret, bson.M{"_id": u.ID, "totp_pending": u.TOTPPending}, err
+	}
+	secret, err := s.seal.Open(sess.TOTPPending, secretCtx(u.ID, "totp_pending:"+sess.ID))
+	return secret, bson.M{"_id": u.ID, "totp_secret": nil, "must_change_password": bson.M{"$ne": true}}, err
 }
 
 // RenewRecoveryCodes replaces the recovery codes with new ones.

@@ -30,10 +30,13 @@ type registerRequest struct {
 }
 
 type registerResponse struct {
-	ID      string `json:"id"`
-	Token   string `json:"token"`
-	Label   string `json:"label"`
-	Created string `json:"created"`
+	ID    string `json:"id"`
+	Token string `json:"token"`
+	// RevokeToken can only revoke this device; the app keeps it outside
+	// its vault for "erase everything".
+	RevokeToken string `json:"revoke_token"`
+	Label       string `json:"label"`
+	Created     string `json:"created"`
 }
 
 // deviceRegister: POST /api/v1/outreach/devices. A staff member with the
@@ -65,7 +68,7 @@ func (h *Handler) deviceRegister(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(registerResponse{
-		ID: dev.ID, Token: token, Label: dev.Label, Created: dev.Created.Format("2006-01-02T15:04:05Z07:00"),
+		ID: dev.ID, Token: token, RevokeToken: dev.RevokeToken, Label: dev.Label, Created: dev.Created.Format("2006-01-02T15:04:05Z07:00"),
 	})
 }
 
@@ -75,6 +78,25 @@ func bearer(c *fiber.Ctx) string {
 		return strings.TrimSpace(a[7:])
 	}
 	return ""
+}
+
+// deviceDelete: DELETE /api/v1/outreach/device with the device's token or
+// its revoke-only token. "Erase everything" on the tablet calls it, so an
+// erased tablet's registration is withdrawn at once when it is online.
+func (h *Handler) deviceDelete(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	dev, err := h.Devices.RevokeByToken(c.UserContext(), bearer(c))
+	if errors.Is(err, outreach.ErrUnauthorized) {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="gehoord"`)
+		return problem.New(c, fiber.StatusUnauthorized, "this device is not registered")
+	}
+	if err != nil {
+		return err
+	}
+	if h.Audit != nil {
+		h.Audit(c, dev.ID)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // syncPost: POST /api/v1/outreach/sync with a device's bearer token.

@@ -275,6 +275,7 @@ func (h *Handler) Routes(app fiber.Router) {
 	// API for the app.
 	app.Post("/api/v1/outreach/devices", h.deviceRegister)
 	app.Post("/api/v1/outreach/sync", h.syncPost)
+	app.Delete("/api/v1/outreach/device", h.deviceDelete)
 
 	// Admins: the registered tablets.
 	if h.Staff != nil && h.View != nil {

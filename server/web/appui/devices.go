@@ -14,7 +14,7 @@ import (
 type deviceRow struct {
 	ID, Label, User   string
 	Created, LastSeen time.Time
-	Revoked           bool
+	Revoked, Expired  bool
 	RevokedAt         time.Time
 }
 
@@ -40,7 +40,8 @@ func (h *Handler) deviceList(c *fiber.Ctx) error {
 	}
 	rows := make([]deviceRow, 0, len(devs))
 	for _, d := range devs {
-		r := deviceRow{ID: d.ID, Label: d.Label, User: d.UserID, Created: d.Created, LastSeen: d.LastSeen, Revoked: d.Revoked}
+		r := deviceRow{ID: d.ID, Label: d.Label, User: d.UserID, Created: d.Created, LastSeen: d.LastSeen,
+			Revoked: d.Revoked, Expired: h.Devices.Expired(d)}
 		if h.UserName != nil {
 			if n := h.UserName(c.UserContext(), d.UserID); n != "" {
 				r.User = n

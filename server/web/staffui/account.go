@@ -20,17 +20,21 @@ func randomString() string {
 type accountPage struct {
 	Sessions     int
 	RecoveryLeft int
+	// PasswordError is the catalog key of the password form's error.
+	PasswordError string
 }
 
-func (h *Handler) account(c *fiber.Ctx) error {
+func (h *Handler) account(c *fiber.Ctx) error { return h.showAccount(c, fiber.StatusOK, "") }
+
+func (h *Handler) showAccount(c *fiber.Ctx, status int, passwordError string) error {
 	u := CurrentUser(c)
 	n, err := h.Staff.SessionCount(c.UserContext(), u.ID)
 	if err != nil {
 		return err
 	}
-	return h.render(c, fiber.StatusOK, "staff/account", &view.Data{
+	return h.render(c, status, "staff/account", &view.Data{
 		Form: map[string]string{"lang": u.Lang},
-		Page: accountPage{Sessions: int(n), RecoveryLeft: u.RecoveryLeft()}})
+		Page: accountPage{Sessions: int(n), RecoveryLeft: u.RecoveryLeft(), PasswordError: passwordError}})
 }
 
 func (h *Handler) accountLang(c *fiber.Ctx) error {

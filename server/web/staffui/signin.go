@@ -95,10 +95,7 @@ func (h *Handler) signinPassword(c *fiber.Ctx) error {
 	if old := c.Cookies(h.CookieName()); old != "" {
 		_ = h.Staff.EndSession(c.UserContext(), old)
 	}
-	stage, next := staff.StageCode, "/staff/signin/code"
-	if !u.HasTOTP() {
-		stage, next = staff.StageSetup, "/staff/signin/setup"
-	}
+	stage, next := nextStage(u)
 	tok, _, err := h.Staff.StartSession(c.UserContext(), u.ID, stage)
 	if err != nil {
 		return err
@@ -153,8 +150,8 @@ type setupPage struct {
 	QR     template.URL
 }
 
-func (h *Handler) setupData(c *fiber.Ctx, u *staff.User, errKey string) (*setupPage, error) {
-	setup, err := h.Staff.BeginTOTP(c.UserContext(), u)
+func (h *Handler) setupData(c *fiber.Ctx, u *staff.User, s *staff.Session, errKey string) (*setupPage, error) {
+	setup, err := h.Staff.BeginTOTPFor(c.UserContext(), u, s)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +174,10 @@ func (h *Handler) setupForm(c *fiber.Ctx) error {
 	if err != nil {
 		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 	}
-	p, err := h.setupData(c, u, "")
+	p, err := h.setupData(c, u, s, "")
+	if errors.Is(err, staff.ErrTOTPAlreadySet) {
+		return c.Redirect("/staff/signin", fiber.StatusSeeOther) // set up meanwhile: sign in with it
+	}
 	if err != nil {
 		return err
 	}
@@ -201,15 +201,17 @@ func (h *Handler) setupSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 	}
-	codes, err := h.Staff.ConfirmTOTP(c.UserContext(), u, c.FormValue("code"), h.ClientKey(c))
+	codes, err := h.Staff.ConfirmTOTPFor(c.UserContext(), u, s, c.FormValue("code"), h.ClientKey(c))
 	if err != nil {
 		status, key := fiber.StatusUnprocessableEntity, "staff.signin.code_wrong"
-		if errors.Is(err, staff.ErrRateLimited) {
+		if errors.Is(err, staff.ErrTOTPAlreadySet) {
+			return c.Redirect("/staff/signin", fiber.StatusSeeOther)
+		} else if errors.Is(err, staff.ErrRateLimited) {
 			status, key = fiber.StatusTooManyRequests, "staff.signin.limited"
 		} else if !errors.Is(err, staff.ErrCredentials) {
 			return err
 		}
-		p, err := h.setupData(c, u, key)
+		p, err := h.setupData(c, u, s, key)
 		if err != nil {
 			return err
 		}

@@ -80,6 +80,8 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/signin/code", h.codeSubmit)
 	app.Get("/staff/signin/setup", h.setupForm)
 	app.Post("/staff/signin/setup", h.setupSubmit)
+	app.Get("/staff/signin/password", h.newPasswordForm)
+	app.Post("/staff/signin/password", h.newPasswordSubmit)
 	app.Post("/staff/signout", Require(), h.signout)
 	app.Post("/staff/signout/all", Require(), h.signoutAll)
 
@@ -87,6 +89,7 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Get("/staff/account", Require(), h.account)
 	app.Post("/staff/account/lang", Require(), h.accountLang)
 	app.Post("/staff/account/recovery", Require(), h.accountRecovery)
+	app.Post("/staff/account/password", Require(), h.accountPassword)
 
 	// Cases: admins, coordinators and handlers (handlers see their own and
 	// unassigned ones; checked per case).
@@ -122,6 +125,7 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/users/:id/disable", ad, h.userDisable)
 	app.Post("/staff/users/:id/enable", ad, h.userEnable)
 	app.Post("/staff/users/:id/reset-totp", ad, h.userResetTOTP)
+	app.Post("/staff/users/:id/reset", ad, h.userReset)
 	app.Post("/staff/users/:id/role", ad, h.userRole)
 	app.Get("/staff/audit", ad, h.auditLog)
 }
@@ -150,7 +154,8 @@ func (h *Handler) t(c *fiber.Ctx, key string, args ...any) string {
 // flashes are the short confirmations a redirect may ask for (?done=name);
 // only these names are shown, so a link cannot put text on a staff page.
 var flashes = []string{"saved", "sent", "assigned", "noted", "extended", "referred", "linked", "unlinked",
-	"closed", "reopened", "state", "user_added", "user_changed", "totp_reset", "lang", "theme_added", "signed_out_all"}
+	"closed", "reopened", "state", "user_added", "user_changed", "totp_reset", "lang", "theme_added", "signed_out_all",
+	"password", "user_reset"}
 
 func (h *Handler) render(c *fiber.Ctx, status int, page string, d *view.Data) error {
 	d.Lang = h.lang(c)

@@ -1,0 +1,134 @@
+package staffui
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/gehoord/gehoord/server/audit"
+	"github.com/gehoord/gehoord/server/staff"
+	"github.com/gehoord/gehoord/server/web/view"
+)
+
+// nextStage is where a right password leads: a new password after an
+// admin's reset, else the code, or setting up the second factor.
+func nextStage(u *staff.User) (stage, path string) {
+	switch {
+	case u.MustChangePassword:
+		return staff.StagePassword, "/staff/signin/password"
+	case !u.HasTOTP():
+		return staff.StageSetup, "/staff/signin/setup"
+	}
+	return staff.StageCode, "/staff/signin/code"
+}
+
+// passwordErrors maps the service's answers to the forms' messages.
+func passwordError(err error) (status int, key string, ok bool) {
+	switch {
+	case errors.Is(err, staff.ErrPassword):
+		return fiber.StatusUnprocessableEntity, "staff.password.error_length", true
+	case errors.Is(err, staff.ErrPasswordReused):
+		return fiber.StatusUnprocessableEntity, "staff.password.error_same", true
+	case errors.Is(err, staff.ErrCredentials):
+		return fiber.StatusUnprocessableEntity, "staff.password.error_current", true
+	case errors.Is(err, staff.ErrRateLimited):
+		return fiber.StatusTooManyRequests, "staff.signin.limited", true
+	}
+	return 0, "", false
+}
+
+// newPasswordForm: GET /staff/signin/password, after a reset.
+func (h *Handler) newPasswordForm(c *fiber.Ctx) error {
+	s := pending(c, staff.StagePassword)
+	if s == nil {
+		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
+	}
+	return h.render(c, fiber.StatusOK, "staff/signin_password", &view.Data{CSRF: s.CSRF, Page: signinPage{}})
+}
+
+// newPasswordSubmit: POST /staff/signin/password. Her own password
+// replaces the handed-over one; then a new session (new token) goes on to
+// the second factor.
+func (h *Handler) newPasswordSubmit(c *fiber.Ctx) error {
+	s := pending(c, staff.StagePassword)
+	if s == nil {
+		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
+	}
+	if !checkCSRF(c, s.CSRF) {
+		return fiber.NewError(fiber.StatusForbidden, "csrf")
+	}
+	ctx := c.UserContext()
+	u, err := h.Staff.Get(ctx, s.UserID)
+	if err != nil {
+		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
+	}
+	fail := func(key string) error {
+		return h.render(c, fiber.StatusUnprocessableEntity, "staff/signin_password",
+			&view.Data{CSRF: s.CSRF, Page: signinPage{Error: key}})
+	}
+	pw := c.FormValue("new_password")
+	if pw != c.FormValue("new_password2") {
+		return fail("staff.password.error_mismatch")
+	}
+	if err := h.Staff.ChooseNewPassword(ctx, u, pw); err != nil {
+		if errors.Is(err, staff.ErrCredentials) {
+			return c.Redirect("/staff/signin", fiber.StatusSeeOther)
+		}
+		if _, key, ok := passwordError(err); ok {
+			return fail(key)
+		}
+		return err
+	}
+	if err := h.Staff.EndSession(ctx, token(c)); err != nil {
+		return err
+	}
+	stage, next := nextStage(u)
+	tok, _, err := h.Staff.StartSession(ctx, u.ID, stage)
+	if err != nil {
+		return err
+	}
+	h.setSessionCookie(c, tok)
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// accountPassword: POST /staff/account/password. She changes her password
+// with the current one and a code; her other sessions end.
+func (h *Handler) accountPassword(c *fiber.Ctx) error {
+	u := CurrentUser(c)
+	pw := c.FormValue("new_password")
+	key, status := "", fiber.StatusUnprocessableEntity
+	if pw != c.FormValue("new_password2") {
+		key = "staff.password.error_mismatch"
+	} else {
+		err := h.Staff.ChangePassword(c.UserContext(), u, c.FormValue("current_password"), c.FormValue("code"), pw, token(c), h.ClientKey(c))
+		if err == nil {
+			return back(c, "/staff/account", "password")
+		}
+		var ok bool
+		if status, key, ok = passwordError(err); !ok {
+			return err
+		}
+	}
+	return h.showAccount(c, status, key)
+}
+
+// userReset: POST /staff/users/:id/reset, admins. A temporary password
+// the admin hands over; the user chooses her own and a new second factor
+// at the next sign-in.
+func (h *Handler) userReset(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if id == CurrentUser(c).ID {
+		return fiber.ErrForbidden // her own password she changes on the account page
+	}
+	err := h.Staff.Reset(c.UserContext(), id, c.FormValue("password"))
+	switch {
+	case errors.Is(err, staff.ErrNotFound):
+		return fiber.ErrNotFound
+	case errors.Is(err, staff.ErrPassword):
+		return h.showUsers(c, fiber.StatusUnprocessableEntity, "staff.users.error_password", nil)
+	case err != nil:
+		return err
+	}
+	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.UserChange, Target: id, Detail: "reset"})
+	return back(c, "/staff/users", "user_reset")
+}
