@@ -17,3 +17,21 @@
     if (n >= 3) leave();
   });
 })();
+
+// Back and Forward may bring a page back from the browser's memory (the
+// back/forward cache) without asking the server — which shows a page with
+// her receipt, her words or her messages only once. So a page is emptied
+// as it goes into that memory, and one that comes back from it is asked
+// for again. (Without JavaScript, the page's no-store icon keeps Chromium
+// from keeping the page at all.)
+(function () {
+  window.addEventListener('pagehide', function (e) {
+    if (!e.persisted) return;
+    for (var i = 0; i < document.forms.length; i++) document.forms[i].reset();
+    var main = document.getElementById('main');
+    if (main) main.textContent = '';
+  });
+  window.addEventListener('pageshow', function (e) {
+    if (e.persisted) location.reload();
+  });
+})();

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -66,6 +67,9 @@ func TestEveryPageStaysInItsLanguageUnderInterleavedRequests(t *testing.T) {
 	env := servertest.Start(t)
 	cat := i18n.Default()
 	anon := servertest.Client()
+	// Her forms are answered with a redirect to the page that shows the
+	// outcome, in the form's language: followed as her browser does.
+	browser := &http.Client{Timeout: 30 * time.Second}
 
 	var probes []langProbe
 	for _, l := range cases.PublicLanguages {
@@ -85,12 +89,12 @@ func TestEveryPageStaysInItsLanguageUnderInterleavedRequests(t *testing.T) {
 		}
 		get("/"+l+"/no-such-page", "error.not_found_title", 404)
 		// An intake form without the required answers comes back to her.
-		probes = append(probes, langProbe{lang: l, method: http.MethodPost, path: "/" + l + "/report", client: anon,
+		probes = append(probes, langProbe{lang: l, method: http.MethodPost, path: "/" + l + "/report", client: browser,
 			form: url.Values{"reporter": {"self"}, "description": {"x"}}, status: []int{422},
 			check: headingIs(cat, l, "form.title")})
 		// A receipt nobody was given (after ten misses the answer is "too
 		// many tries", on the same page).
-		probes = append(probes, langProbe{lang: l, method: http.MethodPost, path: "/" + l + "/status", client: anon,
+		probes = append(probes, langProbe{lang: l, method: http.MethodPost, path: "/" + l + "/status", client: browser,
 			form: url.Values{"receipt": {"0000000000000000"}}, status: []int{404, 429},
 			check: headingIs(cat, l, "status.title")})
 		// The outreach app's catalog for this language.

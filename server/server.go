@@ -60,6 +60,8 @@ type Deps struct {
 	// database connection or unbounded memory: the rest wait a moment,
 	// then get 503 with Retry-After.
 	PublicWork, SignInWork *gate.Gate
+	// PublicViews are the public pages shown once and the forms' tokens.
+	PublicViews *public.Views
 	// Outreach: registered tablets, and rounds with their card counts.
 	Devices *outreach.Devices
 	Rounds  *outreach.Rounds
@@ -125,7 +127,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	if err := d.Cases.SealThemes(ctx); err != nil {
 		return nil, err
 	}
-	if err := st.EnsureIndexes(ctx, ratelimit.Index()); err != nil {
+	d.PublicViews = public.NewViews(st, sealer)
+	if err := st.EnsureIndexes(ctx, append(public.ViewIndexes(), ratelimit.Index())...); err != nil {
 		return nil, err
 	}
 	if err := wire(ctx, d); err != nil {
@@ -137,7 +140,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	}
 	d.jobs = append(d.jobs, &periodic{name: "rate limits", every: 5 * time.Minute, log: log,
 		run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st) }},
-		&periodic{name: "write claims", every: 30 * time.Minute, log: log, run: st.SweepClaims})
+		&periodic{name: "write claims", every: 30 * time.Minute, log: log, run: st.SweepClaims},
+		&periodic{name: "public views", every: 5 * time.Minute, log: log, run: d.PublicViews.Sweep})
 	return d, nil
 }
 
@@ -255,7 +259,7 @@ func New(d *Deps) (*fiber.App, error) {
 		return nil, err
 	}
 	(&public.Handler{Cases: d.Cases, View: d.View, Catalog: d.Catalog, StatusMisses: d.StatusMisses, Work: d.PublicWork,
-		ClientKey: d.ClientKey, TakeReport: d.TakeReport, Heard: heardHandler(d), Log: d.Log}).Routes(app)
+		ClientKey: d.ClientKey, TakeReport: d.TakeReport, Heard: heardHandler(d), Views: d.PublicViews, Log: d.Log}).Routes(app)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, nil

@@ -61,7 +61,7 @@ func mount(app *fiber.App, d *Deps) error {
 	return nil
 }
 
-func heardHandler(d *Deps) func(c *fiber.Ctx, receipt string, yes bool, reason string) error {
+func heardHandler(d *Deps) func(c *fiber.Ctx, caseID string, yes bool, reason string) error {
 	return staffHeard(d)
 }
 

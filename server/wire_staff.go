@@ -39,9 +39,9 @@ func mountStaff(app *fiber.App, d *Deps) error {
 }
 
 // staffHeard records her "did you feel heard?" answer from the status page.
-func staffHeard(d *Deps) func(c *fiber.Ctx, receipt string, yes bool, reason string) error {
-	return func(c *fiber.Ctx, receipt string, yes bool, reason string) error {
-		_, err := d.Cases.RecordHeard(c.UserContext(), receipt, yes, reason)
+func staffHeard(d *Deps) func(c *fiber.Ctx, caseID string, yes bool, reason string) error {
+	return func(c *fiber.Ctx, caseID string, yes bool, reason string) error {
+		_, err := d.Cases.RecordHeardCase(c.UserContext(), caseID, yes, reason)
 		var ve *cases.ValidationError
 		switch {
 		case errors.Is(err, cases.ErrAlreadyAnswered), errors.Is(err, cases.ErrNotClosed):

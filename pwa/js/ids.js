@@ -11,15 +11,37 @@ export function uuid() {
 }
 
 // receipt returns 16 uniformly random decimal digits. Bytes of 250 and more
-// are thrown away, so "byte % 10" favours no digit (250 = 25 * 10).
+// are thrown away, so "byte % 10" favours no digit (250 = 25 * 10). A weak
+// one (about one in two million) is made again: the server refuses it.
 export function receipt() {
-  let out = '';
-  while (out.length < 16) {
-    for (const b of crypto.getRandomValues(new Uint8Array(24))) {
-      if (b < 250 && out.length < 16) out += String(b % 10);
+  for (;;) {
+    let out = '';
+    while (out.length < 16) {
+      for (const b of crypto.getRandomValues(new Uint8Array(24))) {
+        if (b < 250 && out.length < 16) out += String(b % 10);
+      }
     }
+    if (strong(out)) return out;
   }
-  return out;
+}
+
+// strong is the server's check (cases.StrongReceipt): at least four
+// different digits, no pattern repeating every 8 digits or fewer, and at
+// most 13 of the 15 steps between neighbours a repeat or one up or down.
+export function strong(r) {
+  if (!/^[0-9]{16}$/.test(r)) return false;
+  if (new Set(r).size < 4) return false;
+  for (let p = 1; p <= 8; p++) {
+    let periodic = true;
+    for (let i = p; i < r.length && periodic; i++) periodic = r[i] === r[i - p];
+    if (periodic) return false;
+  }
+  let predictable = 0;
+  for (let i = 1; i < r.length; i++) {
+    const step = (Number(r[i]) - Number(r[i - 1]) + 10) % 10;
+    if (step === 0 || step === 1 || step === 9) predictable++;
+  }
+  return predictable <= 13;
 }
 
 // group shows a receipt as four groups of four digits.

@@ -393,11 +393,15 @@ async function fixItem(it) {
   }
   if (it.kind === 'report') {
     const conflict = (it.errors || []).some((e) => e.field === 'id');
+    const weak = (it.errors || []).some((e) => e.field === 'receipt');
     const serverErrors = {};
     for (const e of it.errors || []) serverErrors[e.field] = e.detail;
     // A conflicting id means the server has another report under it: this
-    // one becomes a new report (new id, same receipt).
-    return reportForm(conflict ? { ...it.body, id: uuid() } : it.body, { fixing: it, serverErrors });
+    // one becomes a new report (new id, same receipt). A receipt the server
+    // refuses is made again; the receipt screen then shows the new one.
+    let body = conflict ? { ...it.body, id: uuid() } : it.body;
+    if (weak) body = { ...body, receipt: receipt() };
+    return reportForm(body, { fixing: it, serverErrors });
   }
   await store.putItem({ ...it, state: 'queued', errors: [] });
   home();

@@ -75,26 +75,30 @@ type Event struct {
 
 // Event types.
 const (
-	EventCreated       = "created"
-	EventMessage       = "message" // to her, visible on her status page
-	EventReply         = "reply"   // from her
-	EventNote          = "note"    // internal, she never sees it
-	EventState         = "state"
-	EventAssigned      = "assigned"
-	EventPriority      = "priority"
-	EventReferral      = "referral"
-	EventTheme         = "theme"
-	EventExtended      = "extended"
-	EventHeard         = "heard"
-	EventErased        = "erased"
-	ActorComplainant   = "complainant"
-	ActorSystem        = "system"
-	collectionCases    = "cases"
-	collectionEvents   = "case_events"
-	sealCaseField      = "case:"
-	referencePrefix    = "GH"
-	ackEventSuffix     = ":ack"
-	createdEventSuffix = ":created"
+	EventCreated  = "created"
+	EventMessage  = "message" // to her, visible on her status page
+	EventReply    = "reply"   // from her
+	EventNote     = "note"    // internal, she never sees it
+	EventState    = "state"
+	EventAssigned = "assigned"
+	EventPriority = "priority"
+	EventReferral = "referral"
+	EventTheme    = "theme"
+	EventExtended = "extended"
+	EventHeard    = "heard"
+	EventErased   = "erased"
+	// EventReceiptReplaced: the receipt a device brought opened another
+	// case, so this one has a receipt of the desk's (see Create).
+	EventReceiptReplaced  = "receipt_replaced"
+	ActorComplainant      = "complainant"
+	ActorSystem           = "system"
+	collectionCases       = "cases"
+	collectionEvents      = "case_events"
+	sealCaseField         = "case:"
+	referencePrefix       = "GH"
+	ackEventSuffix        = ":ack"
+	createdEventSuffix    = ":created"
+	receiptReplacedSuffix = ":receipt"
 )
 
 // Message is one entry of the thread she sees.

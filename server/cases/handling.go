@@ -335,11 +335,21 @@ const MaxHeardReason = 2000
 // reopen_requested and the coordinators are told. She answers once per
 // closing (ErrAlreadyAnswered); before closing ErrNotClosed.
 func (s *Service) RecordHeard(ctx context.Context, receipt string, yes bool, reason string) (*Case, error) {
+	return s.recordHeard(ctx, reason, func() (*Case, error) { return s.ByReceipt(ctx, receipt) }, yes)
+}
+
+// RecordHeardCase is RecordHeard for a case she opened before with her
+// receipt (the public pages keep the case, not the receipt).
+func (s *Service) RecordHeardCase(ctx context.Context, caseID string, yes bool, reason string) (*Case, error) {
+	return s.recordHeard(ctx, reason, func() (*Case, error) { return s.Get(ctx, caseID) }, yes)
+}
+
+func (s *Service) recordHeard(ctx context.Context, reason string, open func() (*Case, error), yes bool) (*Case, error) {
 	reason = strings.TrimSpace(strings.ReplaceAll(reason, "\r\n", "\n"))
 	if utf8.RuneCountInString(reason) > MaxHeardReason {
 		return nil, &ValidationError{Fields: []FieldError{{"reason", "error.field.message_long"}}}
 	}
-	c, err := s.ByReceipt(ctx, receipt)
+	c, err := open()
 	if err != nil {
 		return nil, err
 	}

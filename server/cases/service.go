@@ -3,12 +3,11 @@ package cases
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,15 +87,6 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	return s.st.EnsureIndexes(ctx, Indexes()...)
 }
 
-// NewReceipt makes a 16-digit receipt from a cryptographic random source.
-func NewReceipt() (string, error) {
-	n, err := rand.Int(rand.Reader, big.NewInt(1e16))
-	if err != nil {
-		return "", fmt.Errorf("cases: make receipt: %w", err)
-	}
-	return fmt.Sprintf("%016d", n), nil
-}
-
 // GroupReceipt shows a receipt as four groups of four digits.
 func GroupReceipt(r string) string {
 	if len(r) != 16 {
@@ -107,31 +97,84 @@ func GroupReceipt(r string) string {
 
 // fingerprint is a keyed hash of everything the sender said, so a repeat can
 // be told from a different report under the same id without storing text.
-func (s *Service) fingerprint(in Input) []byte {
+// A form's report is told apart from the same words sent another way, so
+// a report made through the API under a form's id never shows that form's
+// receipt for it.
+func (s *Service) fingerprint(in Input, src receiptSource) []byte {
 	c := in
 	c.ID, c.Device, c.Round = "", "", ""
 	b, _ := json.Marshal(c)
+	if src == receiptForm {
+		return s.seal.MAC("report", string(b), "form")
+	}
 	return s.seal.MAC("report", string(b))
 }
 
 func sealCtx(caseID, field string) string { return sealCaseField + caseID + ":" + field }
 
-// Create validates the input and makes the case, once per client id.
+// Create validates the input and makes the case, once per client id. A
+// receipt in the input is the sender's own: only an outreach device may
+// bring one (ChannelOutreach, after the device was authenticated); on every
+// other channel the desk makes the receipt.
 func (s *Service) Create(ctx context.Context, in Input, ch Channel) (Result, error) {
+	src := receiptServer
+	if NormalizeReceipt(in.Receipt) != "" {
+		src = receiptDevice
+	}
+	return s.create(ctx, in, ch, src)
+}
+
+// CreateForm makes the case of the public intake form, whose receipt is
+// derived from the form's id (FormReceipt): a repeat of the form makes no
+// second case and shows the same receipt. The caller checks that the id
+// is one the desk handed out.
+func (s *Service) CreateForm(ctx context.Context, in Input) (Result, error) {
+	if NormalizeReceipt(in.Receipt) != "" {
+		return Result{}, &ValidationError{Fields: []FieldError{{"receipt", "error.field.receipt_not_allowed"}}}
+	}
+	if strings.TrimSpace(in.ID) == "" {
+		return Result{}, &ValidationError{Fields: []FieldError{{"id", "error.field.id"}}}
+	}
+	return s.create(ctx, in, ChannelWeb, receiptForm)
+}
+
+func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptSource) (Result, error) {
 	in.Normalize()
-	if err := in.Validate(s.now()); err != nil {
+	err := in.Validate(s.now())
+	if src == receiptDevice {
+		// Refused the same way whether or not the receipt exists: nothing
+		// here looks it up.
+		key := ""
+		switch {
+		case ch != ChannelOutreach:
+			key = "error.field.receipt_not_allowed"
+		case ValidReceipt(in.Receipt) && !StrongReceipt(in.Receipt):
+			key = "error.field.receipt_weak"
+		}
+		if key != "" {
+			ve := &ValidationError{}
+			if e, ok := err.(*ValidationError); ok {
+				ve.Fields = slices.DeleteFunc(e.Fields, func(f FieldError) bool { return f.Field == "receipt" })
+			}
+			ve.Fields = append(ve.Fields, FieldError{"receipt", key})
+			err = ve
+		}
+	}
+	if err != nil {
 		return Result{}, err
 	}
-	fp := s.fingerprint(in)
+	if src == receiptForm {
+		in.Receipt = s.FormReceipt(in.ID)
+	}
+	fp := s.fingerprint(in, src)
 	if in.ID != "" {
 		if r, err := s.existing(ctx, in, fp); err == nil || !errors.Is(err, ErrNotFound) {
 			return r, err
 		}
 	}
-	receipt := in.Receipt
-	madeReceipt := receipt == ""
+	receipt, replaced := in.Receipt, false
 	for attempt := 0; ; attempt++ {
-		if madeReceipt {
+		if src == receiptServer || replaced {
 			var err error
 			if receipt, err = NewReceipt(); err != nil {
 				return Result{}, err
@@ -143,8 +186,16 @@ func (s *Service) Create(ctx context.Context, in Input, ch Channel) (Result, err
 		}
 		err = s.st.Insert(ctx, collectionCases, c)
 		if err == nil {
+			if replaced {
+				s.receiptReplaced(ctx, c)
+			}
 			s.afterCreate(ctx, c)
-			return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt}, nil
+			if src == receiptServer {
+				return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt}, nil
+			}
+			// The form's receipt, or the device's own echoed: the answer is
+			// the same whether the device's receipt was taken or replaced.
+			return Result{ID: c.ID, Reference: c.Reference, Receipt: in.Receipt}, nil
 		}
 		if !store.IsDuplicate(err) {
 			return Result{}, fmt.Errorf("cases: insert: %w", err)
@@ -154,11 +205,30 @@ func (s *Service) Create(ctx context.Context, in Input, ch Channel) (Result, err
 		if r, e := s.existing(ctx, in, fp); !errors.Is(e, ErrNotFound) {
 			return r, e
 		}
-		// Otherwise the receipt clashed (1 in 10^16): a receipt the app made
-		// cannot be changed behind its back, one we made can.
-		if !madeReceipt || attempt > 3 {
+		// Otherwise the receipt clashed with another case's.
+		switch {
+		case attempt > 3:
+			return Result{}, fmt.Errorf("cases: no free receipt after %d tries", attempt+1)
+		case src == receiptForm:
+			// 1 in 10^16: the form sends again under a new id.
 			return Result{}, ErrConflict
+		case src == receiptDevice:
+			// Her report must arrive, and the device must not learn that
+			// its receipt opens another case: the case gets a receipt of
+			// the desk's, and the desk is told on its timeline.
+			replaced = true
 		}
+	}
+}
+
+// receiptReplaced tells the desk that the receipt the device handed over
+// does not open this case. Its event id is fixed per case, so a repeat adds
+// nothing.
+func (s *Service) receiptReplaced(ctx context.Context, c *Case) {
+	s.log.Warn("cases: a device's receipt was already in use; the case got another", "case", c.ID)
+	e := Event{ID: c.ID + receiptReplacedSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventReceiptReplaced, Actor: ActorSystem}
+	if err := s.st.Insert(ctx, collectionEvents, e); err != nil && !store.IsDuplicate(err) {
+		s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
 	}
 }
 
@@ -369,18 +439,52 @@ func (s *Service) Messages(ctx context.Context, caseID string) ([]Message, error
 // Reply adds her message to the case her receipt opens, marks the case
 // reply_received where the workflow allows, and tells the handler.
 func (s *Service) Reply(ctx context.Context, receipt, body string) (*Case, error) {
-	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
-	if body == "" {
-		return nil, &ValidationError{Fields: []FieldError{{"body", "error.field.message_required"}}}
-	}
-	if len([]rune(body)) > MaxMessage {
-		return nil, &ValidationError{Fields: []FieldError{{"body", "error.field.message_long"}}}
+	body, err := replyBody(body)
+	if err != nil {
+		return nil, err
 	}
 	c, err := s.ByReceipt(ctx, receipt)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventReply, Actor: ActorComplainant}, body); err != nil {
+	return s.reply(ctx, c, "", body)
+}
+
+// ReplyToCase is Reply for a case she opened before with her receipt (the
+// public pages keep the case, not the receipt). The same key with the same
+// body is one message, so pressing send twice adds it once.
+func (s *Service) ReplyToCase(ctx context.Context, caseID, key, body string) (*Case, error) {
+	body, err := replyBody(body)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Get(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	id := ""
+	if key != "" {
+		id = fmt.Sprintf("%x", s.seal.MAC("reply", caseID, key, body)[:16])
+	}
+	return s.reply(ctx, c, id, body)
+}
+
+func replyBody(body string) (string, error) {
+	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+	if body == "" {
+		return "", &ValidationError{Fields: []FieldError{{"body", "error.field.message_required"}}}
+	}
+	if len([]rune(body)) > MaxMessage {
+		return "", &ValidationError{Fields: []FieldError{{"body", "error.field.message_long"}}}
+	}
+	return body, nil
+}
+
+func (s *Service) reply(ctx context.Context, c *Case, eventID, body string) (*Case, error) {
+	if _, err := s.Append(ctx, Event{ID: eventID, CaseID: c.ID, Type: EventReply, Actor: ActorComplainant}, body); err != nil {
+		if eventID != "" && store.IsDuplicate(err) {
+			return c, nil // the same message again: it is there already
+		}
 		return nil, err
 	}
 	if err := s.markReply(ctx, c); err != nil {

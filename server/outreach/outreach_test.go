@@ -83,11 +83,15 @@ func newEnv(t *testing.T) *env {
 }
 
 func report(i int) map[string]any {
+	receipt, err := cases.NewReceipt()
+	if err != nil {
+		panic(err)
+	}
 	return map[string]any{
 		"id": uuid.NewString(), "kind": "complaint", "category": "police",
 		"description": fmt.Sprintf("report number %d", i), "wish": "heard",
 		"identity": map[string]any{"mode": "anonymous"}, "language": "en",
-		"reporter": "outreach", "receipt": fmt.Sprintf("%016d", 1000+i),
+		"reporter": "outreach", "receipt": receipt,
 	}
 }
 

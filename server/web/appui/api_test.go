@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/servertest"
 	"github.com/gehoord/gehoord/server/web/appui"
@@ -55,10 +56,15 @@ type syncResp struct {
 func reports(n int) []map[string]any {
 	out := make([]map[string]any, n)
 	for i := range out {
+		// As the tablet makes them: random, never a guessable one.
+		receipt, err := cases.NewReceipt()
+		if err != nil {
+			panic(err)
+		}
 		out[i] = map[string]any{
 			"id": uuid.NewString(), "kind": "question", "description": fmt.Sprintf("question %d", i),
 			"wish": "advice", "identity": map[string]any{"mode": "anonymous"}, "language": "en",
-			"reporter": "outreach", "receipt": fmt.Sprintf("%016d", 5000+i),
+			"reporter": "outreach", "receipt": receipt,
 		}
 	}
 	return out

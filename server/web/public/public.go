@@ -6,6 +6,7 @@ package public
 import (
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"slices"
@@ -47,7 +48,9 @@ type Handler struct {
 	// limit and the desk's hourly ceiling.
 	TakeReport func(c *fiber.Ctx) (*ratelimit.Attempt, error)
 	// Heard, when set, records her answer after closing (staff issue).
-	Heard func(c *fiber.Ctx, receipt string, yes bool, reason string) error
+	Heard func(c *fiber.Ctx, caseID string, yes bool, reason string) error
+	// Views holds the pages that are shown once and the forms' tokens.
+	Views *Views
 	Log   *slog.Logger
 }
 
@@ -55,16 +58,19 @@ type Handler struct {
 // the lang middleware.
 func (h *Handler) Routes(r fiber.Router) {
 	r.Get("/", h.root)
-	lang := r.Group("/:lang", h.requireLang, h.limitBody, h.admit)
+	r.Get("/icon.svg", icon)
+	lang := r.Group("/:lang", h.requireLang, h.noStore, h.limitBody, h.admit)
 	lang.Get("/", h.home)
 	lang.Get("/languages", h.languages)
-	lang.Get("/report", h.noStore, h.reportForm)
-	lang.Post("/report", h.noStore, h.limitReports, h.reportSubmit)
-	lang.Post("/report/saved", h.noStore, h.reportSaved)
-	lang.Get("/status", h.noStore, h.statusForm)
-	lang.Post("/status", h.noStore, h.statusLookup)
-	lang.Post("/status/reply", h.noStore, h.statusReply)
-	lang.Post("/status/heard", h.noStore, h.statusHeard)
+	lang.Get("/report", h.reportForm)
+	lang.Post("/report", h.limitReports, h.reportSubmit)
+	lang.Get("/report/saved", h.savedPage)
+	lang.Post("/report/saved", h.reportSaved)
+	lang.Get("/status", h.statusForm)
+	lang.Post("/status", h.statusLookup)
+	lang.Post("/status/reply", h.statusReply)
+	lang.Post("/status/heard", h.statusHeard)
+	lang.Get("/v/:token", h.view)
 	lang.Get("/privacy", h.privacy)
 }
 
@@ -116,8 +122,23 @@ func (h *Handler) noStore(c *fiber.Ctx) error {
 func (h *Handler) root(c *fiber.Ctx) error {
 	l := i18n.Match(c.Get(fiber.HeaderAcceptLanguage), cases.PublicLanguages)
 	c.Set(fiber.HeaderVary, "Accept-Language")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Redirect("/"+l+"/", fiber.StatusFound)
+}
+
+// neutralIcon is the public pages' icon: a plain dot, nothing that names
+// the desk in a tab list.
+const neutralIcon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="6" fill="#777"/></svg>`
+
+// icon is served no-store on purpose, and the layout names it under a new
+// address on every page so the browser fetches it every time: Chromium
+// keeps no page in its back/forward cache that received a no-store answer
+// after loading, so Back asks the server again even with JavaScript off
+// (with JavaScript, exit.js also reloads a page that comes back).
+func icon(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, "image/svg+xml")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString(neutralIcon)
 }
 
 func (h *Handler) page(c *fiber.Ctx, status int, name string, page any) error {
@@ -169,14 +190,20 @@ var theForm = func() formPage {
 	return p
 }()
 
-// freshForm gives the form its own case id and receipt, so pressing send
-// twice (or reloading the answer) makes one case and shows the same receipt.
-func freshForm(card string) map[string]string {
-	receipt, err := cases.NewReceipt()
-	if err != nil {
-		receipt = ""
-	}
-	return map[string]string{"id": uuid.NewString(), "receipt": receipt, "card": card, "reporter": "self"}
+// freshForm gives the form its own case id, signed by the desk. The
+// receipt is derived from the id with the desk's key, so pressing send
+// twice makes one case and shows the same receipt, and nobody can prepare
+// a form whose receipt they know.
+func (h *Handler) freshForm(card string) map[string]string {
+	form := map[string]string{"card": card, "reporter": "self"}
+	h.refresh(form)
+	return form
+}
+
+// refresh gives a form a new signed id: what follows is a new report.
+func (h *Handler) refresh(form map[string]string) {
+	id := uuid.NewString()
+	form["id"], form["token"] = id, h.Views.FormToken(id)
 }
 
 func (h *Handler) reportForm(c *fiber.Ctx) error {
@@ -187,10 +214,10 @@ func (h *Handler) reportForm(c *fiber.Ctx) error {
 	if len(card) > 20 {
 		card = ""
 	}
-	return h.View.Render(c, fiber.StatusOK, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: freshForm(card)})
+	return h.View.Render(c, fiber.StatusOK, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: h.freshForm(card)})
 }
 
-var formFields = []string{"id", "receipt", "card", "kind", "category", "description", "about", "municipality",
+var formFields = []string{"id", "token", "card", "kind", "category", "description", "about", "municipality",
 	"happened_on", "setting", "wish", "identity_mode", "name", "contact", "share_identity", "reporter"}
 
 // formField maps a validation field to the form's field name.
@@ -225,10 +252,13 @@ func (h *Handler) admit(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// caseMade is the Locals key reportSubmit sets once a case exists.
+const caseMade = "public.case_made"
+
 // limitReports counts a report before it is made, so parallel ones cannot
 // all pass. Over the limit, or when the desk is too busy to take it now,
 // the form comes back with what she typed. A submit that makes no case
-// (invalid, an error) is taken back.
+// (invalid, refused, an error) is taken back.
 func (h *Handler) limitReports(c *fiber.Ctx) error {
 	if !isLang(c) || h.TakeReport == nil {
 		return c.Next()
@@ -242,7 +272,7 @@ func (h *Handler) limitReports(c *fiber.Ctx) error {
 		return h.formAgain(c, fiber.StatusTooManyRequests, "form.limited")
 	}
 	err = c.Next()
-	if err != nil || c.Response().StatusCode() >= 400 {
+	if made, _ := c.Locals(caseMade).(bool); !made {
 		if uerr := a.Undo(c.UserContext()); uerr != nil {
 			h.Log.Error("public: take back report attempt", "err", uerr)
 		}
@@ -264,6 +294,25 @@ func (h *Handler) formAgain(c *fiber.Ctx, status int, flash string) error {
 	return h.View.Render(c, status, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: form, Flash: flash})
 }
 
+// redirect answers a POST of hers with a redirect to a page that shows the
+// outcome once (POST-redirect-GET): Reload and Back never send her form
+// again, and the address holds nothing but a random token.
+func (h *Handler) redirect(c *fiber.Ctx, v View) error {
+	tok, err := h.Views.Put(c.UserContext(), v, ViewTTL)
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/"+Lang(c)+"/v/"+tok, fiber.StatusSeeOther)
+}
+
+func (h *Handler) translate(c *fiber.Ctx, keys map[string]string) map[string]string {
+	out := make(map[string]string, len(keys))
+	for f, k := range keys {
+		out[f] = h.Catalog.T(Lang(c), k)
+	}
+	return out
+}
+
 func (h *Handler) reportSubmit(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
@@ -273,61 +322,53 @@ func (h *Handler) reportSubmit(c *fiber.Ctx) error {
 	for _, f := range formFields {
 		form[f] = c.FormValue(f)
 	}
-	in := InputFromForm(form, lang)
-	res, err := h.Cases.Create(c.UserContext(), in, cases.ChannelWeb)
-	if errors.Is(err, cases.ErrConflict) {
-		// She came back and changed what she wrote after sending: it is a
-		// new report, and nothing she typed may be lost.
-		fresh := freshForm(form["card"])
-		in.ID, in.Receipt = fresh["id"], fresh["receipt"]
-		res, err = h.Cases.Create(c.UserContext(), in, cases.ChannelWeb)
+	if !h.Views.FormTokenValid(form["id"], form["token"]) {
+		// Not a form the desk handed out (a look-alike page, a fake card,
+		// a tampered one): nothing is made, and she gets what she typed
+		// back in a form that is.
+		h.refresh(form)
+		return h.redirect(c, View{Kind: viewForm, Form: form, Errors: map[string]string{"form": "form.token_invalid"}})
 	}
-	var ve *cases.ValidationError
-	if errors.As(err, &ve) {
-		errs := map[string]string{}
-		for _, fe := range ve.Fields {
-			if fe.Field == "id" || fe.Field == "receipt" {
-				// A stale or tampered hidden field: give the form new ones.
-				fresh := freshForm(form["card"])
-				form["id"], form["receipt"] = fresh["id"], fresh["receipt"]
-				continue
+	var err error
+	for range 3 {
+		var res cases.Result
+		res, err = h.Cases.CreateForm(c.UserContext(), InputFromForm(form, lang))
+		var ve *cases.ValidationError
+		switch {
+		case errors.Is(err, cases.ErrConflict):
+			// She came back and changed what she wrote after sending: it
+			// is a new report, and nothing she typed may be lost.
+			h.refresh(form)
+			continue
+		case errors.As(err, &ve):
+			errs := map[string]string{}
+			for _, fe := range ve.Fields {
+				switch fe.Field {
+				case "id", "receipt":
+					h.refresh(form)
+				case "card":
+					form["card"] = ""
+				default:
+					errs[formField(fe.Field)] = fe.Key
+				}
 			}
-			if fe.Field == "card" {
-				form["card"] = ""
-				continue
+			if len(errs) == 0 {
+				continue // only hidden fields were wrong: send it again
 			}
-			errs[formField(fe.Field)] = h.Catalog.T(lang, fe.Key)
+			return h.redirect(c, View{Kind: viewForm, Form: form, Errors: errs})
+		case err != nil:
+			return err
 		}
-		if len(errs) == 0 {
-			return h.reportSubmitRetry(c, form, lang)
-		}
-		return h.View.Render(c, fiber.StatusUnprocessableEntity, "public/report",
-			&view.Data{Lang: lang, Page: theForm, Form: form, Errors: errs})
+		c.Locals(caseMade, true)
+		return h.redirect(c, View{Kind: viewReceipt, Receipt: res.Receipt, Reference: res.Reference})
 	}
-	if err != nil {
-		return err
-	}
-	receipt := res.Receipt
-	if receipt == "" {
-		receipt = in.Receipt
-	}
-	return h.page(c, fiber.StatusOK, "public/receipt", receiptPage{Receipt: receipt, Reference: res.Reference})
-}
-
-// reportSubmitRetry resends after only hidden fields were replaced.
-func (h *Handler) reportSubmitRetry(c *fiber.Ctx, form map[string]string, lang string) error {
-	in := InputFromForm(form, lang)
-	res, err := h.Cases.Create(c.UserContext(), in, cases.ChannelWeb)
-	if err != nil {
-		return err
-	}
-	return h.page(c, fiber.StatusOK, "public/receipt", receiptPage{Receipt: in.Receipt, Reference: res.Reference})
+	return fmt.Errorf("public: the form did not go through: %w", err)
 }
 
 // InputFromForm turns the intake form's fields into a report.
 func InputFromForm(form map[string]string, lang string) cases.Input {
 	return cases.Input{
-		ID: form["id"], Receipt: form["receipt"], Card: form["card"],
+		ID: form["id"], Card: form["card"],
 		Kind: form["kind"], Category: form["category"], Description: form["description"],
 		About: form["about"], Municipality: form["municipality"], HappenedOn: form["happened_on"],
 		Setting: form["setting"], Wish: form["wish"],
@@ -337,36 +378,91 @@ func InputFromForm(form map[string]string, lang string) cases.Input {
 	}
 }
 
-type receiptPage struct{ Receipt, Reference string }
+// view shows a page that works once; a second time (Reload, Back, another
+// person on the same phone) it says only that the page is closed.
+func (h *Handler) view(c *fiber.Ctx) error {
+	if !isLang(c) {
+		return c.Next()
+	}
+	v, ok, err := h.Views.Take(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return err
+	}
+	switch {
+	case !ok:
+	case v.Kind == viewReceipt:
+		return h.showReceipt(c, v)
+	case v.Kind == viewForm:
+		return h.View.Render(c, fiber.StatusUnprocessableEntity, "public/report",
+			&view.Data{Lang: Lang(c), Page: theForm, Form: v.Form, Errors: h.translate(c, v.Errors)})
+	case v.Kind == viewStatus:
+		return h.showStatus(c, v)
+	case v.Kind == viewLookup:
+		return h.page(c, fiber.StatusOK, "public/status", statusPage{Flash: v.Flash, Draft: v.Form["body"]})
+	}
+	return h.page(c, fiber.StatusGone, "public/gone", nil)
+}
+
+type receiptPage struct{ Receipt, Reference, Token string }
+
+func (h *Handler) showReceipt(c *fiber.Ctx, v View) error {
+	// The "I have saved it" form names the receipt by a token, so the
+	// receipt is in no form the browser could keep or send again.
+	tok, err := h.Views.Put(c.UserContext(), View{Kind: tokenSaved, Receipt: v.Receipt, Reference: v.Reference}, ActionTTL)
+	if err != nil {
+		return err
+	}
+	return h.View.Render(c, fiber.StatusOK, "public/receipt", &view.Data{Lang: Lang(c),
+		Page: receiptPage{Receipt: v.Receipt, Reference: v.Reference, Token: tok}, Errors: h.translate(c, v.Errors)})
+}
 
 func (h *Handler) reportSaved(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	p := receiptPage{Receipt: cases.NormalizeReceipt(c.FormValue("receipt")), Reference: c.FormValue("reference")}
-	if !cases.ValidReceipt(p.Receipt) {
-		p.Receipt = ""
+	tok := c.FormValue("t")
+	v, ok, err := h.Views.Peek(c.UserContext(), tok, tokenSaved)
+	if err != nil {
+		return err
 	}
-	if len(p.Reference) > 20 {
-		p.Reference = ""
+	if ok && c.FormValue("saved") != "yes" {
+		return h.redirect(c, View{Kind: viewReceipt, Receipt: v.Receipt, Reference: v.Reference,
+			Errors: map[string]string{"saved": "receipt.confirm_needed"}})
 	}
-	if c.FormValue("saved") != "yes" && p.Receipt != "" {
-		return h.View.Render(c, fiber.StatusUnprocessableEntity, "public/receipt", &view.Data{Lang: Lang(c), Page: p,
-			Errors: map[string]string{"saved": h.Catalog.T(Lang(c), "receipt.confirm_needed")}})
+	if ok {
+		if err := h.Views.Drop(c.UserContext(), tok); err != nil {
+			return err
+		}
 	}
-	return h.page(c, fiber.StatusOK, "public/saved", receiptPage{Reference: p.Reference})
+	return c.Redirect("/"+Lang(c)+"/report/saved", fiber.StatusSeeOther)
+}
+
+func (h *Handler) savedPage(c *fiber.Ctx) error {
+	if !isLang(c) {
+		return c.Next()
+	}
+	return h.page(c, fiber.StatusOK, "public/saved", nil)
 }
 
 type statusPage struct {
 	Found, NotFound, Limited, CanReply, AskHeard bool
-	Receipt, Reference, Flash                    string
-	State                                        string
-	Messages                                     []cases.Message
+	Reference, Flash, State                      string
+	// Token names her case in the page's forms (never the receipt).
+	Token string
+	// Draft is a reply she wrote that was not sent yet.
+	Draft    string
+	Messages []cases.Message
 }
 
 func (h *Handler) statusForm(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
+	}
+	switch c.Query("e") {
+	case "not_found":
+		return h.page(c, fiber.StatusNotFound, "public/status", statusPage{NotFound: true})
+	case "too_many":
+		return h.page(c, fiber.StatusTooManyRequests, "public/status", statusPage{Limited: true})
 	}
 	return h.page(c, fiber.StatusOK, "public/status", statusPage{})
 }
@@ -396,93 +492,111 @@ func (h *Handler) lookup(c *fiber.Ctx, receipt string) (*cases.Case, int, error)
 	return cs, fiber.StatusOK, nil
 }
 
-func (h *Handler) renderStatus(c *fiber.Ctx, status int, cs *cases.Case, receipt string, d *view.Data) error {
+func (h *Handler) showStatus(c *fiber.Ctx, v View) error {
+	cs, err := h.Cases.Get(c.UserContext(), v.Case)
+	if errors.Is(err, cases.ErrNotFound) {
+		return h.page(c, fiber.StatusGone, "public/gone", nil)
+	}
+	if err != nil {
+		return err
+	}
 	msgs, err := h.Cases.Messages(c.UserContext(), cs.ID)
 	if err != nil {
 		return err
 	}
-	p := statusPage{Found: true, Receipt: cases.NormalizeReceipt(receipt), Reference: cs.Reference, State: string(cs.State),
-		Messages: msgs, CanReply: !cs.Erased, AskHeard: cs.State == cases.StateClosed && cs.Heard == "" && h.Heard != nil}
-	if d == nil {
-		d = &view.Data{}
+	tok, err := h.Views.Put(c.UserContext(), View{Kind: tokenCase, Case: cs.ID}, ActionTTL)
+	if err != nil {
+		return err
 	}
-	if f, ok := d.Page.(string); ok {
-		p.Flash = f
+	p := statusPage{Found: true, Reference: cs.Reference, State: string(cs.State), Messages: msgs, Flash: v.Flash, Token: tok,
+		CanReply: !cs.Erased, AskHeard: cs.State == cases.StateClosed && cs.Heard == "" && h.Heard != nil}
+	status := fiber.StatusOK
+	if len(v.Errors) > 0 {
+		status = fiber.StatusUnprocessableEntity
 	}
-	d.Lang, d.Page = Lang(c), p
-	return h.View.Render(c, status, "public/status", d)
+	return h.View.Render(c, status, "public/status", &view.Data{Lang: Lang(c), Page: p, Form: v.Form, Errors: h.translate(c, v.Errors)})
 }
 
 func (h *Handler) statusLookup(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	receipt := c.FormValue("receipt")
-	cs, st, err := h.lookup(c, receipt)
+	cs, st, err := h.lookup(c, c.FormValue("receipt"))
 	if err != nil {
 		return err
 	}
 	switch st {
 	case fiber.StatusTooManyRequests:
-		return h.page(c, st, "public/status", statusPage{Limited: true})
+		return c.Redirect("/"+Lang(c)+"/status?e=too_many", fiber.StatusSeeOther)
 	case fiber.StatusNotFound:
-		return h.page(c, st, "public/status", statusPage{NotFound: true})
+		return c.Redirect("/"+Lang(c)+"/status?e=not_found", fiber.StatusSeeOther)
 	}
-	return h.renderStatus(c, fiber.StatusOK, cs, receipt, nil)
+	v := View{Kind: viewStatus, Case: cs.ID}
+	if d := c.FormValue("body"); strings.TrimSpace(d) != "" {
+		v.Form = map[string]string{"body": d} // her unsent reply, kept
+	}
+	return h.redirect(c, v)
+}
+
+// expired answers a form whose case token ran out: she opens her case with
+// her receipt again, and a reply she wrote is kept for her.
+func (h *Handler) expired(c *fiber.Ctx, draft string) error {
+	v := View{Kind: viewLookup, Flash: "gone.text"}
+	if strings.TrimSpace(draft) != "" {
+		v.Flash, v.Form = "status.expired", map[string]string{"body": draft}
+	}
+	return h.redirect(c, v)
 }
 
 func (h *Handler) statusReply(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	receipt, body := c.FormValue("receipt"), c.FormValue("body")
-	cs, st, err := h.lookup(c, receipt)
+	tok, body := c.FormValue("t"), c.FormValue("body")
+	v, ok, err := h.Views.Peek(c.UserContext(), tok, tokenCase)
 	if err != nil {
 		return err
 	}
-	if st != fiber.StatusOK {
-		return h.page(c, st, "public/status", statusPage{NotFound: st == fiber.StatusNotFound, Limited: st == fiber.StatusTooManyRequests})
+	if !ok {
+		return h.expired(c, body)
 	}
-	_, err = h.Cases.Reply(c.UserContext(), receipt, body)
+	// The token makes a double tap one message.
+	_, err = h.Cases.ReplyToCase(c.UserContext(), v.Case, tok, body)
 	var ve *cases.ValidationError
-	if errors.As(err, &ve) {
+	switch {
+	case errors.As(err, &ve):
 		errs := map[string]string{}
 		for _, fe := range ve.Fields {
-			errs[fe.Field] = h.Catalog.T(Lang(c), fe.Key)
+			errs[fe.Field] = fe.Key
 		}
-		return h.renderStatus(c, fiber.StatusUnprocessableEntity, cs, receipt,
-			&view.Data{Errors: errs, Form: map[string]string{"body": body}})
-	}
-	if err != nil {
+		return h.redirect(c, View{Kind: viewStatus, Case: v.Case, Form: map[string]string{"body": body}, Errors: errs})
+	case errors.Is(err, cases.ErrNotFound):
+		return h.expired(c, "")
+	case err != nil:
 		return err
 	}
-	cs, err = h.Cases.Get(c.UserContext(), cs.ID)
-	if err != nil {
-		return err
-	}
-	return h.renderStatus(c, fiber.StatusOK, cs, receipt, &view.Data{Page: "status.sent"})
+	return h.redirect(c, View{Kind: viewStatus, Case: v.Case, Flash: "status.sent"})
 }
 
 func (h *Handler) statusHeard(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	receipt := c.FormValue("receipt")
-	cs, st, err := h.lookup(c, receipt)
+	if h.Heard == nil {
+		return fiber.ErrNotFound
+	}
+	tok := c.FormValue("t")
+	v, ok, err := h.Views.Peek(c.UserContext(), tok, tokenCase)
 	if err != nil {
 		return err
 	}
-	if st != fiber.StatusOK || h.Heard == nil {
-		return h.page(c, st, "public/status", statusPage{NotFound: st == fiber.StatusNotFound, Limited: st == fiber.StatusTooManyRequests})
+	if !ok {
+		return h.expired(c, "")
 	}
-	if v := c.FormValue("heard"); v == "yes" || v == "no" {
-		if err := h.Heard(c, receipt, v == "yes", c.FormValue("reason")); err != nil {
+	if a := c.FormValue("heard"); a == "yes" || a == "no" {
+		if err := h.Heard(c, v.Case, a == "yes", c.FormValue("reason")); err != nil {
 			return err
 		}
 	}
-	cs, err = h.Cases.Get(c.UserContext(), cs.ID)
-	if err != nil {
-		return err
-	}
-	return h.renderStatus(c, fiber.StatusOK, cs, receipt, &view.Data{Page: "status.heard_thanks"})
+	return h.redirect(c, View{Kind: viewStatus, Case: v.Case, Flash: "status.heard_thanks"})
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -71,7 +72,7 @@ func receiptOf(t *testing.T, r servertest.Response) string {
 func TestFormCreatesCaseAndStatusShowsAcknowledgement(t *testing.T) {
 	env := servertest.Start(t)
 	form := fill(openForm(t, env, "/nl/report"))
-	r := env.PostForm(t, "/nl/report", form)
+	r := submit(t, env, "/nl/report", form)
 	if r.StatusCode != 200 {
 		t.Fatalf("submit: %d %s", r.StatusCode, r.Body)
 	}
@@ -84,7 +85,7 @@ func TestFormCreatesCaseAndStatusShowsAcknowledgement(t *testing.T) {
 	}
 	// Sending the same form again (a double tap, a reload) makes no second
 	// case and shows the same receipt.
-	r2 := env.PostForm(t, "/nl/report", form)
+	r2 := submit(t, env, "/nl/report", form)
 	if receiptOf(t, r2) != receipt {
 		t.Fatal("a repeated submit showed another receipt")
 	}
@@ -93,13 +94,15 @@ func TestFormCreatesCaseAndStatusShowsAcknowledgement(t *testing.T) {
 		t.Fatalf("%d cases after a double submit", n)
 	}
 	// Confirming shows no receipt any more.
-	r = env.PostForm(t, "/nl/report/saved", url.Values{"receipt": {receipt}, "reference": {"GH-2026-0001"}, "saved": {"yes"}})
+	saved := hiddenFields(doc(t, r2).Find(`form[action$="/report/saved"]`))
+	saved.Set("saved", "yes")
+	r = submit(t, env, "/nl/report/saved", saved)
 	if r.StatusCode != 200 || bytes.Contains(r.Body, []byte(receipt[:8])) {
 		t.Fatalf("saved page: %d, shows receipt: %v", r.StatusCode, bytes.Contains(r.Body, []byte(receipt[:8])))
 	}
 	// The status page opens with the receipt and shows the acknowledgement
 	// in her language.
-	r = env.PostForm(t, "/nl/status", url.Values{"receipt": {cases.GroupReceipt(receipt)}})
+	r = submit(t, env, "/nl/status", url.Values{"receipt": {cases.GroupReceipt(receipt)}})
 	if r.StatusCode != 200 {
 		t.Fatalf("status: %d", r.StatusCode)
 	}
@@ -108,12 +111,12 @@ func TestFormCreatesCaseAndStatusShowsAcknowledgement(t *testing.T) {
 		t.Fatalf("acknowledgement not on the status page: %q", thread)
 	}
 	// Her reply through the form lands on the case.
-	r = env.PostForm(t, "/nl/status/reply", url.Values{"receipt": {receipt}, "body": {"Er is ook een foto"}})
+	r = replyOn(t, env, r, "Er is ook een foto")
 	if r.StatusCode != 200 || !strings.Contains(doc(t, r).Find(".thread").Text(), "Er is ook een foto") {
 		t.Fatalf("reply: %d", r.StatusCode)
 	}
 	// An unknown receipt gets one neutral message, no detail.
-	r = env.PostForm(t, "/nl/status", url.Values{"receipt": {"1111222233334444"}})
+	r = submit(t, env, "/nl/status", url.Values{"receipt": {"1111222233334444"}})
 	if r.StatusCode != 404 || doc(t, r).Find("#err-receipt").Length() != 1 {
 		t.Fatalf("unknown receipt: %d", r.StatusCode)
 	}
@@ -127,7 +130,7 @@ func TestFormErrorsKeepInputAndAreTranslated(t *testing.T) {
 	form.Set("about", "Club Rood")
 	form.Set("identity_mode", "named")
 	form.Set("contact", "06-12345678")
-	r := env.PostForm(t, "/en/report", form)
+	r := submit(t, env, "/en/report", form)
 	if r.StatusCode != 422 {
 		t.Fatalf("want 422, got %d", r.StatusCode)
 	}
@@ -156,7 +159,7 @@ func TestFormErrorsKeepInputAndAreTranslated(t *testing.T) {
 	}
 	// Dutch page, Dutch messages.
 	form.Set("kind", "")
-	r = env.PostForm(t, "/nl/report", form)
+	r = submit(t, env, "/nl/report", form)
 	if !strings.Contains(doc(t, r).Find("#err-kind").Text(), "Kies wat je ons wilt vertellen") {
 		t.Fatal("errors not in the page's language")
 	}
@@ -169,7 +172,7 @@ func TestMarkupInEveryFieldIsEscaped(t *testing.T) {
 	for _, f := range []string{"kind", "category", "description", "about", "municipality", "happened_on", "setting", "wish", "identity_mode", "name", "contact", "reporter", "card"} {
 		form.Set(f, evil)
 	}
-	r := env.PostForm(t, "/en/report", form)
+	r := submit(t, env, "/en/report", form)
 	if r.StatusCode != 422 {
 		t.Fatalf("want 422, got %d", r.StatusCode)
 	}
@@ -179,9 +182,9 @@ func TestMarkupInEveryFieldIsEscaped(t *testing.T) {
 	// Markup stored in a valid case comes back escaped on the status page.
 	form = fill(openForm(t, env, "/en/report"))
 	form.Set("description", evil)
-	r = env.PostForm(t, "/en/report", form)
+	r = submit(t, env, "/en/report", form)
 	receipt := receiptOf(t, r)
-	r = env.PostForm(t, "/en/status/reply", url.Values{"receipt": {receipt}, "body": {evil}})
+	r = replyOn(t, env, submit(t, env, "/en/status", url.Values{"receipt": {receipt}}), evil)
 	if !bytes.Contains(r.Body, []byte("&lt;script&gt;alert(1)&lt;/script&gt;")) || bytes.Contains(r.Body, []byte("<script>alert")) {
 		t.Fatal("reply not escaped on the status page")
 	}
@@ -333,7 +336,9 @@ func burst(t *testing.T, n int, req func(i int) *http.Request) map[int]int {
 		start = make(chan struct{})
 		codes = map[int]int{}
 	)
-	client := servertest.Client()
+	// Following redirects, as her browser does: a lookup's answer is a
+	// redirect to the page that says what happened.
+	client := &http.Client{Timeout: 30 * time.Second}
 	for i := range n {
 		r := req(i)
 		wg.Add(1)
@@ -357,12 +362,13 @@ func burst(t *testing.T, n int, req func(i int) *http.Request) map[int]int {
 	return codes
 }
 
-// Parallel lookups with unknown receipts from one client, through every
-// form that opens a case: only as many are checked as the limit allows
-// (10 per window); the rest are refused before the receipt is hashed.
+// Parallel lookups with unknown receipts from one client, through the form
+// that opens a case with a receipt (the reply and "heard" forms name the
+// case by a token): only as many are checked as the limit allows (10 per
+// window); the rest are refused before the receipt is hashed.
 func TestStatusMissLimitHoldsUnderParallelForms(t *testing.T) {
 	env := servertest.Start(t)
-	paths := []string{"/nl/status", "/en/status/reply", "/nl/status/heard"}
+	paths := []string{"/nl/status", "/en/status"}
 	codes := burst(t, 120, func(i int) *http.Request {
 		form := url.Values{"receipt": {fmt.Sprintf("%016d", 5000+i)}, "body": {"Hallo"}, "heard": {"yes"}}
 		r, _ := http.NewRequest(http.MethodPost, env.URL+paths[i%len(paths)], strings.NewReader(form.Encode()))
@@ -379,20 +385,20 @@ func TestStatusMissLimitHoldsUnderParallelForms(t *testing.T) {
 // successful lookups are not counted.
 func TestStatusFormSharesLimitAndFindsCountNothing(t *testing.T) {
 	env := servertest.Start(t)
-	r := env.PostForm(t, "/nl/report", fill(openForm(t, env, "/nl/report")))
+	r := submit(t, env, "/nl/report", fill(openForm(t, env, "/nl/report")))
 	receipt := receiptOf(t, r)
 	for i := range 5 {
-		if r := env.PostForm(t, "/nl/status", url.Values{"receipt": {receipt}}); r.StatusCode != 200 {
+		if r := submit(t, env, "/nl/status", url.Values{"receipt": {receipt}}); r.StatusCode != 200 {
 			t.Fatalf("own lookup %d: %d", i+1, r.StatusCode)
 		}
 		if r := env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": fmt.Sprintf("%016d", 7000+i)}); r.StatusCode != 404 {
 			t.Fatalf("API miss %d: %d", i+1, r.StatusCode)
 		}
-		if r := env.PostForm(t, "/nl/status", url.Values{"receipt": {fmt.Sprintf("%016d", 8000+i)}}); r.StatusCode != 404 {
+		if r := submit(t, env, "/nl/status", url.Values{"receipt": {fmt.Sprintf("%016d", 8000+i)}}); r.StatusCode != 404 {
 			t.Fatalf("form miss %d: %d", i+1, r.StatusCode)
 		}
 	}
-	if r := env.PostForm(t, "/nl/status", url.Values{"receipt": {receipt}}); r.StatusCode != 429 {
+	if r := submit(t, env, "/nl/status", url.Values{"receipt": {receipt}}); r.StatusCode != 429 {
 		t.Fatalf("after 10 misses: %d", r.StatusCode)
 	}
 }

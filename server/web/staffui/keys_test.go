@@ -45,7 +45,7 @@ func TestDynamicKeys(t *testing.T) {
 		extra = append(extra, "staff.role."+r)
 	}
 	for _, e := range []string{cases.EventCreated, cases.EventMessage, cases.EventReply, cases.EventNote, cases.EventState,
-		cases.EventAssigned, cases.EventPriority, cases.EventReferral, cases.EventTheme, cases.EventExtended, cases.EventHeard, cases.EventErased} {
+		cases.EventAssigned, cases.EventPriority, cases.EventReferral, cases.EventTheme, cases.EventExtended, cases.EventHeard, cases.EventErased, cases.EventReceiptReplaced} {
 		extra = append(extra, "staff.event."+e)
 	}
 	for _, o := range cases.Outcomes {

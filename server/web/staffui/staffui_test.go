@@ -2,8 +2,10 @@ package staffui_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -438,7 +440,18 @@ func TestRouteCloseAndReopenRequest(t *testing.T) {
 	expect(t, h.PostForm(cp+"/message", url.Values{"text": {"unfounded"}, "line": {"Why."}, "action": {"send"}}), 303, "")
 	expect(t, h.PostForm(cp+"/close", url.Values{"outcome": {"unfounded"}}), 303, cp+"?done=closed")
 	// She says she did not feel heard, on her status page.
-	res, err := http.PostForm(env.URL+"/en/status/heard", url.Values{"receipt": {k.Receipt}, "heard": {"no"}, "reason": {"Nobody listened."}})
+	// Her status page names the case in its forms by a token, not the receipt.
+	res, err := http.PostForm(env.URL+"/en/status", url.Values{"receipt": {k.Receipt}})
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("status page: %v %d", err, res.StatusCode)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`action="/en/status/heard"[^>]*>\s*<input type="hidden" name="t" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no \"did you feel heard?\" form on her status page")
+	}
+	res, err = http.PostForm(env.URL+"/en/status/heard", url.Values{"t": {string(m[1])}, "heard": {"no"}, "reason": {"Nobody listened."}})
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("heard: %v %d", err, res.StatusCode)
 	}

@@ -4,6 +4,7 @@ package view
 
 import (
 	"bytes"
+	"crypto/rand"
 	"embed"
 	"fmt"
 	"html/template"
@@ -178,6 +179,9 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 			return s[0:4] + " " + s[4:8] + " " + s[8:12] + " " + s[12:16]
 		},
 		"dir": func(l string) string { return "ltr" },
+		// nonce is a fresh random value per use, for addresses a browser
+		// must fetch anew on every page.
+		"nonce": func() string { return rand.Text() },
 	}
 }
 
@@ -252,6 +256,11 @@ func (r *Renderer) Render(c *fiber.Ctx, status int, page string, d *Data) error 
 	}
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	if strings.HasPrefix(page, "public/") {
+		// No public page is kept: on a shared phone a stored page can show
+		// what she looked at, and Back must ask the server again.
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
 	return c.Send(b)
 }
 

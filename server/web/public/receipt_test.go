@@ -1,0 +1,147 @@
+package public_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gehoord/gehoord/server/servertest"
+)
+
+// submit posts a form the way a browser does: it follows the redirect
+// (POST-redirect-GET) and returns the page she ends up on.
+func submit(t *testing.T, env *servertest.Env, path string, form url.Values) servertest.Response {
+	t.Helper()
+	client := &http.Client{Timeout: 30 * time.Second}
+	res, err := client.PostForm(env.URL+path, form)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return servertest.Response{Response: res, Body: b}
+}
+
+// replyOn sends a reply with the reply form of her status page.
+func replyOn(t *testing.T, env *servertest.Env, status servertest.Response, body string) servertest.Response {
+	t.Helper()
+	f := doc(t, status).Find(`form[action$="/status/reply"]`)
+	if f.Length() != 1 {
+		t.Fatalf("no reply form on %s (%d)", status.Request.URL.Path, status.StatusCode)
+	}
+	fields := hiddenFields(f)
+	fields.Set("body", body)
+	return submit(t, env, f.AttrOr("action", ""), fields)
+}
+
+func countCases(t *testing.T, env *servertest.Env) int64 {
+	t.Helper()
+	n, err := env.Deps.Store.C("cases").CountDocuments(context.Background(), bson.M{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A look-alike page or a fake card posts the real form with a receipt the
+// attacker chose: the desk never takes it, and that receipt opens nothing.
+func TestFormNeverTakesAReceiptFromThePage(t *testing.T) {
+	env := servertest.Start(t)
+	const chosen = "0000000000000000"
+	form := fill(openForm(t, env, "/nl/report"))
+	form.Set("receipt", chosen)
+	r := submit(t, env, "/nl/report", form)
+	if r.StatusCode != 200 {
+		t.Fatalf("submit: %d", r.StatusCode)
+	}
+	got := receiptOf(t, r)
+	if got == chosen {
+		t.Fatalf("the form made a case under the receipt the sender chose (%s)", chosen)
+	}
+	if r := submit(t, env, "/nl/status", url.Values{"receipt": {chosen}}); r.StatusCode != 404 {
+		t.Fatalf("the chosen receipt opens something: %d", r.StatusCode)
+	}
+	if r := submit(t, env, "/nl/status", url.Values{"receipt": {got}}); r.StatusCode != 200 || doc(t, r).Find(".thread").Length() != 1 {
+		t.Fatalf("the receipt shown does not open her case: %d", r.StatusCode)
+	}
+}
+
+// The form's id comes signed by the desk: a made-up id, a forged or missing
+// token, or one taken from another form is refused with a translated error,
+// keeping what she typed, and a fresh form goes through.
+func TestFormRefusesAnIdTheDeskDidNotSign(t *testing.T) {
+	env := servertest.Start(t)
+	other := openForm(t, env, "/en/report")
+	tampers := map[string]func(url.Values){
+		"made-up id":      func(v url.Values) { v.Set("id", uuid.NewString()) },
+		"forged token":    func(v url.Values) { v.Set("token", strings.Repeat("A", 43)) },
+		"no token":        func(v url.Values) { v.Del("token") },
+		"another's token": func(v url.Values) { v.Set("token", other.Get("token")) },
+	}
+	for name, tamper := range tampers {
+		typed := "What I typed must stay: " + name
+		form := fill(openForm(t, env, "/en/report"))
+		form.Set("description", typed)
+		tamper(form)
+		r := submit(t, env, "/en/report", form)
+		if r.StatusCode != 422 {
+			t.Fatalf("%s: answered %d, want 422 and the form again", name, r.StatusCode)
+		}
+		d := doc(t, r)
+		if got := d.Find("#f-description").Text(); got != typed {
+			t.Fatalf("%s: what she typed was lost: %q", name, got)
+		}
+		msg := d.Find("#err-form").Text()
+		if msg == "" || strings.Contains(msg, "error.") || strings.Contains(msg, "form.") {
+			t.Fatalf("%s: no translated error: %q", name, msg)
+		}
+		if n := countCases(t, env); n != 0 {
+			t.Fatalf("%s: %d cases made from an id the desk did not sign", name, n)
+		}
+	}
+	// The form she is shown again carries a fresh signed id: it goes through.
+	form := fill(openForm(t, env, "/en/report"))
+	form.Set("id", uuid.NewString())
+	r := submit(t, env, "/en/report", form)
+	again := url.Values{}
+	doc(t, r).Find(`form input[type=hidden]`).Each(func(_ int, s *goquery.Selection) {
+		again.Set(s.AttrOr("name", ""), s.AttrOr("value", ""))
+	})
+	r = submit(t, env, "/en/report", fill(again))
+	if r.StatusCode != 200 {
+		t.Fatalf("the fresh form: %d", r.StatusCode)
+	}
+	receiptOf(t, r)
+	if n := countCases(t, env); n != 1 {
+		t.Fatalf("%d cases", n)
+	}
+}
+
+// Pressing send twice, or sending the same form again, makes one case and
+// shows the same receipt; that receipt opens the case.
+func TestFormRepeatShowsTheSameReceipt(t *testing.T) {
+	env := servertest.Start(t)
+	form := fill(openForm(t, env, "/nl/report"))
+	first := receiptOf(t, submit(t, env, "/nl/report", form))
+	second := receiptOf(t, submit(t, env, "/nl/report", form))
+	if first != second {
+		t.Fatalf("a repeat showed another receipt: %s then %s", first, second)
+	}
+	if n := countCases(t, env); n != 1 {
+		t.Fatalf("%d cases after a repeat", n)
+	}
+	if r := submit(t, env, "/nl/status", url.Values{"receipt": {first}}); r.StatusCode != 200 {
+		t.Fatalf("the receipt does not open her case: %d", r.StatusCode)
+	}
+}
