@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/gehoord/gehoord/server"
+	"github.com/google/uuid"
+
 	"github.com/gehoord/gehoord/server/config"
 	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/seal"
@@ -60,6 +62,23 @@ func send(c *http.Client, env *servertest.Env, path, contentType string, body []
 		return answer{}, err
 	}
 	defer res.Body.Close()
+	if loc := res.Header.Get("Location"); res.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/") {
+		// The public forms answer with a page shown once (POST-redirect-
+		// GET): follow it as a browser does, from the same address.
+		get, err := http.NewRequest(http.MethodGet, env.URL+loc, nil)
+		if err != nil {
+			return answer{}, err
+		}
+		if from != "" {
+			get.Header.Set("X-Forwarded-For", from)
+		}
+		res2, err := c.Do(get)
+		if err != nil {
+			return answer{}, err
+		}
+		defer res2.Body.Close()
+		res = res2
+	}
 	b, err := io.ReadAll(res.Body)
 	return answer{status: res.StatusCode, header: res.Header, body: b}, err
 }
@@ -85,9 +104,12 @@ func jsonBody(t *testing.T, v any) []byte {
 var report = map[string]any{"kind": "question", "description": "Mag de verhuurder sleutelgeld vragen?", "wish": "advice",
 	"identity": map[string]string{"mode": "anonymous"}, "language": "nl"}
 
-// reportForm is a filled-in intake form; the server makes its receipt.
-func reportForm(description string) url.Values {
-	return url.Values{"kind": {"complaint"}, "category": {"police"}, "description": {description},
+// reportForm is a filled-in intake form as the desk hands it out: a fresh
+// id signed by the desk, which derives the receipt from it.
+func reportForm(env *servertest.Env, description string) url.Values {
+	id := uuid.NewString()
+	return url.Values{"id": {id}, "token": {env.Deps.PublicViews.FormToken(id)},
+		"kind": {"complaint"}, "category": {"police"}, "description": {description},
 		"wish": {"advice"}, "identity_mode": {"anonymous"}, "reporter": {"self"}}
 }
 
@@ -236,7 +258,7 @@ func TestReportsLimitedPerAddress(t *testing.T) {
 		return mustSend(t, env, "/api/v1/reports", "application/json", jsonBody(t, report), from)
 	}
 	form := func(from, description string) answer {
-		return mustSend(t, env, "/nl/report", formType, []byte(reportForm(description).Encode()), from)
+		return mustSend(t, env, "/nl/report", formType, []byte(reportForm(env, description).Encode()), from)
 	}
 
 	// Invalid forms and bodies make no case and do not count.
@@ -295,7 +317,7 @@ func TestReportsHaveAGlobalCeiling(t *testing.T) {
 		from := fmt.Sprintf("198.51.100.%d", i+1)
 		var a answer
 		if i == 2 {
-			a = mustSend(t, env, "/nl/report", formType, []byte(reportForm("Via het formulier").Encode()), from)
+			a = mustSend(t, env, "/nl/report", formType, []byte(reportForm(env, "Via het formulier").Encode()), from)
 		} else {
 			a = mustSend(t, env, "/api/v1/reports", "application/json", jsonBody(t, report), from)
 		}
@@ -307,7 +329,7 @@ func TestReportsHaveAGlobalCeiling(t *testing.T) {
 	if a.status != 429 || a.header.Get("Retry-After") == "" {
 		t.Fatalf("5th report in the hour, from a new address: %d Retry-After %q, want 429", a.status, a.header.Get("Retry-After"))
 	}
-	a = mustSend(t, env, "/en/report", formType, []byte(reportForm("Over the ceiling").Encode()), "198.51.100.51")
+	a = mustSend(t, env, "/en/report", formType, []byte(reportForm(env, "Over the ceiling").Encode()), "198.51.100.51")
 	if a.status != 429 || !bytes.Contains(a.body, []byte("Over the ceiling")) {
 		t.Fatalf("form over the ceiling: %d, her words kept: %v", a.status, bytes.Contains(a.body, []byte("Over the ceiling")))
 	}
@@ -318,7 +340,7 @@ func TestReportsHaveAGlobalCeiling(t *testing.T) {
 // body gets 413 with a page in her language.
 func TestPublicFormBodyLimit(t *testing.T) {
 	env := servertest.Start(t)
-	big := []byte(reportForm(strings.Repeat("a", 1<<20)).Encode())
+	big := []byte(reportForm(env, strings.Repeat("a", 1<<20)).Encode())
 	for _, c := range []struct{ path, text string }{
 		{"/nl/report", "Dit is te groot om te versturen."},
 		{"/en/status", "This is too large to send."},
@@ -331,7 +353,7 @@ func TestPublicFormBodyLimit(t *testing.T) {
 	}
 	// The longest valid description, in Chinese: percent-encoding makes
 	// each character 9 bytes, about 90 KB in all. It must still be taken.
-	long := reportForm(strings.Repeat("我", 10000))
+	long := reportForm(env, strings.Repeat("我", 10000))
 	long.Set("about", strings.Repeat("店", 200))
 	long.Set("municipality", strings.Repeat("市", 200))
 	if a := mustSend(t, env, "/zh/report", formType, []byte(long.Encode()), ""); a.status != 200 && a.status != 303 {
@@ -488,7 +510,7 @@ func TestBusyHashesAnswer503(t *testing.T) {
 		{"API status", "/api/v1/status", "application/json", `{"receipt":"1234123412341234"}`, "192.0.2.1", []string{`"status":503`}},
 		{"API report", "/api/v1/reports", "application/json", string(jsonBody(t, report)), "192.0.2.2", nil},
 		{"status page", "/nl/status", formType, "receipt=1234123412341234", "192.0.2.1", []string{"Het is nu te druk bij ons"}},
-		{"report form", "/nl/report", formType, reportForm(words).Encode(), "192.0.2.3",
+		{"report form", "/nl/report", formType, reportForm(env, words).Encode(), "192.0.2.3",
 			[]string{words, "Je melding is niet verstuurd", `action="/nl/report"`}},
 		{"tablet enrolment", "/api/v1/outreach/devices", "application/json",
 			string(jsonBody(t, map[string]string{"email": her.Email, "password": stafftest.Password, "code": "123456"})), "192.0.2.4", nil},
@@ -517,7 +539,7 @@ func TestBusyServerAnswers503(t *testing.T) {
 		{"API status", "/api/v1/status", "application/json", `{"receipt":"1234123412341234"}`, "", []string{`"status":503`}},
 		{"API report", "/api/v1/reports", "application/json", string(jsonBody(t, report)), "", nil},
 		{"status reply", "/en/status/reply", formType, "receipt=1234123412341234&body=hello", "", []string{"We are too busy right now"}},
-		{"report form", "/en/report", formType, reportForm(words).Encode(), "", []string{words, "Your report was not sent"}},
+		{"report form", "/en/report", formType, reportForm(env, words).Encode(), "", []string{words, "Your report was not sent"}},
 		{"tablet enrolment", "/api/v1/outreach/devices", "application/json", `{"email":"a@desk.test","password":"x","code":"1"}`, "", nil},
 		{"staff sign-in", "/staff/signin", formType, "email=a@desk.test&password=x", "", nil},
 	}
