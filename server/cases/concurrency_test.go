@@ -1013,7 +1013,7 @@ func probeCreateSameReport(t *testing.T, e *probeEnv) {
 	res := make([]Result, n)
 	errs := together(n, func(i int) error {
 		var err error
-		res[i], err = e.svc(i).Create(t.Context(), in, ChannelWeb)
+		res[i], err = e.svc(i).Create(t.Context(), in, ChannelOutreach) // only a tablet brings its receipt
 		return err
 	})
 	fresh := 0
