@@ -127,6 +127,11 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	if err := d.Cases.SealThemes(ctx); err != nil {
 		return nil, err
 	}
+	if n, err := d.Cases.CodeMunicipalities(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		log.Info("coded the free-text municipality of earlier cases", "cases", n)
+	}
 	d.PublicViews = public.NewViews(st, sealer)
 	if err := st.EnsureIndexes(ctx, append(public.ViewIndexes(), ratelimit.Index())...); err != nil {
 		return nil, err

@@ -55,6 +55,11 @@ func wireOutreach(ctx context.Context, d *Deps) error {
 	st.OnSignedOutEverywhere(d.Devices.RevokeUser)
 	// The cards service is wired later; the counter looks it up when used.
 	d.Rounds = outreach.NewRounds(d.Store, cardCounter{d})
+	if n, err := d.Rounds.CodeMunicipalities(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		d.Log.Info("coded the free-text municipality of earlier rounds and card counts", "documents", n)
+	}
 	return nil
 }
 

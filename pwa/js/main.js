@@ -270,7 +270,35 @@ async function home() {
 }
 
 function roundText(r) {
-  return [r.date, r.setting ? i18n.t(ui, `setting.${r.setting}`) : '', r.municipality, r.place].filter(Boolean).join(' · ');
+  return [r.date, r.setting ? i18n.t(ui, `setting.${r.setting}`) : '', muniName(r.municipality), r.place].filter(Boolean).join(' · ');
+}
+
+// ---- municipalities: a choice from the list in /app/config.json ----
+
+const fold = (s) => (s || '').normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+
+// muniCode turns a stored value into the list's value: a code stays, a
+// name (a round or draft from before the list) becomes its code, anything
+// else 'unknown'. The server codes what it receives the same way.
+function muniCode(v) {
+  if (v === 'unknown' || v === 'online') return v;
+  const f = fold(v);
+  const m = f && cfg.municipalities.find((x) => x.code.toLowerCase() === f || fold(x.name) === f);
+  return m ? m.code : 'unknown';
+}
+
+function muniName(v) {
+  if (!v || v === 'unknown') return '';
+  if (v === 'online') return i18n.t(ui, 'form.municipality_online');
+  const m = cfg.municipalities.find((x) => x.code === v);
+  return m ? m.name : v;
+}
+
+// muniOptions: the two answers that are no place, then every municipality
+// in the server's order (the same in every language of the form).
+function muniOptions(unknownLabel, onlineLabel) {
+  return [{ value: 'unknown', label: unknownLabel }, { value: 'online', label: onlineLabel },
+    ...cfg.municipalities.map((m) => ({ value: m.code, label: m.name }))];
 }
 
 let queueSeq = 0;
@@ -317,7 +345,8 @@ function roundScreen(round, thenReport = false, thenCards = false) {
     field({ label: T('app.round.date'), name: 'date', type: 'date', value: r.date, attrs: { required: true } }),
     select({ label: T('app.round.setting'), name: 'setting', value: r.setting,
       options: [{ value: '', label: T('app.round.setting_none') }, ...cfg.settings.map((s) => ({ value: s, label: i18n.t(ui, `setting.${s}`) }))] }),
-    field({ label: T('app.round.municipality'), name: 'municipality', value: r.municipality, attrs: { maxlength: 100 } }),
+    select({ label: T('app.round.municipality'), name: 'municipality', value: muniCode(r.municipality),
+      options: muniOptions(T('app.round.municipality_none'), T('form.municipality_online')) }),
     field({ label: T('app.round.place'), name: 'place', value: r.place, hint: T('app.round.place_hint'), attrs: { maxlength: 200 } }),
     h('button', { type: 'submit' }, T('app.round.save')),
     button(T('app.common.cancel'), () => home(), 'secondary'));
@@ -326,7 +355,7 @@ function roundScreen(round, thenReport = false, thenCards = false) {
     const v = formValues(form);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(v.date)) v.date = today();
     // A changed visit is a new round: cases already made keep theirs.
-    const nr = { id: uuid(), date: v.date, setting: v.setting, municipality: v.municipality.trim(), place: v.place.trim(), language: ui };
+    const nr = { id: uuid(), date: v.date, setting: v.setting, municipality: v.municipality, place: v.place.trim(), language: ui };
     await store.enqueue('round', nr);
     await store.setMeta('round', nr);
     sync.requestBackground();
@@ -372,7 +401,7 @@ function cardsScreen(round, msg = '', values = {}) {
 function emptyReport(round, lang) {
   return {
     id: uuid(), receipt: receipt(), kind: '', category: '', description: '', about: '',
-    municipality: round ? round.municipality : '', happened_on: '', setting: round ? round.setting : '',
+    municipality: round ? muniCode(round.municipality) : 'unknown', happened_on: '', setting: round ? round.setting : '',
     wish: '', identity: { mode: '' }, share_identity: false, reporter: 'outreach', language: lang,
     round: round ? round.id : '',
   };
@@ -433,7 +462,8 @@ async function reportForm(r, opts) {
       options: catOptions }),
     field({ label: L('form.description'), name: 'description', value: r.description, hint: L('form.description_hint'), error: err('description'), multiline: true, attrs: { maxlength: cfg.max.description, autocapitalize: 'sentences' } }),
     field({ label: L('form.about'), name: 'about', value: r.about || '', hint: L('form.about_hint'), error: err('about'), attrs: { maxlength: cfg.max.short } }),
-    field({ label: L('form.municipality'), name: 'municipality', value: r.municipality || '', error: err('municipality'), attrs: { maxlength: cfg.max.short } }),
+    select({ label: L('form.municipality'), name: 'municipality', value: muniCode(r.municipality), hint: L('form.municipality_hint'), error: err('municipality'),
+      options: muniOptions(L('form.municipality_unknown'), L('form.municipality_online')) }),
     field({ label: L('form.happened_on'), name: 'happened_on', type: 'date', value: r.happened_on || '', error: err('happened_on') }),
     select({ label: L('form.setting'), name: 'setting', value: r.setting || '', error: err('setting'),
       options: [{ value: '', label: L('form.setting_none') }, ...cfg.settings.map((s) => ({ value: s, label: L(`setting.${s}`) }))] }),

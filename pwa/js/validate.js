@@ -41,7 +41,8 @@ export function validate(r, cfg, now = new Date()) {
   if (n === 0) add('description', 'error.field.description_required');
   else if (n > cfg.max.description) add('description', 'error.field.description_long');
   if (len(r.about) > cfg.max.short) add('about', 'error.field.too_long');
-  if (len(r.municipality) > cfg.max.short) add('municipality', 'error.field.too_long');
+  if (r.municipality && r.municipality !== 'unknown' && r.municipality !== 'online' &&
+    !cfg.municipalities.some((m) => m.code === r.municipality)) add('municipality', 'error.field.municipality');
   if (r.happened_on) {
     const d = /^\d{4}-\d{2}-\d{2}$/.test(r.happened_on) ? new Date(r.happened_on + 'T00:00:00Z') : null;
     if (!d || isNaN(d)) add('happened_on', 'error.field.date');

@@ -23,7 +23,8 @@ type Case struct {
 	Kind          string `bson:"kind"`
 	Category      string `bson:"category"`
 	Group         string `bson:"group"`
-	Municipality  string `bson:"municipality"`
+	Municipality  string `bson:"municipality"` // a CBS code or MunicipalityUnknown/Online
+	Region        string `bson:"region"`       // its safety region (or the same special value)
 	HappenedOn    string `bson:"happened_on"`
 	Setting       string `bson:"setting"`
 	Wish          string `bson:"wish"`

@@ -414,7 +414,7 @@ func TestRetentionErasesExactlyNamesAndContacts(t *testing.T) {
 		t.Errorf("not erased: %+v", c)
 	}
 	if svc.Field(c, "description") != "The bank closed my account." || svc.Field(c, "about") != "Bank X" ||
-		c.Category != before.Category || c.IdentityMode != "named" || c.Outcome != before.Outcome || c.Municipality != "Amsterdam" {
+		c.Category != before.Category || c.IdentityMode != "named" || c.Outcome != before.Outcome || c.Municipality != "GM0363" || c.Region != "Amsterdam-Amstelland" {
 		t.Errorf("erased too much: %+v", c)
 	}
 	evs, _ := svc.Timeline(ctx, old.ID)

@@ -93,7 +93,7 @@ type Input struct {
 	Category      string   `json:"category,omitempty"`
 	Description   string   `json:"description"`
 	About         string   `json:"about,omitempty"`
-	Municipality  string   `json:"municipality,omitempty"`
+	Municipality  string   `json:"municipality,omitempty"` // see ResolveMunicipality
 	HappenedOn    string   `json:"happened_on,omitempty"`
 	Setting       string   `json:"setting,omitempty"`
 	Wish          string   `json:"wish"`
@@ -218,8 +218,8 @@ func (in *Input) Validate(now time.Time) error {
 	if utf8.RuneCountInString(in.About) > MaxShort {
 		add("about", "error.field.too_long")
 	}
-	if utf8.RuneCountInString(in.Municipality) > MaxShort {
-		add("municipality", "error.field.too_long")
+	if _, _, ok := ResolveMunicipality(in.Municipality); !ok {
+		add("municipality", "error.field.municipality")
 	}
 	if in.HappenedOn != "" {
 		d, err := time.Parse("2006-01-02", in.HappenedOn)

@@ -281,6 +281,8 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 	if in.Reporter == "professional" && ch != ChannelOutreach {
 		ch = ChannelProfessional
 	}
+	// Validate has refused what does not resolve.
+	municipality, region := CodeMunicipality(in.Municipality)
 	group := "other"
 	for _, cat := range Categories {
 		if cat.ID == in.Category {
@@ -292,7 +294,7 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 		Reference:   fmt.Sprintf("%s-%d-%04d", referencePrefix, now.Year(), n),
 		ReceiptHash: receiptHash,
 		CreatedAt:   now, UpdatedAt: now, LastActivity: now,
-		Kind: in.Kind, Category: in.Category, Group: group, Municipality: in.Municipality,
+		Kind: in.Kind, Category: in.Category, Group: group, Municipality: municipality, Region: region,
 		HappenedOn: in.HappenedOn, Setting: in.Setting, Wish: in.Wish,
 		IdentityMode: in.Identity.Mode, ShareIdentity: in.ShareIdentity, Reporter: in.Reporter,
 		Language: in.Language, Channel: string(ch), Card: in.Card, Batch: batch,

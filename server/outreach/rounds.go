@@ -9,7 +9,9 @@ import (
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/store"
 )
 
@@ -92,7 +94,9 @@ func checkText(field, s string, max int) *Rejection {
 
 func (r Round) validate() (Round, error) {
 	r.Setting = strings.TrimSpace(r.Setting)
-	r.Municipality = strings.TrimSpace(r.Municipality)
+	// Coded like a case's municipality. Free text from an app of before
+	// the list becomes unknown: a rejected round could not be corrected.
+	r.Municipality, _ = cases.CodeMunicipality(r.Municipality)
 	r.Place = strings.TrimSpace(r.Place)
 	if !uuidRe.MatchString(r.ID) {
 		return r, reject("id", "app.error.id")
@@ -102,9 +106,6 @@ func (r Round) validate() (Round, error) {
 	}
 	if r.Setting != "" && !Settings[r.Setting] {
 		return r, reject("setting", "app.error.setting")
-	}
-	if rej := checkText("municipality", r.Municipality, 100); rej != nil {
-		return r, rej
 	}
 	if rej := checkText("place", r.Place, 200); rej != nil {
 		return r, rej
@@ -153,7 +154,7 @@ func (s *Rounds) GetRound(ctx context.Context, id string) (Round, error) {
 func (c CardCount) validate() (CardCount, time.Time, error) {
 	c.Batch = strings.ToUpper(strings.TrimSpace(c.Batch))
 	c.Setting = strings.TrimSpace(c.Setting)
-	c.Municipality = strings.TrimSpace(c.Municipality)
+	c.Municipality, _ = cases.CodeMunicipality(c.Municipality)
 	if !uuidRe.MatchString(c.ID) {
 		return c, time.Time{}, reject("id", "app.error.id")
 	}
@@ -175,9 +176,6 @@ func (c CardCount) validate() (CardCount, time.Time, error) {
 	}
 	if c.Setting != "" && !Settings[c.Setting] {
 		return c, time.Time{}, reject("setting", "app.error.setting")
-	}
-	if rej := checkText("municipality", c.Municipality, 100); rej != nil {
-		return c, time.Time{}, rej
 	}
 	return c, day, nil
 }
@@ -244,4 +242,41 @@ func (s *Rounds) CardCounts(ctx context.Context, round string) ([]CardCount, err
 		return nil, fmt.Errorf("outreach: card counts: %w", err)
 	}
 	return out, nil
+}
+
+// CodeMunicipalities codes the free-text municipality of rounds and card
+// counts stored before it was a choice, as cases.CodeMunicipality does (a
+// text that is no municipality becomes unknown). Run at start; coded ones
+// are left alone, so a second run changes nothing. Resent rounds and counts
+// are coded the same way, so a resend still equals what is stored.
+func (s *Rounds) CodeMunicipalities(ctx context.Context) (int, error) {
+	n := 0
+	for _, coll := range []string{roundsColl, cardsColl} {
+		cur, err := s.st.C(coll).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "municipality", Value: 1}}))
+		if err != nil {
+			return n, fmt.Errorf("outreach: find municipalities: %w", err)
+		}
+		var list []struct {
+			ID           string `bson:"_id"`
+			Municipality string `bson:"municipality"`
+		}
+		if err := cur.All(ctx, &list); err != nil {
+			return n, fmt.Errorf("outreach: find municipalities: %w", err)
+		}
+		for _, d := range list {
+			code, _ := cases.CodeMunicipality(d.Municipality)
+			if code == d.Municipality {
+				continue
+			}
+			ok, err := s.st.Update(ctx, coll, bson.D{{Key: "_id", Value: d.ID}, {Key: "municipality", Value: d.Municipality}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "municipality", Value: code}}}})
+			if err != nil {
+				return n, fmt.Errorf("outreach: code municipality: %w", err)
+			}
+			if ok {
+				n++
+			}
+		}
+	}
+	return n, nil
 }

@@ -50,6 +50,7 @@ func (h *Handler) Routes(r fiber.Router) {
 	v1 := r.Group("/api/v1")
 	v1.Get("/openapi.json", h.openapi)
 	v1.Get("/categories", h.categories)
+	v1.Get("/municipalities", h.municipalities)
 	body := h.jsonBody(MaxBody)
 	v1.Post("/reports", body, h.limitReports, h.createReport)
 	v1.Post("/status", body, h.status)
@@ -125,6 +126,25 @@ func (h *Handler) categories(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	c.Set(fiber.HeaderVary, "Accept-Language")
+	return c.JSON(out)
+}
+
+type municipality struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Region string `json:"region"`
+}
+
+// municipalities lists what a report's "municipality" may name, in the
+// forms' order; "unknown" and "online" are allowed besides.
+func (h *Handler) municipalities(c *fiber.Ctx) error {
+	ms := cases.MunicipalityChoices()
+	out := make([]municipality, 0, len(ms))
+	for _, m := range ms {
+		_, region, _ := cases.ResolveMunicipality(m.Code)
+		out = append(out, municipality{Code: m.Code, Name: m.Name, Region: region})
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	return c.JSON(out)
 }
 

@@ -230,6 +230,10 @@ type appConfig struct {
 	Languages     []appLanguage  `json:"languages"`
 	Max           map[string]int `json:"max"`
 	Sync          map[string]int `json:"sync"`
+
+	// Municipalities a report or round may name, besides "unknown" and
+	// "online": precached with the app, so the choice works offline.
+	Municipalities []cases.MunicipalityChoice `json:"municipalities"`
 }
 
 type appCategory struct {
@@ -251,6 +255,7 @@ func (h *Handler) config(langs []string) appConfig {
 		Max:           map[string]int{"description": cases.MaxDescription, "short": cases.MaxShort},
 		Sync:          map[string]int{"max_items": outreach.MaxBatch},
 	}
+	c.Municipalities = cases.MunicipalityChoices()
 	for _, cat := range cases.Categories {
 		c.Categories = append(c.Categories, appCategory{ID: cat.ID, Group: cat.Group})
 	}

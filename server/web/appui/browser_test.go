@@ -70,12 +70,38 @@ func TestAppOfflineRoundTrip(t *testing.T) {
 	b.click("#new-report")
 	b.wait("document.querySelector('#round')", 5*time.Second)
 	b.axe("round")
-	b.fill("#round [name=municipality]", "Utrecht")
+	// The municipality is a choice from the list the app precached.
+	var roundList struct {
+		Tag     string
+		Options int
+	}
+	b.js(`(() => { const s = document.querySelector('#round [name=municipality]');
+		return { tag: s.tagName, options: s.options.length } })()`, &roundList)
+	if roundList.Tag != "SELECT" || roundList.Options != 344 {
+		t.Fatalf("offline, the round's municipality is %+v, want a list of 342 municipalities and 2 answers", roundList)
+	}
+	b.fill("#round [name=municipality]", "GM0344") // Utrecht
 	b.fill("#round [name=place]", "Zandpad")
 	b.run(chromedp.SetValue("#round [name=setting]", "window", chromedp.ByQuery))
 	b.submit("#round")
 	b.wait("document.querySelector('#report')", 5*time.Second)
 	b.axe("report form")
+	// Offline, her report offers the same list in her language, the
+	// round's municipality chosen; the visit names it, not its code.
+	var list struct {
+		Tag, Value, First, Visit string
+		Options                  int
+		Amsterdam                bool
+	}
+	b.js(`(() => { const s = document.querySelector('#report [name=municipality]');
+		return { tag: s.tagName, value: s.value, options: s.options.length, first: s.options[0].value + '=' + s.options[0].text,
+			amsterdam: [...s.options].some((o) => o.value === 'GM0363' && o.text === 'Amsterdam'),
+			visit: document.querySelector('#report .visit').textContent } })()`, &list)
+	if list.Tag != "SELECT" || list.Options != 344 || list.Value != "GM0344" || !list.Amsterdam ||
+		!strings.HasPrefix(list.First, "unknown=") || strings.Contains(list.First, "form.") ||
+		!strings.Contains(list.Visit, "Utrecht") || strings.Contains(list.Visit, "GM0344") {
+		t.Fatalf("offline report form municipality: %+v", list)
+	}
 	// Saving an empty form shows the errors in her language.
 	b.submit("#report")
 	b.wait("document.querySelector('#report-errors')", 5*time.Second)
@@ -155,7 +181,7 @@ func TestAppOfflineRoundTrip(t *testing.T) {
 	}
 	for _, cs := range all {
 		c := cs[0]
-		if len(cs) != 1 || c.Channel != "outreach" || c.Device != devs[0].ID || c.Round == "" || c.Municipality != "Utrecht" || c.Setting != "window" || c.Reporter != "outreach" {
+		if len(cs) != 1 || c.Channel != "outreach" || c.Device != devs[0].ID || c.Round == "" || c.Municipality != "GM0344" || c.Region != "Utrecht" || c.Setting != "window" || c.Reporter != "outreach" {
 			t.Fatalf("case on server: %+v", c)
 		}
 		if got := be.env.Deps.Cases.Field(&c, "description"); got != secret {

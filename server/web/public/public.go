@@ -190,6 +190,27 @@ var theForm = func() formPage {
 	return p
 }()
 
+type municipalityOption struct {
+	Value, Name, Key string // Key: catalog key of a label that is not a name
+	Selected         bool
+}
+
+// MunicipalityOptions are the choices of the intake form's municipality:
+// "I don't know" and "online" first, then every municipality; the one
+// current names (a code or a name) is selected.
+func (formPage) MunicipalityOptions(current string) []municipalityOption {
+	code, _, _ := cases.ResolveMunicipality(current)
+	ms := cases.MunicipalityChoices()
+	out := make([]municipalityOption, 0, len(ms)+2)
+	out = append(out,
+		municipalityOption{Value: cases.MunicipalityUnknown, Key: "form.municipality_unknown"},
+		municipalityOption{Value: cases.MunicipalityOnline, Key: "form.municipality_online", Selected: code == cases.MunicipalityOnline})
+	for _, m := range ms {
+		out = append(out, municipalityOption{Value: m.Code, Name: m.Name, Selected: code == m.Code})
+	}
+	return out
+}
+
 // freshForm gives the form its own case id, signed by the desk. The
 // receipt is derived from the id with the desk's key, so pressing send
 // twice makes one case and shows the same receipt, and nobody can prepare

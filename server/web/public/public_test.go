@@ -48,7 +48,7 @@ func fill(v url.Values) url.Values {
 	v.Set("kind", "complaint")
 	v.Set("category", "police")
 	v.Set("description", "Twee agenten kwamen zonder reden binnen")
-	v.Set("municipality", "Amsterdam")
+	v.Set("municipality", "GM0363") // Amsterdam, as the form's list sends it
 	v.Set("setting", "window")
 	v.Set("wish", "advice")
 	v.Set("identity_mode", "work_name")

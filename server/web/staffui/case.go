@@ -76,6 +76,10 @@ type casePage struct {
 	Themes    []cases.Theme
 	AllThemes []cases.Theme
 
+	// Place is the case's municipality and safety region for display:
+	// names, or the catalog key of "unknown" or "online" in PlaceKey.
+	Place struct{ Municipality, Region, PlaceKey string }
+
 	Error string // catalog key
 }
 
@@ -92,6 +96,17 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 	}
 	if k.IdentityMode != "anonymous" && !k.Erased {
 		p.Name = h.Cases.Field(k, "name")
+	}
+	switch name := cases.MunicipalityName(k.Municipality); {
+	case k.Municipality == cases.MunicipalityOnline:
+		p.Place.PlaceKey = "staff.case.municipality_online"
+	case k.Municipality == cases.MunicipalityUnknown || k.Municipality == "":
+		p.Place.PlaceKey = "staff.case.municipality_unknown"
+	case name == "":
+		// A code merged away since: the case keeps it and its region.
+		p.Place.Municipality, p.Place.Region = k.Municipality, k.Region
+	default:
+		p.Place.Municipality, p.Place.Region = name, k.Region
 	}
 	names, err := h.userNames(c)
 	if err != nil {
