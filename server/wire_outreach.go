@@ -54,7 +54,7 @@ func wireOutreach(ctx context.Context, d *Deps) error {
 	// tablets: their next sync is refused and asks for a new sign-in.
 	st.OnSignedOutEverywhere(d.Devices.RevokeUser)
 	// The cards service is wired later; the counter looks it up when used.
-	d.Rounds = outreach.NewRounds(d.Store, cardCounter{d})
+	d.Rounds = outreach.NewRounds(d.Store, d.Sealer, cardCounter{d})
 	if n, err := d.Rounds.CodeMunicipalities(ctx); err != nil {
 		return err
 	} else if n > 0 {

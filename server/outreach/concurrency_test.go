@@ -7,6 +7,7 @@ package outreach_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/cards"
 	"github.com/gehoord/gehoord/server/outreach"
+	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/store/storetest"
 )
@@ -81,13 +83,19 @@ type instance struct {
 
 func newInstances(stores []*store.Store) []instance {
 	out := make([]instance, len(stores))
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	sl, err := seal.New(key)
+	if err != nil {
+		panic(err)
+	}
 	for i, st := range stores {
 		cs := cards.NewService(cards.Config{Store: st})
 		out[i] = instance{
 			cards:   cs,
 			devices: outreach.NewDevices(st, nil),
 			// Only card counts are synced here: no intake, no translator.
-			sync: outreach.NewSyncer(nil, outreach.NewRounds(st, cs), nil),
+			sync: outreach.NewSyncer(nil, outreach.NewRounds(st, sl, cs), nil),
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package outreach_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/i18n"
@@ -77,7 +79,7 @@ func newEnv(t *testing.T) *env {
 		"h@x/pw/123456": {ID: "u-handler", Role: "handler"},
 	}
 	cc := &countCards{n: map[string]int{}, keys: map[string]bool{}}
-	rounds := outreach.NewRounds(st, cc)
+	rounds := outreach.NewRounds(st, sl, cc)
 	return &env{st: st, devices: outreach.NewDevices(st, auth), rounds: rounds,
 		sync: outreach.NewSyncer(outreach.CaseIntake{Cases: cs}, rounds, cat), cases: cs, cards: cc}
 }
@@ -282,6 +284,14 @@ func TestSyncRoundsAndCards(t *testing.T) {
 	got, err := e.rounds.GetRound(ctx, round.ID)
 	if err != nil || got.Place != "Zandpad" || got.Device != dev.ID {
 		t.Fatalf("round %+v %v", got, err)
+	}
+	// The place is free text: sealed at rest, like every free text.
+	var raw bson.Raw
+	if err := e.st.C("outreach_rounds").FindOne(ctx, bson.M{"_id": round.ID}).Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("Zandpad")) {
+		t.Fatalf("round place stored in plain text: %v", raw)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
 )
 
@@ -64,13 +65,44 @@ type CardCounter interface {
 // Rounds stores rounds and card counts.
 type Rounds struct {
 	st    *store.Store
+	seal  *seal.Sealer
 	cards CardCounter
 }
 
 // NewRounds returns the round store; cards may be nil until the cards
 // package is wired (counts are then kept here only).
-func NewRounds(st *store.Store, cards CardCounter) *Rounds {
-	return &Rounds{st: st, cards: cards}
+func NewRounds(st *store.Store, sealer *seal.Sealer, cards CardCounter) *Rounds {
+	return &Rounds{st: st, seal: sealer, cards: cards}
+}
+
+// roundDoc is a round as stored: the place is free text, so it is sealed
+// like every free text (rounds stored before have it in LegacyPlace).
+type roundDoc struct {
+	ID           string `bson:"_id"`
+	Date         string `bson:"date"`
+	Setting      string `bson:"setting"`
+	Municipality string `bson:"municipality"`
+	PlaceSealed  []byte `bson:"place_sealed,omitempty"`
+	LegacyPlace  string `bson:"place,omitempty"`
+	Device       string `bson:"device"`
+}
+
+func placeCtx(id string) string { return "round:" + id + ":place" }
+
+func (s *Rounds) toDoc(r Round) roundDoc {
+	return roundDoc{ID: r.ID, Date: r.Date, Setting: r.Setting, Municipality: r.Municipality,
+		PlaceSealed: s.seal.Seal(r.Place, placeCtx(r.ID)), Device: r.Device}
+}
+
+func (s *Rounds) fromDoc(d roundDoc) (Round, error) {
+	place := d.LegacyPlace
+	if d.PlaceSealed != nil {
+		var err error
+		if place, err = s.seal.Open(d.PlaceSealed, placeCtx(d.ID)); err != nil {
+			return Round{}, fmt.Errorf("outreach: open round place: %w", err)
+		}
+	}
+	return Round{ID: d.ID, Date: d.Date, Setting: d.Setting, Municipality: d.Municipality, Place: place, Device: d.Device}, nil
 }
 
 func checkDay(field, s string) (time.Time, *Rejection) {
@@ -120,10 +152,10 @@ func (s *Rounds) SaveRound(ctx context.Context, dev Device, r Round) (bool, erro
 		return false, err
 	}
 	r.Device = dev.ID
-	err = s.st.Insert(ctx, roundsColl, r)
+	err = s.st.Insert(ctx, roundsColl, s.toDoc(r))
 	if store.IsDuplicate(err) {
-		var old Round
-		if err := s.st.C(roundsColl).FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}}).Decode(&old); err != nil {
+		old, err := s.GetRound(ctx, r.ID)
+		if err != nil {
 			return false, fmt.Errorf("outreach: read round: %w", err)
 		}
 		r.Language = ""
@@ -140,15 +172,15 @@ func (s *Rounds) SaveRound(ctx context.Context, dev Device, r Round) (bool, erro
 
 // GetRound returns one round.
 func (s *Rounds) GetRound(ctx context.Context, id string) (Round, error) {
-	var r Round
-	err := s.st.C(roundsColl).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
+	var d roundDoc
+	err := s.st.C(roundsColl).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	if store.NotFound(err) == store.ErrNotFound {
 		return Round{}, ErrNotFound
 	}
 	if err != nil {
 		return Round{}, fmt.Errorf("outreach: get round: %w", err)
 	}
-	return r, nil
+	return s.fromDoc(d)
 }
 
 func (c CardCount) validate() (CardCount, time.Time, error) {
