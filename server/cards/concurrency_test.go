@@ -7,7 +7,6 @@ package cards_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,40 +28,12 @@ func instances(t *testing.T, probe func(t *testing.T, stores []*store.Store)) {
 		probe(t, []*store.Store{st})
 	})
 	t.Run("two_instances", func(t *testing.T) {
-		uri, db := storetest.URI(t), storetest.DBName()
-		var stores []*store.Store
-		for range 2 {
-			st, err := store.Open(context.Background(), store.Options{URI: uri, DBName: db})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close(context.Background()) })
-			stores = append(stores, st)
-		}
-		// Registered last, so it runs before the stores close.
-		t.Cleanup(func() { _ = stores[0].DB.Drop(context.Background()) })
+		stores := storetest.Instances(t, 2)
 		if err := stores[0].EnsureIndexes(context.Background(), cards.Indexes()...); err != nil {
 			t.Fatal(err)
 		}
 		probe(t, stores)
 	})
-}
-
-// race runs f(0)…f(n-1) in n goroutines released together by closing one
-// channel, and waits for all of them.
-func race(n int, f func(i int)) {
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
 }
 
 // services gives each store its own card service, as each instance has.
@@ -103,7 +74,7 @@ func TestConcurrentScansCountExactly(t *testing.T) {
 		}
 		const n = 32
 		errs := make([]error, n)
-		race(n, func(i int) {
+		storetest.Together(n, func(i int) {
 			_, ok, err := svc[i%len(svc)].Scan(context.Background(), codes[0])
 			if err == nil && !ok {
 				err = cards.ErrNotFound
@@ -134,7 +105,7 @@ func TestConcurrentHandoutsCountExactly(t *testing.T) {
 		const n = 32
 		day := time.Now()
 		errs := make([]error, n)
-		race(n, func(i int) {
+		storetest.Together(n, func(i int) {
 			ref := b.ID
 			if i%2 == 1 {
 				ref = codes[i%len(codes)]
@@ -160,7 +131,7 @@ func TestConcurrentPrintRunsCountExactly(t *testing.T) {
 		b := mustCreate(t, svc[0], cards.NewBatch{Count: 7})
 		const n = 32
 		errs := make([]error, n)
-		race(n, func(i int) {
+		storetest.Together(n, func(i int) {
 			errs[i] = svc[i%len(svc)].MarkPrinted(context.Background(), b.ID)
 		})
 		for i, err := range errs {
@@ -194,7 +165,7 @@ func TestConcurrentMixedCountsKeepEveryField(t *testing.T) {
 		}
 		const n = 30 // 10 of each
 		errs := make([]error, n)
-		race(n, func(i int) {
+		storetest.Together(n, func(i int) {
 			s := svc[i%len(svc)]
 			switch i % 3 {
 			case 0:

@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,40 +36,12 @@ func instances(t *testing.T, probe func(t *testing.T, stores []*store.Store)) {
 		probe(t, []*store.Store{st})
 	})
 	t.Run("two_instances", func(t *testing.T) {
-		uri, db := storetest.URI(t), storetest.DBName()
-		var stores []*store.Store
-		for range 2 {
-			st, err := store.Open(context.Background(), store.Options{URI: uri, DBName: db})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close(context.Background()) })
-			stores = append(stores, st)
-		}
-		// Registered last, so it runs before the stores close.
-		t.Cleanup(func() { _ = stores[0].DB.Drop(context.Background()) })
+		stores := storetest.Instances(t, 2)
 		if err := stores[0].EnsureIndexes(context.Background(), idx...); err != nil {
 			t.Fatal(err)
 		}
 		probe(t, stores)
 	})
-}
-
-// race runs f(0)…f(n-1) in n goroutines released together by closing one
-// channel, and waits for all of them.
-func race(n int, f func(i int)) {
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
 }
 
 // instance is what one server has: its own card service, rounds and syncer
@@ -139,7 +110,7 @@ func TestConcurrentCardCountsAddUp(t *testing.T) {
 		const n = 32
 		results := make([]outreach.SyncResponse, n)
 		errs := make([]error, n)
-		race(n, func(i int) {
+		storetest.Together(n, func(i int) {
 			x := in[i%len(in)]
 			dev := outreach.Device{ID: "dev-" + uuid.NewString()}
 			results[i], errs[i] = x.sync.Sync(context.Background(), dev, outreach.SyncRequest{Cards: []outreach.CardCount{{
@@ -176,7 +147,7 @@ func TestConcurrentResentCardCountAppliedOnce(t *testing.T) {
 		const n = 16
 		results := make([]string, n)
 		errs := make([]error, n)
-		race(n, func(i int) {
+		storetest.Together(n, func(i int) {
 			resp, err := in[i%len(in)].sync.Sync(context.Background(), dev, outreach.SyncRequest{Cards: []outreach.CardCount{count}})
 			errs[i] = err
 			if err == nil && len(resp.Cards) == 1 {
@@ -229,7 +200,7 @@ func TestRevokeWhileDeviceSyncsStaysRevoked(t *testing.T) {
 				t.Fatal(err)
 			}
 			errs := make([]error, n+1)
-			race(n+1, func(i int) {
+			storetest.Together(n+1, func(i int) {
 				x := in[i%len(in)]
 				if i == n {
 					errs[i] = x.devices.Revoke(ctx, dev.ID, "u-admin")

@@ -21,7 +21,6 @@ import (
 
 	"github.com/gehoord/gehoord/server/push"
 	"github.com/gehoord/gehoord/server/push/pushtest"
-	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/store/storetest"
 )
 
@@ -35,38 +34,13 @@ func instances(t *testing.T, probe func(t *testing.T, envs []*env)) {
 		probe(t, []*env{{st: storetest.New(t), seal: sealer(t)}})
 	})
 	t.Run("two_instances", func(t *testing.T) {
-		uri, db := storetest.URI(t), storetest.DBName()
 		sl := sealer(t)
 		var envs []*env
-		for range 2 {
-			st, err := store.Open(context.Background(), store.Options{URI: uri, DBName: db})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close(context.Background()) })
+		for _, st := range storetest.Instances(t, 2) {
 			envs = append(envs, &env{st: st, seal: sl})
 		}
-		// Registered last, so it runs before the stores close.
-		t.Cleanup(func() { _ = envs[0].st.DB.Drop(context.Background()) })
 		probe(t, envs)
 	})
-}
-
-// race runs f(0)…f(n-1) in n goroutines released together by closing one
-// channel, and waits for all of them.
-func race(n int, f func(i int)) {
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
 }
 
 // hooked wraps the test push client: before runs before a request goes
@@ -217,7 +191,7 @@ func TestLeaseTakeoverWhileFirstSenderFinishes(t *testing.T) {
 		for i := range takers {
 			takeover[i] = mk(i+1, nil)
 		}
-		race(takers+1, func(i int) {
+		storetest.Together(takers+1, func(i int) {
 			if i == takers {
 				release() // the first senders finish now
 				return
@@ -320,7 +294,7 @@ func TestSubscriptionMovesWhileDelivering(t *testing.T) {
 					t.Fatalf("round %d: only %d of %d senders took a job", r, i, senders)
 				}
 			}
-			race(movers+1, func(i int) {
+			storetest.Together(movers+1, func(i int) {
 				if i == movers {
 					release()
 					return
@@ -380,7 +354,7 @@ func TestConcurrentSubscribeOneDevice(t *testing.T) {
 		in.Label = "Werktelefoon"
 		ids := make([]string, n)
 		errs := make([]error, n)
-		race(n, func(i int) {
+		storetest.Together(n, func(i int) {
 			d, err := svc[i%2].Subscribe(context.Background(), "hand1", in)
 			ids[i], errs[i] = d.ID, err
 		})
@@ -420,7 +394,7 @@ func TestConcurrentFirstPreference(t *testing.T) {
 		for r := range 4 {
 			user := fmt.Sprintf("user-%d", r)
 			errs := make([]error, n)
-			race(n, func(i int) {
+			storetest.Together(n, func(i int) {
 				errs[i] = svc[i%2].SetPreference(context.Background(), user, push.Preferences[i%len(push.Preferences)])
 			})
 			failed := 0

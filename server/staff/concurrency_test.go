@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,37 +32,9 @@ func instances(t *testing.T, probe func(t *testing.T, stores []*store.Store)) {
 		probe(t, []*store.Store{storetest.New(t)})
 	})
 	t.Run("two_instances", func(t *testing.T) {
-		uri, db := storetest.URI(t), storetest.DBName()
-		var stores []*store.Store
-		for range 2 {
-			st, err := store.Open(context.Background(), store.Options{URI: uri, DBName: db})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close(context.Background()) })
-			stores = append(stores, st)
-		}
-		// Registered last, so it runs before the stores close.
-		t.Cleanup(func() { _ = stores[0].DB.Drop(context.Background()) })
+		stores := storetest.Instances(t, 2)
 		probe(t, stores)
 	})
-}
-
-// race runs f(0)…f(n-1) in n goroutines released together by closing one
-// channel, and waits for all of them.
-func race(n int, f func(i int)) {
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
 }
 
 // probeEnv is one staff service per store, sharing the sealing key and a
@@ -136,7 +107,7 @@ func (e *probeEnv) secondFactors(t *testing.T, u *staff.User, code string, n int
 	t.Helper()
 	e.sweep(t)
 	errs := make([]error, n)
-	race(n, func(i int) {
+	storetest.Together(n, func(i int) {
 		mine := *u
 		errs[i] = e.at(i).SecondFactor(context.Background(), &mine, code, "")
 	})
@@ -173,7 +144,7 @@ func TestConcurrentTOTPCodeAcceptedOnce(t *testing.T) {
 		code := e.nextCode(t, secret)
 		e.sweep(t)
 		errs := make([]error, 4)
-		race(len(errs), func(i int) {
+		storetest.Together(len(errs), func(i int) {
 			_, errs[i] = e.at(i).Authenticate(context.Background(), u.Email, pw, code)
 		})
 		if n := accepted(t, errs); n != 1 {
@@ -214,7 +185,7 @@ func TestConcurrentDifferentRecoveryCodesEachUsedUp(t *testing.T) {
 		u, _, codes := setUp(t, e.svc[0], e.clk.Now)
 		const n = 8
 		errs := make([]error, n)
-		race(n, func(i int) {
+		storetest.Together(n, func(i int) {
 			mine := *u
 			errs[i] = e.at(i).SecondFactor(context.Background(), &mine, codes[i], "")
 		})
@@ -254,7 +225,7 @@ func TestConcurrentTOTPConfirmOnce(t *testing.T) {
 			const n = 24
 			errs := make([]error, n)
 			shown := make([][]string, n)
-			race(n, func(i int) {
+			storetest.Together(n, func(i int) {
 				mine := *u
 				shown[i], errs[i] = e.at(i).ConfirmTOTP(context.Background(), &mine, code, "")
 			})
@@ -311,7 +282,7 @@ func TestAdminChangesSurviveConcurrentSignIn(t *testing.T) {
 			u = e.get(t, u.ID)
 			e.sweep(t)
 			errs := make([]error, signIns+1)
-			race(signIns+1, func(i int) {
+			storetest.Together(signIns+1, func(i int) {
 				s := e.at(i)
 				if i < signIns {
 					mine := *u
@@ -404,7 +375,7 @@ func TestConcurrentAdminEditsKeepEachField(t *testing.T) {
 			role := []string{staff.RoleCoordinator, staff.RoleOutreach, staff.RoleHandler}[r%3]
 			lang := []string{"en", "nl"}[r%2]
 			errs := make([]error, 3)
-			race(3, func(i int) {
+			storetest.Together(3, func(i int) {
 				s := e.at(i)
 				switch i {
 				case 0:
@@ -448,7 +419,7 @@ func TestSignOutWhileSessionInUse(t *testing.T) {
 			// Past the touch interval, so every use writes seen_at.
 			e.clk.Add(2 * time.Minute)
 			errs := make([]error, uses+1)
-			race(uses+1, func(i int) {
+			storetest.Together(uses+1, func(i int) {
 				s := e.at(i)
 				if i < uses {
 					if _, _, err := s.Session(context.Background(), tok); err != nil && !errors.Is(err, staff.ErrNoSession) {

@@ -18,47 +18,17 @@ import (
 	"github.com/gehoord/gehoord/server/store/storetest"
 )
 
-// instances gives n stores on one fresh database: n = 1 is one server,
-// n = 2 two servers (separate clients, separate in-process locks) sharing
-// one database, as two `gehoord serve` processes do.
-func instances(t *testing.T, n int) []*store.Store {
-	t.Helper()
-	uri, db := storetest.URI(t), storetest.DBName()
-	var out []*store.Store
-	for range n {
-		s, err := store.Open(context.Background(), store.Options{URI: uri, DBName: db})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.Close(context.Background()) })
-		out = append(out, s)
-	}
-	t.Cleanup(func() { _ = out[0].DB.Drop(context.Background()) })
-	return out
-}
-
 // race runs f(i) in n goroutines released at once, and returns their
 // errors.
 func race(n int, f func(i int) error) []error {
-	start := make(chan struct{})
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	storetest.Together(n, func(i int) { errs[i] = f(i) })
 	return errs
 }
 
 func forEachSetup(t *testing.T, test func(t *testing.T, st []*store.Store)) {
 	for _, n := range []int{1, 2} {
-		t.Run(fmt.Sprintf("%d instances", n), func(t *testing.T) { test(t, instances(t, n)) })
+		t.Run(fmt.Sprintf("%d instances", n), func(t *testing.T) { test(t, storetest.Instances(t, n)) })
 	}
 }
 

@@ -183,13 +183,14 @@ func (s *Subscriber) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	m.Status = status
 	s.messages = append(s.messages, m)
+	n := len(s.messages) // read under the lock: requests arrive in parallel
 	s.mu.Unlock()
 	select {
 	case s.arrived <- struct{}{}:
 	default:
 	}
 	if status == http.StatusCreated {
-		w.Header().Set("Location", s.Endpoint+"/m/"+strconv.Itoa(len(s.messages)))
+		w.Header().Set("Location", s.Endpoint+"/m/"+strconv.Itoa(n))
 	}
 	w.WriteHeader(status)
 }

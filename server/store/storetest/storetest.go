@@ -66,3 +66,41 @@ func New(t testing.TB) *store.Store {
 	})
 	return s
 }
+
+// Instances opens n stores on one fresh database, as n server instances
+// sharing a database are (each with its own client and its own in-process
+// locks). The database is dropped when the test ends.
+func Instances(t testing.TB, n int) []*store.Store {
+	t.Helper()
+	u, db := URI(t), DBName()
+	out := make([]*store.Store, 0, n)
+	for range n {
+		s, err := store.Open(context.Background(), store.Options{URI: u, DBName: db})
+		if err != nil {
+			t.Fatalf("storetest: open: %v", err)
+		}
+		t.Cleanup(func() { _ = s.Close(context.Background()) })
+		out = append(out, s)
+	}
+	// Registered last, so it runs before the stores close.
+	t.Cleanup(func() { _ = out[0].DB.Drop(context.Background()) })
+	return out
+}
+
+// Together runs f(0)…f(n-1) in n goroutines released at the same moment
+// (one closed channel), and waits for all of them: the shape of every
+// concurrency probe.
+func Together(n int, f func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
