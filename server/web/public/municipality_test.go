@@ -54,7 +54,7 @@ func TestFormMunicipalityIsAChoice(t *testing.T) {
 		form := fill(openForm(t, env, "/"+lang+"/report"))
 		form.Set("municipality", "Nergenshuizen")
 		form.Set("description", "What I typed must stay")
-		r := env.PostForm(t, "/"+lang+"/report", form)
+		r := submit(t, env, "/"+lang+"/report", form)
 		if r.StatusCode != 422 {
 			t.Fatalf("%s: unknown municipality answered %d, want 422", lang, r.StatusCode)
 		}
@@ -81,12 +81,12 @@ func TestFormMunicipalityIsAChoice(t *testing.T) {
 	form := fill(openForm(t, env, "/en/report"))
 	form.Set("municipality", "GM0518")
 	form.Set("wish", "")
-	r := env.PostForm(t, "/en/report", form)
+	r := submit(t, env, "/en/report", form)
 	if r.StatusCode != 422 || doc(t, r).Find("#f-municipality option[selected]").AttrOr("value", "") != "GM0518" {
 		t.Fatalf("the chosen municipality was not kept: %d", r.StatusCode)
 	}
 	form.Set("wish", "advice")
-	if r := env.PostForm(t, "/en/report", form); r.StatusCode != 200 {
+	if r := submit(t, env, "/en/report", form); r.StatusCode != 200 {
 		t.Fatalf("a listed municipality answered %d", r.StatusCode)
 	}
 	if m, reg := storedPlace(t, env); m != "GM0518" || reg != "Haaglanden" {
