@@ -7,8 +7,8 @@
 //
 // # What a write guarantees
 //
-// Every write goes through this package (Insert, Update, UpdateAll,
-// Replace, Upsert, Delete, DeleteAll; Purge for insert-only collections);
+// Every write goes through this package (Insert, InsertAll, Update,
+// UpdateAll, Upsert, Delete, DeleteAll; Purge for insert-only collections);
 // no other package calls a collection's write methods (a test checks).
 // On the embedded database and across any number of instances sharing one
 // database, as on MongoDB:

@@ -165,7 +165,7 @@ func (s *Store) Update(ctx context.Context, coll string, filter, update any) (bo
 	if err != nil {
 		return false, err
 	}
-	return s.writeOne(ctx, coll, filter, func(ctx context.Context, cond bson.D, _ int64) (bool, error) {
+	return s.writeOne(ctx, coll, filter, func(ctx context.Context, cond bson.D) (bool, error) {
 		res, err := s.C(coll).UpdateOne(ctx, cond, upd)
 		if err != nil {
 			return false, err
@@ -182,40 +182,13 @@ func (s *Store) UpdateAll(ctx context.Context, coll string, filter, update any) 
 		return 0, err
 	}
 	return s.eachMatching(ctx, coll, filter, func(ctx context.Context, id any) (bool, error) {
-		return s.writeOne(ctx, coll, byIDAnd(id, filter), func(ctx context.Context, cond bson.D, _ int64) (bool, error) {
+		return s.writeOne(ctx, coll, byIDAnd(id, filter), func(ctx context.Context, cond bson.D) (bool, error) {
 			res, err := s.C(coll).UpdateOne(ctx, cond, upd)
 			if err != nil {
 				return false, err
 			}
 			return res.MatchedCount > 0, nil
 		})
-	})
-}
-
-// Replace replaces the one document that matches filter with doc (whose
-// _id, if any, must be the same), as Update does.
-func (s *Store) Replace(ctx context.Context, coll string, filter, doc any) (bool, error) {
-	raw, err := bson.Marshal(doc)
-	if err != nil {
-		return false, fmt.Errorf("store: encode %s document: %w", coll, err)
-	}
-	var d bson.D
-	if err := bson.Unmarshal(raw, &d); err != nil {
-		return false, fmt.Errorf("store: decode %s document: %w", coll, err)
-	}
-	return s.writeOne(ctx, coll, filter, func(ctx context.Context, cond bson.D, rev int64) (bool, error) {
-		repl := make(bson.D, 0, len(d)+1)
-		for _, e := range d {
-			if e.Key != RevField {
-				repl = append(repl, e)
-			}
-		}
-		repl = append(repl, bson.E{Key: RevField, Value: rev + 1})
-		res, err := s.C(coll).ReplaceOne(ctx, cond, repl)
-		if err != nil {
-			return false, err
-		}
-		return res.MatchedCount > 0, nil
 	})
 }
 
@@ -238,7 +211,7 @@ func (s *Store) Upsert(ctx context.Context, coll string, id, update any) error {
 // Delete removes one document that matches filter, with the filter checked
 // at the moment of deleting, and reports whether one was removed.
 func (s *Store) Delete(ctx context.Context, coll string, filter any) (bool, error) {
-	return s.writeOne(ctx, coll, filter, func(ctx context.Context, cond bson.D, _ int64) (bool, error) {
+	return s.writeOne(ctx, coll, filter, func(ctx context.Context, cond bson.D) (bool, error) {
 		res, err := s.C(coll).DeleteOne(ctx, cond)
 		if err != nil {
 			return false, err
@@ -316,7 +289,7 @@ func (s *Store) eachMatching(ctx context.Context, coll string, filter any, do fu
 // take the claim on its current revision (in this process a mutex first,
 // across processes a unique insert), then write with a filter that also
 // requires that revision and the caller's condition.
-func (s *Store) writeOne(ctx context.Context, coll string, filter any, write func(context.Context, bson.D, int64) (bool, error)) (bool, error) {
+func (s *Store) writeOne(ctx context.Context, coll string, filter any, write func(context.Context, bson.D) (bool, error)) (bool, error) {
 	if filter == nil {
 		filter = bson.D{}
 	}
@@ -363,7 +336,7 @@ func (s *Store) writeOne(ctx context.Context, coll string, filter any, write fun
 			s.release(claim) // took too long to get here: another writer may take over
 			continue
 		}
-		ok, werr := write(ctx, guarded(h.ID, cur.Rev, filter), cur.Rev)
+		ok, werr := write(ctx, guarded(h.ID, cur.Rev, filter))
 		if werr != nil {
 			s.release(claim)
 			return false, fmt.Errorf("store: write %s: %w", coll, werr)
