@@ -165,13 +165,19 @@ func (s *Store) Update(ctx context.Context, coll string, filter, update any) (bo
 	if err != nil {
 		return false, err
 	}
-	return s.writeOne(ctx, coll, filter, func(ctx context.Context, cond bson.D) (bool, error) {
+	return s.writeOne(ctx, coll, filter, s.updateWith(coll, upd))
+}
+
+// updateWith is the write of Update and UpdateAll: the driver's update
+// with the guarded filter writeOne hands it.
+func (s *Store) updateWith(coll string, upd bson.D) func(context.Context, bson.D) (bool, error) {
+	return func(ctx context.Context, cond bson.D) (bool, error) {
 		res, err := s.C(coll).UpdateOne(ctx, cond, upd)
 		if err != nil {
 			return false, err
 		}
 		return res.MatchedCount > 0, nil
-	})
+	}
 }
 
 // UpdateAll applies update to every document that matches filter, each
@@ -182,13 +188,7 @@ func (s *Store) UpdateAll(ctx context.Context, coll string, filter, update any) 
 		return 0, err
 	}
 	return s.eachMatching(ctx, coll, filter, func(ctx context.Context, id any) (bool, error) {
-		return s.writeOne(ctx, coll, byIDAnd(id, filter), func(ctx context.Context, cond bson.D) (bool, error) {
-			res, err := s.C(coll).UpdateOne(ctx, cond, upd)
-			if err != nil {
-				return false, err
-			}
-			return res.MatchedCount > 0, nil
-		})
+		return s.writeOne(ctx, coll, byIDAnd(id, filter), s.updateWith(coll, upd))
 	})
 }
 
