@@ -501,38 +501,37 @@ func (s *Service) reply(ctx context.Context, c *Case, eventID, body string) (*Ca
 }
 
 // markReply records her reply's time and, where the workflow allows, moves
-// the case to reply_received — from the state read, so a staff member's
-// change at the same moment is neither undone nor lost: the loser reads
-// the case again and decides anew. Her reply is already stored: nothing
-// here may fail it because staff acted at the same moment.
+// the case to reply_received. The state is read and changed in one step
+// of the store (Change), so a staff member's change at the same moment is
+// neither undone nor lost, and her reply never has to lose and retry.
 func (s *Service) markReply(ctx context.Context, c *Case) error {
-	now := s.now().UTC()
-	if _, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID},
-		bson.M{"$set": bson.M{"last_activity": now, "updated_at": now}}); err != nil {
+	var from State
+	var at time.Time
+	moved := false
+	_, err := s.st.Change(ctx, collectionCases, c.ID, func(raw bson.Raw) (any, error) {
+		var cur Case
+		if err := bson.Unmarshal(raw, &cur); err != nil {
+			return nil, err
+		}
+		// The time of the change itself, taken while no one else can
+		// write the case: the timeline then orders it truly.
+		at = s.now().UTC()
+		set := bson.M{"last_activity": at, "updated_at": at}
+		from, moved = cur.State, CanTransition(cur.State, StateReplyReceived)
+		if moved {
+			set["state"] = StateReplyReceived
+		}
+		return bson.M{"$set": set}, nil
+	})
+	if err != nil {
 		return fmt.Errorf("cases: mark reply: %w", err)
 	}
-	for range 100 {
-		if !CanTransition(c.State, StateReplyReceived) {
-			return nil
-		}
-		ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "state": c.State},
-			bson.M{"$set": bson.M{"state": StateReplyReceived, "updated_at": s.now().UTC()}})
-		if err != nil {
-			return fmt.Errorf("cases: mark reply: %w", err)
-		}
-		if ok {
-			if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventState, Actor: ActorComplainant, From: c.State, To: StateReplyReceived}, ""); err != nil {
-				return err
-			}
-			c.State = StateReplyReceived
-			return nil
-		}
-		fresh, err := s.Get(ctx, c.ID)
-		if err != nil {
+	c.State = from
+	if moved {
+		if _, err := s.Append(ctx, Event{CaseID: c.ID, At: at, Type: EventState, Actor: ActorComplainant, From: from, To: StateReplyReceived}, ""); err != nil {
 			return err
 		}
-		*c = *fresh
+		c.State = StateReplyReceived
 	}
-	s.log.Warn("cases: reply stored, state left as it was under constant change", "case", c.ID)
 	return nil
 }

@@ -192,6 +192,38 @@ func (s *Store) UpdateAll(ctx context.Context, coll string, filter, update any) 
 	})
 }
 
+// Change reads the document with this _id while holding its claim, asks
+// decide for the update to apply to it (nil: leave it as it is), and
+// writes that update before anyone else can write the document: a
+// read-decide-write that never loses to a concurrent writer and so never
+// needs retrying. It reports whether an update was written.
+func (s *Store) Change(ctx context.Context, coll string, id any, decide func(current bson.Raw) (update any, err error)) (bool, error) {
+	var derr error
+	ok, err := s.writeOne(ctx, coll, bson.D{{Key: "_id", Value: id}}, func(ctx context.Context, cond bson.D) (bool, error) {
+		var cur bson.Raw
+		if err := s.C(coll).FindOne(ctx, cond).Decode(&cur); err != nil {
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				return false, nil // the revision moved: writeOne starts again
+			}
+			return false, err
+		}
+		update, err := decide(cur)
+		if err != nil || update == nil {
+			derr = err
+			return false, nil
+		}
+		upd, err := withRevInc(update)
+		if err != nil {
+			return false, err
+		}
+		return s.updateWith(coll, upd)(ctx, cond)
+	})
+	if derr != nil {
+		return false, derr
+	}
+	return ok, err
+}
+
 // Upsert applies update to the document with this _id, creating it first
 // (as {_id, _rev: 0}) when it does not exist. Creation is a unique insert,
 // so concurrent upserts make one document and every update lands on it.

@@ -339,3 +339,41 @@ func socketFile(t *testing.T, uri string) string {
 	}
 	return p
 }
+
+// TestChangeDecidesOnWhatItWrites: a read-decide-write through Change sees
+// the document as no one else can change it before the write, so values
+// computed in Go from it (here n+1 with $set, not $inc) never lose one.
+func TestChangeDecidesOnWhatItWrites(t *testing.T) {
+	forEachSetup(t, func(t *testing.T, st []*store.Store) {
+		ctx := context.Background()
+		if err := st[0].Insert(ctx, "c", bson.M{"_id": "x", "n": int64(0)}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 16
+		for _, err := range race(n, func(i int) error {
+			ok, err := st[i%len(st)].Change(ctx, "c", "x", func(cur bson.Raw) (any, error) {
+				v := cur.Lookup("n").AsInt64()
+				return bson.M{"$set": bson.M{"n": v + 1}}, nil
+			})
+			if err == nil && !ok {
+				err = fmt.Errorf("change %d not written", i)
+			}
+			return err
+		}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		var doc struct {
+			N int64 `bson:"n"`
+		}
+		if err := st[0].C("c").FindOne(ctx, bson.M{"_id": "x"}).Decode(&doc); err != nil || doc.N != n {
+			t.Fatalf("n = %d (%v), want %d", doc.N, err, n)
+		}
+		// Deciding on nothing writes nothing.
+		ok, err := st[0].Change(ctx, "c", "x", func(bson.Raw) (any, error) { return nil, nil })
+		if err != nil || ok {
+			t.Fatalf("a change that decided nothing: %v %v", ok, err)
+		}
+	})
+}
