@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -184,15 +185,24 @@ func (d *Devices) Authenticate(ctx context.Context, token string) (Device, error
 	if t := now(); t.Sub(dev.LastSeen) > lastSeenEvery {
 		// Only on a device still not revoked: a revocation at the same
 		// moment is never written over.
-		ok, err := d.st.Update(ctx, devicesColl, bson.D{{Key: "_id", Value: dev.ID}, {Key: "revoked", Value: false}},
+		// Noting the time is not worth failing her sync over: when the
+		// device's document is held by another writer (a request cut off
+		// by a restart leaves its claim for the lease), wait briefly and
+		// go on.
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		ok, err := d.st.Update(wctx, devicesColl, bson.D{{Key: "_id", Value: dev.ID}, {Key: "revoked", Value: false}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "last_seen", Value: t}}}})
-		if err != nil {
-			return Device{}, fmt.Errorf("outreach: note last seen: %w", err)
-		}
-		if !ok {
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			slog.Warn("outreach: last seen not noted", "err", err)
+		case err != nil:
+			return Device{}, ctx.Err()
+		case !ok:
 			return Device{}, ErrUnauthorized
+		default:
+			dev.LastSeen = t
 		}
-		dev.LastSeen = t
 	}
 	return dev, nil
 }

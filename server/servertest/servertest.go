@@ -3,6 +3,7 @@
 package servertest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,7 +114,7 @@ func StartWith(t testing.TB, o Options) *Env {
 		t.Fatalf("servertest: config: %v", err)
 	}
 	cfg.PushAllowLoopback = o.PushToLoopback
-	w, level := logWriter(), slog.LevelWarn
+	w, level := logWriter(t), slog.LevelWarn
 	if o.Log != nil {
 		w, level = o.Log, o.LogLevel
 	}
@@ -139,11 +141,43 @@ func StartWith(t testing.TB, o Options) *Env {
 	return e
 }
 
-func logWriter() io.Writer {
+// logWriter keeps the server's warnings and errors, and shows them when
+// the test fails: a 500 in a test then says why. GEHOORD_TEST_LOG=1 sends
+// them to standard error as they happen instead.
+func logWriter(t testing.TB) io.Writer {
 	if os.Getenv("GEHOORD_TEST_LOG") != "" {
 		return os.Stderr
 	}
-	return io.Discard
+	b := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			if s := b.String(); s != "" {
+				t.Logf("server log (warn and above):\n%s", s)
+			}
+		}
+	})
+	return b
+}
+
+// lockedBuffer is a log buffer many request goroutines write to at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.b.Len() > 1<<20 { // keep memory bounded in long tests
+		return len(p), nil
+	}
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // Stop shuts the server down gracefully; safe to call twice.

@@ -57,6 +57,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -92,8 +93,9 @@ type Store struct {
 	sockDir  string   // a private folder made for the socket, removed on Close
 	lock     *os.File // holds the data folder's lock while the database runs
 
-	locks docLocks
-	lease time.Duration
+	locks    docLocks
+	lease    time.Duration
+	inFlight atomic.Int64 // writes under way; Close lets them give their claims back
 }
 
 // Open connects to the configured database, starting the embedded one when
@@ -253,6 +255,11 @@ func (s *Store) C(name string) *mongo.Collection { return s.DB.Collection(name) 
 func (s *Store) Close(ctx context.Context) error {
 	var err error
 	s.once.Do(func() {
+		// A write cut off by the disconnect would leave its claim, and
+		// its document blocked for the lease: let writes under way end.
+		for deadline := time.Now().Add(10 * time.Second); s.inFlight.Load() > 0 && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
 		if s.Client != nil {
 			// FerretDB answers the driver's endSessions with "no such
 			// command"; that is harmless and not worth reporting.

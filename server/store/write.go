@@ -322,6 +322,8 @@ func (s *Store) eachMatching(ctx context.Context, coll string, filter any, do fu
 // across processes a unique insert), then write with a filter that also
 // requires that revision and the caller's condition.
 func (s *Store) writeOne(ctx context.Context, coll string, filter any, write func(context.Context, bson.D) (bool, error)) (bool, error) {
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	if filter == nil {
 		filter = bson.D{}
 	}
