@@ -149,21 +149,21 @@ func (h *Handler) home(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	return h.page(c, fiber.StatusOK, "public/home", nil)
+	return h.View.Shared(c, "public/home", &view.Data{Lang: Lang(c)}, nil)
 }
 
 func (h *Handler) languages(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	return h.page(c, fiber.StatusOK, "public/choose", nil)
+	return h.View.Shared(c, "public/choose", &view.Data{Lang: Lang(c)}, nil)
 }
 
 func (h *Handler) privacy(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	return h.page(c, fiber.StatusOK, "public/privacy", nil)
+	return h.View.Shared(c, "public/privacy", &view.Data{Lang: Lang(c)}, nil)
 }
 
 type group struct {
@@ -235,7 +235,12 @@ func (h *Handler) reportForm(c *fiber.Ctx) error {
 	if len(card) > 20 {
 		card = ""
 	}
-	return h.View.Render(c, fiber.StatusOK, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: h.freshForm(card)})
+	// The form is the same for every visitor but for its id, signature and
+	// card code: rendered once, those filled in per visit.
+	form := h.freshForm(card)
+	fill := map[string]string{view.FormIDMark: form["id"], view.FormTokenMark: form["token"], view.FormCardMark: card}
+	form["id"], form["token"], form["card"] = view.FormIDMark, view.FormTokenMark, view.FormCardMark
+	return h.View.Shared(c, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: form}, fill)
 }
 
 var formFields = []string{"id", "token", "card", "kind", "category", "description", "about", "municipality",
@@ -485,7 +490,7 @@ func (h *Handler) statusForm(c *fiber.Ctx) error {
 	case "too_many":
 		return h.page(c, fiber.StatusTooManyRequests, "public/status", statusPage{Limited: true})
 	}
-	return h.page(c, fiber.StatusOK, "public/status", statusPage{})
+	return h.View.Shared(c, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{}}, nil)
 }
 
 // lookup opens the case for a receipt, counting misses per client so the
