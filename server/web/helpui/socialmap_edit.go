@@ -22,9 +22,6 @@ type formPage struct {
 	Checked map[string]bool
 }
 
-var formFields = []string{"key", "name", "about", "municipalities", "languages", "phone", "web", "email",
-	"address", "walk_in", "hours", "verified_on"}
-
 func (h *Handler) renderForm(c *fiber.Ctx, status int, isNew bool, o socialmap.Organisation, errs map[string]string) error {
 	p := formPage{New: isNew, Key: o.Key, Org: o, Topics: topicOptions(), Regions: socialmap.Regions(),
 		National: socialmap.National, Checked: map[string]bool{}}
