@@ -87,9 +87,6 @@ func New(h Handler) (*Handler, error) {
 	return &h, nil
 }
 
-// Version is the cache version of the current app shell.
-func (h *Handler) Version() string { return h.version }
-
 // Shell lists the precached URLs (the service worker's SHELL) in order.
 func (h *Handler) Shell() []string {
 	urls := make([]string, 0, len(h.files))
