@@ -86,11 +86,11 @@ type Job interface {
 
 // Build opens the database and makes every dependency from the config.
 func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Deps, error) {
-	key, err := seal.LoadKey(cfg.DataDir, cfg.SecretKey)
+	ring, err := seal.LoadRing(cfg.DataDir, cfg.SecretKey)
 	if err != nil {
 		return nil, err
 	}
-	sealer, err := seal.New(key)
+	sealer, err := seal.NewRing(ring)
 	if err != nil {
 		return nil, err
 	}
