@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/gehoord/gehoord/server"
 	"github.com/gehoord/gehoord/server/config"
+	"github.com/gehoord/gehoord/server/metrics"
+	"github.com/gehoord/gehoord/server/seal"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
@@ -104,6 +107,11 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			"  go run ./cmd/gehoord user add --email you@example.org --role admin --name \"Your Name\"\n"+
 			"and type the password at the prompt (it is not shown).\n")
 	}
+	stopMetrics, err := serveMetrics(cfg, d, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	d.Start(context.WithoutCancel(ctx))
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
@@ -125,6 +133,43 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	d.Stop()
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves /metrics on the separate metrics address, when one is
+// configured, and registers what the server measures at each scrape.
+func serveMetrics(cfg config.Config, d *server.Deps, log *slog.Logger) (stop func(), err error) {
+	if cfg.MetricsAddr == "" {
+		return func() {}, nil
+	}
+	metrics.GaugeFuncVec("gehoord_push_jobs", "Push jobs by state: pending and sending are the queue, done and failed the results still kept.", "state",
+		func() map[string]float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			out := map[string]float64{}
+			stats, err := d.Push.QueueStats(ctx)
+			if err != nil {
+				return out
+			}
+			for k, v := range stats {
+				out[k] = float64(v)
+			}
+			return out
+		})
+	metrics.GaugeFunc("gehoord_hash_slots", "Receipt and password hashes that may run at once.", func() float64 { return float64(seal.Hashes.Size()) })
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on GEHOORD_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Default.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
