@@ -1,5 +1,5 @@
-// Package cli is the gehoord command: serve (the default), user add, and
-// version.
+// Package cli is the gehoord command: serve (the default), user, backup,
+// restore, keys and version.
 package cli
 
 import (
@@ -48,6 +48,17 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "backup", "restore", "keys":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		run := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+			"backup": backupCmd, "restore": restoreCmd, "keys": keysCmd,
+		}[cmd]
+		if err := run(ctx, rest, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "gehoord:", err)
+			return 1
+		}
+		return 0
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -63,6 +74,9 @@ func usage(w io.Writer) {
   gehoord user passwd --email E                       set a staff user's password; their sessions end
   gehoord user reset --email E                        temporary password; new password and second factor at next sign-in
                                                       (passwords are typed without echo, or read from standard input)
+  gehoord backup --out FILE                           a consistent backup, also while the server runs (not the key)
+  gehoord restore --in FILE                           restore a backup into an empty database (needs the backup's key)
+  gehoord keys rotate                                 re-seal everything to a new key; run again to resume
   gehoord version                                     print the version
 `)
 }
@@ -127,6 +141,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
 		log.Error("shutdown", "err", err)
 	}
+	// A stop right after start can reach fasthttp before its Serve took
+	// the listener; Shutdown then leaves it open and Serve never returns.
+	_ = ln.Close()
 	if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
 		log.Warn("listener", "err", err)
 	}

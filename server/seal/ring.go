@@ -353,3 +353,19 @@ func (s *Sealer) HashCheck() string {
 	h.Write(s.MAC("hash check"))
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
+
+// HeaderMagic is the first byte of a value sealed with a recorded key id;
+// the id's four bytes follow (a rotation looks for values of old keys).
+const HeaderMagic = headerMagic
+
+// CurrentKeyIDBytes is the current key's id as recorded in sealed values.
+func (s *Sealer) CurrentKeyIDBytes() []byte { return bytes.Clone(s.keys[0].id[:]) }
+
+// OldKeyIDBytes are the ids of the ring's other keys.
+func (s *Sealer) OldKeyIDBytes() [][]byte {
+	var out [][]byte
+	for _, k := range s.keys[1:] {
+		out = append(out, bytes.Clone(k.id[:]))
+	}
+	return out
+}
