@@ -17,6 +17,7 @@ import (
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/servertest"
 	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/store/storetest"
 )
 
 func runCLI(args ...string) (int, string) {
@@ -302,5 +303,55 @@ func TestKeyRotationResumes(t *testing.T) {
 		if code != 200 || !strings.Contains(body, refs[i]) {
 			t.Fatalf("after rotation case %s: %d %s", refs[i], code, body)
 		}
+	}
+}
+
+// TestBackupMovesToMongoDBAndBack: a backup of the embedded database
+// restores into a MongoDB database (here FerretDB through the official
+// driver, as the MongoDB path is tested everywhere in this project), which
+// is how a desk moves; a backup made there through the driver restores
+// again, and the desk finds its case in both.
+func TestBackupMovesToMongoDBAndBack(t *testing.T) {
+	dataA := t.TempDir()
+	srvA := serveFor(t, opsEnv(dataA, nil))
+	ref, receipt := report(t, srvA.URL, "Verhuizen naar MongoDB")
+	first := filepath.Join(t.TempDir(), "embedded.backup")
+	setOpsEnv(t, opsEnv(dataA, nil))
+	if code, out := runCLI("backup", "--out", first); code != 0 {
+		t.Fatalf("backup: %d %s", code, out)
+	}
+	key, err := os.ReadFile(filepath.Join(dataA, seal.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri, db := storetest.URI(t), storetest.DBName()
+	mongo := opsEnv(t.TempDir(), map[string]string{"GEHOORD_MONGODB_URI": uri, "GEHOORD_DB_NAME": db, "GEHOORD_SECRET_KEY": string(key)})
+	setOpsEnv(t, mongo)
+	t.Cleanup(func() {
+		if st, err := store.Open(context.Background(), store.Options{URI: uri, DBName: db}); err == nil {
+			_ = st.DB.Drop(context.Background())
+			_ = st.Close(context.Background())
+		}
+	})
+	if code, out := runCLI("restore", "--in", first); code != 0 {
+		t.Fatalf("restore into MongoDB: %d %s", code, out)
+	}
+	srvB := serveFor(t, mongo)
+	if code, body := status(t, srvB.URL, receipt); code != 200 || !strings.Contains(body, ref) {
+		t.Fatalf("on MongoDB: %d %s", code, body)
+	}
+	second := filepath.Join(t.TempDir(), "mongodb.backup")
+	if code, out := runCLI("backup", "--out", second); code != 0 {
+		t.Fatalf("backup through the driver: %d %s", code, out)
+	}
+	dataC := t.TempDir()
+	copyFile(t, filepath.Join(dataA, seal.KeyFile), filepath.Join(dataC, seal.KeyFile))
+	setOpsEnv(t, opsEnv(dataC, nil))
+	if code, out := runCLI("restore", "--in", second); code != 0 {
+		t.Fatalf("restore back into the embedded database: %d %s", code, out)
+	}
+	srvC := serveFor(t, opsEnv(dataC, nil))
+	if code, body := status(t, srvC.URL, receipt); code != 200 || !strings.Contains(body, ref) {
+		t.Fatalf("back on the embedded database: %d %s", code, body)
 	}
 }
