@@ -271,28 +271,7 @@ func TestKeyRotationResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	head := currentHead(sealer)
-	checked := 0
-	for _, f := range sealedFields {
-		cur, err := st.C(f.coll).Find(context.Background(), bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for cur.Next(context.Background()) {
-			_, v, ok := cur.Current.Lookup(f.field).BinaryOK()
-			if !ok || len(v) == 0 {
-				continue
-			}
-			if !bytes.HasPrefix(v, head) {
-				t.Errorf("%s.%s still sealed with another key", f.coll, f.field)
-			}
-			if _, err := sealer.Open(v, f.context(cur.Current)); err != nil {
-				t.Errorf("%s.%s does not open with the new key: %v", f.coll, f.field, err)
-			}
-			checked++
-		}
-		_ = cur.Close(context.Background())
-	}
+	checked := sealedWithOnly(t, st, sealer)
 	_ = st.Close(context.Background())
 	if checked < 9 { // 3 cases × description and about, 3 acknowledgements
 		t.Fatalf("only %d sealed values found", checked)
@@ -354,4 +333,134 @@ func TestBackupMovesToMongoDBAndBack(t *testing.T) {
 	if code, body := status(t, srvC.URL, receipt); code != 200 || !strings.Contains(body, ref) {
 		t.Fatalf("back on the embedded database: %d %s", code, body)
 	}
+}
+
+// TestKeyRotationWithKeyInEnvironment: with GEHOORD_SECRET_KEY the first
+// run only hands out the new ring; instances restarted with it keep
+// serving while the second run re-seals; then the ring without the old key
+// opens everything and finds every receipt.
+func TestKeyRotationWithKeyInEnvironment(t *testing.T) {
+	key, db := servertest.NewKey(), storetest.DBName()
+	first := servertest.StartWith(t, servertest.Options{DBName: db, SecretKey: key})
+	var refs, receipts []string
+	for i := range 2 {
+		ref, rc := report(t, first.URL, "Sleutel in de omgeving "+string(rune('a'+i)))
+		refs, receipts = append(refs, ref), append(receipts, rc)
+	}
+	cfgFor := func(secret string) config.Config {
+		cfg, err := config.FromEnv(nil, opsEnv(t.TempDir(), map[string]string{
+			"GEHOORD_MONGODB_URI": storetest.URI(t), "GEHOORD_DB_NAME": db, "GEHOORD_SECRET_KEY": secret}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	var out bytes.Buffer
+	if err := rotateKeys(context.Background(), cfgFor(key), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	ringText := lines[len(lines)-1]
+	ring, err := seal.ParseRing(ringText)
+	if err != nil || len(ring.Keys) != 2 {
+		t.Fatalf("the first run did not print a ring of two keys: %v\n%s", err, out.String())
+	}
+	oldKey, _ := seal.ParseRing(key)
+	if seal.KeyID(ring.Keys[1]) != seal.KeyID(oldKey.Keys[0]) {
+		t.Fatal("the printed ring does not keep the old key")
+	}
+	first.Stop()
+	second := servertest.StartWith(t, servertest.Options{DBName: db, SecretKey: ringText})
+	if err := rotateKeys(context.Background(), cfgFor(ringText), io.Discard, io.Discard); err != nil {
+		t.Fatalf("re-seal with the instance running: %v", err)
+	}
+	for i, rc := range receipts {
+		if code, body := status(t, second.URL, rc); code != 200 || !strings.Contains(body, refs[i]) {
+			t.Fatalf("during the rotation: %d %s", code, body)
+		}
+	}
+	second.Stop()
+	st, err := store.Open(context.Background(), store.Options{URI: storetest.URI(t), DBName: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newOnly, err := seal.NewRing(ring.CurrentOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := sealedWithOnly(t, st, newOnly); n < 6 { // 2 cases × description and about, 2 acknowledgements
+		t.Fatalf("only %d sealed values found", n)
+	}
+	_ = st.Close(context.Background())
+	third := servertest.StartWith(t, servertest.Options{DBName: db, SecretKey: ring.CurrentOnly().Text()})
+	for i, rc := range receipts {
+		if code, body := status(t, third.URL, rc); code != 200 || !strings.Contains(body, refs[i]) {
+			t.Fatalf("with the new key alone: %d %s", code, body)
+		}
+	}
+}
+
+// TestRotationKeepsOldKeyForUnknownSealedFields: a value sealed with the
+// old key in a field the rotation does not know (added by a later
+// change) keeps the old key in the ring, and the command names the place.
+func TestRotationKeepsOldKeyForUnknownSealedFields(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	ring, err := seal.LoadRing(data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := seal.NewRing(ring)
+	st, err := store.Open(ctx, store.Options{DataDir: data, Logger: quietLog(io.Discard)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Insert(ctx, "cases", bson.D{{Key: "_id", Value: "c1"}, {Key: "description", Value: old.Seal("bekend veld", "case:c1:description")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Insert(ctx, "new_things", bson.D{{Key: "_id", Value: "n1"}, {Key: "secret", Value: old.Seal("onbekend veld", "thing:n1")}}); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.Close(ctx)
+	cfg, err := config.FromEnv(nil, opsEnv(data, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = rotateKeys(ctx, cfg, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "new_things.secret") {
+		t.Fatalf("rotation with an unknown sealed field: %v", err)
+	}
+	if r := mustRing(t, data, ""); len(r.Keys) != 2 {
+		t.Fatalf("the old key left the ring while a value still needs it (%d keys)", len(r.Keys))
+	}
+}
+
+// sealedWithOnly checks that every value of every known sealed field names
+// the sealer's current key and opens with it, and returns how many there
+// were.
+func sealedWithOnly(t *testing.T, st *store.Store, sealer *seal.Sealer) int {
+	t.Helper()
+	head := currentHead(sealer)
+	checked := 0
+	for _, f := range sealedFields {
+		cur, err := st.C(f.coll).Find(context.Background(), bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cur.Next(context.Background()) {
+			_, v, ok := cur.Current.Lookup(f.field).BinaryOK()
+			if !ok || len(v) == 0 {
+				continue
+			}
+			if !bytes.HasPrefix(v, head) {
+				t.Errorf("%s.%s still sealed with another key", f.coll, f.field)
+			}
+			if _, err := sealer.Open(v, f.context(cur.Current)); err != nil {
+				t.Errorf("%s.%s does not open with the new key: %v", f.coll, f.field, err)
+			}
+			checked++
+		}
+		_ = cur.Close(context.Background())
+	}
+	return checked
 }
