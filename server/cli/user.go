@@ -46,11 +46,11 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	switch args[0] {
 	case "add":
-		key, err := seal.LoadKey(cfg.DataDir, cfg.SecretKey)
+		ring, err := seal.LoadRing(cfg.DataDir, cfg.SecretKey)
 		if err != nil {
 			return err
 		}
-		sealer, err := seal.New(key)
+		sealer, err := seal.NewRing(ring)
 		if err != nil {
 			return err
 		}
