@@ -112,6 +112,7 @@ type Sealer struct {
 	aead        cipher.AEAD
 	receiptSalt []byte
 	macKey      []byte
+	desk        *Desk
 }
 
 // New builds a Sealer from the 32-byte secret key.
@@ -139,7 +140,11 @@ func New(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal: derive mac key: %w", err)
 	}
-	return &Sealer{aead: aead, receiptSalt: salt, macKey: mac}, nil
+	desk, err := newDesk(key)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{aead: aead, receiptSalt: salt, macKey: mac, desk: desk}, nil
 }
 
 // Seal encrypts plain. context binds the ciphertext to where it is stored

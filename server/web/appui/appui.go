@@ -59,6 +59,9 @@ type Handler struct {
 	UserName UserNamer
 	Audit    func(c *fiber.Ctx, deviceID string)
 	Now      func() time.Time
+	// DeskKey is the desk's public key the tablets seal each item to
+	// (seal.Desk.PublicKey); nil when sealing is not set up.
+	DeskKey func() (kid string, key []byte)
 
 	files   map[string]*file // by URL path
 	version string
@@ -281,6 +284,7 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/api/v1/outreach/devices", h.deviceRegister)
 	app.Post("/api/v1/outreach/sync", h.syncPost)
 	app.Delete("/api/v1/outreach/device", h.deviceDelete)
+	app.Get("/api/v1/outreach/desk-key", h.deskKey)
 
 	// Admins: the registered tablets.
 	if h.Staff != nil && h.View != nil {
