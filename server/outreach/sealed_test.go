@@ -41,7 +41,7 @@ func TestSyncSealedBoundToDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.sync.SetDesk(sl.Desk())
-	devA, _, err := e.devices.Register(ctx, "o@x", "pw", "123456", "A", "")
+	devA, tokA, err := e.devices.Register(ctx, "o@x", "pw", "123456", "A", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +89,23 @@ func TestSyncSealedBoundToDevice(t *testing.T) {
 	}
 	if want := cases.ComputeDeadlines(told); !c.Deadlines.Ack.Equal(want.Ack) {
 		t.Fatalf("deadlines %+v, want from %v: %+v", c.Deadlines, told, want)
+	}
+
+	// Tablet A signs in again (after a revocation, say) and proves it with
+	// its old token: what it sealed as A still opens from its new device.
+	devA2, _, err := e.devices.RegisterAfter(ctx, "o@x", "pw", "123456", "A again", "", tokA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep2 := report(2)
+	item2 := sealItem(t, sl.Desk(), devA.ID, "report", rep2["id"].(string), rep2)
+	resp, err = e.sync.Sync(ctx, devA2, outreach.SyncRequest{Sealed: []outreach.SealedItem{item2}})
+	if err != nil || resp.Sealed[0].Result != outreach.Created {
+		t.Fatalf("A's item from A's new registration: %+v %v", resp.Sealed, err)
+	}
+	resp, _ = e.sync.Sync(ctx, devB, outreach.SyncRequest{Sealed: []outreach.SealedItem{item2}})
+	if resp.Sealed[0].Result != outreach.Rejected {
+		t.Fatalf("A's item from B: %+v", resp.Sealed[0])
 	}
 
 	// Tampering with the kind or the id: not opened.

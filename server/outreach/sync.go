@@ -251,7 +251,14 @@ func (s *Syncer) open(dev Device, si SealedItem) item {
 	if e1 != nil || e2 != nil || e3 != nil {
 		return bad()
 	}
-	plain, err := s.desk.Open(si.Kid, epk, iv, ct, SealedAAD(si.Kid, dev.ID, si.Kind, si.ID))
+	// Bound to this device, or to an earlier registration of this tablet.
+	var plain []byte
+	var err error
+	for _, id := range append([]string{dev.ID}, dev.Predecessors...) {
+		if plain, err = s.desk.Open(si.Kid, epk, iv, ct, SealedAAD(si.Kid, id, si.Kind, si.ID)); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return bad()
 	}

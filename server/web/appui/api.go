@@ -28,6 +28,9 @@ type registerRequest struct {
 	Password string `json:"password"`
 	Code     string `json:"code"`
 	Label    string `json:"label"`
+	// PreviousToken: this tablet's earlier device token, when it signs in
+	// again, so what it sealed before still opens.
+	PreviousToken string `json:"previous_token"`
 }
 
 type registerResponse struct {
@@ -88,7 +91,7 @@ func (h *Handler) deviceRegister(c *fiber.Ctx) error {
 	if err := c.App().Config().JSONDecoder(c.Body(), &req); err != nil {
 		return problem.New(c, fiber.StatusBadRequest, "the request is not valid JSON")
 	}
-	dev, token, err := h.Devices.Register(c.UserContext(), req.Email, req.Password, req.Code, req.Label, h.ClientKey(c))
+	dev, token, err := h.Devices.RegisterAfter(c.UserContext(), req.Email, req.Password, req.Code, req.Label, h.ClientKey(c), req.PreviousToken)
 	switch {
 	case errors.Is(err, outreach.ErrRateLimited):
 		return problem.New(c, fiber.StatusTooManyRequests, "too many failed sign-ins; wait 15 minutes")

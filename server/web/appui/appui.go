@@ -62,6 +62,9 @@ type Handler struct {
 	// DeskKey is the desk's public key the tablets seal each item to
 	// (seal.Desk.PublicKey); nil when sealing is not set up.
 	DeskKey func() (kid string, key []byte)
+	// SentKeep is how long a tablet keeps a sent item's list entry
+	// (default 12 hours; 0 hours drops it at the next unlock).
+	SentKeep time.Duration
 
 	files   map[string]*file // by URL path
 	version string
@@ -83,6 +86,9 @@ func New(h Handler) (*Handler, error) {
 	}
 	if h.Now == nil {
 		h.Now = time.Now
+	}
+	if h.SentKeep <= 0 {
+		h.SentKeep = 12 * time.Hour
 	}
 	if err := h.buildShell(); err != nil {
 		return nil, err
@@ -233,6 +239,9 @@ type appConfig struct {
 	Languages     []appLanguage  `json:"languages"`
 	Max           map[string]int `json:"max"`
 	Sync          map[string]int `json:"sync"`
+	// SentKeepHours: how long the tablet keeps the list entry (time, her
+	// language) of a sent item under the passphrase.
+	SentKeepHours int `json:"sent_keep_hours"`
 
 	// Municipalities a report or round may name, besides "unknown" and
 	// "online": precached with the app, so the choice works offline.
@@ -257,6 +266,7 @@ func (h *Handler) config(langs []string) appConfig {
 		IdentityModes: cases.IdentityModes,
 		Max:           map[string]int{"description": cases.MaxDescription, "short": cases.MaxShort},
 		Sync:          map[string]int{"max_items": outreach.MaxBatch},
+		SentKeepHours: int(h.SentKeep / time.Hour),
 	}
 	c.Municipalities = cases.MunicipalityChoices()
 	for _, cat := range cases.Categories {

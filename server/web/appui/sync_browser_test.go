@@ -90,13 +90,14 @@ func TestAppBadItemStaysOnTablet(t *testing.T) {
 	var left []struct {
 		ID     string `json:"id"`
 		State  string `json:"state"`
-		Errors []struct{ Field, Detail string }
+		Errors []struct{ Field, Detail, Staff string }
 	}
-	b.js(`gehoord.store.items()`, &left)
+	b.js(`gehoord.store.queue().then(l => l.filter(i => i.state !== 'sent' && i.kind === 'report'))`, &left)
 	var bad string
 	b.js(`window.badId`, &bad)
 	if len(left) != 1 || left[0].ID != bad || left[0].State != "rejected" || len(left[0].Errors) != 1 ||
-		left[0].Errors[0].Field != "category" || left[0].Errors[0].Detail != "Kies een van de onderwerpen." {
+		left[0].Errors[0].Field != "category" || left[0].Errors[0].Detail != "Kies een van de onderwerpen." ||
+		left[0].Errors[0].Staff != "Kies een van de onderwerpen." {
 		t.Fatalf("left on the tablet: %+v (sync %v)", left, res)
 	}
 	if got := len(casesOnServer(t, be.env)); got != 99 {
@@ -107,7 +108,9 @@ func TestAppBadItemStaysOnTablet(t *testing.T) {
 	if b.queueLen() != 1 {
 		t.Fatal("the rejected item was dropped")
 	}
-	// The worker sees it on the home screen, fixes it and sends it.
+	// The worker sees it on the home screen and records it again with her
+	// (its content was sealed for the desk); the rejected one stays until
+	// the corrected one is saved.
 	b.js(`(async () => { await gehoord.vault.lock(); return true })()`, nil)
 	b.wait("document.querySelector('#unlock')", 5*time.Second)
 	b.fill("#unlock [name=passphrase]", Passphrase)
@@ -115,12 +118,19 @@ func TestAppBadItemStaysOnTablet(t *testing.T) {
 	b.wait("document.querySelector('#rejected li button')", 20*time.Second)
 	b.axe("home with a rejected item")
 	b.click("#rejected li button")
-	b.wait("document.querySelector('#report-errors')", 5*time.Second)
+	b.wait("document.querySelector('#fix-note')", 5*time.Second)
 	b.axe("fixing a rejected report")
+	if b.queueLen() != 1 {
+		t.Fatal("opening the correction dropped the rejected item")
+	}
+	b.click("#report [name=kind][value=complaint]")
 	b.click("#report [name=category][value=police]")
+	b.fill("#report [name=description]", "one of a hundred, again")
+	b.click("#report [name=wish][value=heard]")
+	b.click("#report input[name='identity.mode'][value=anonymous]")
 	b.submit("#report")
 	b.wait("document.querySelector('#receipt')", 10*time.Second)
-	b.wait("gehoord.store.items().then(l => l.length === 0)", 20*time.Second)
+	b.wait("gehoord.store.waiting().then(n => n === 0)", 20*time.Second)
 	if got := len(casesOnServer(t, be.env)); got != 100 {
 		t.Fatalf("server has %d cases after the fix, want 100", got)
 	}
@@ -156,7 +166,7 @@ func TestAppRevokedDeviceKeepsQueue(t *testing.T) {
 	b.fill("#signin [name=password]", "correct horse battery staple")
 	b.fill("#signin [name=code]", codes[1])
 	b.submit("#signin")
-	b.wait("gehoord.store.items().then(l => l.length === 0)", 30*time.Second)
+	b.wait("gehoord.store.waiting().then(n => n === 0)", 30*time.Second)
 	if got := len(casesOnServer(t, be.env)); got != 3 {
 		t.Fatalf("server has %d cases after the new sign-in, want 3", got)
 	}
@@ -182,7 +192,7 @@ func TestAppBackgroundSync(t *testing.T) {
 		t.Fatalf("before the sync event %d items wait", n)
 	}
 	dispatchSync(t, b, px.URL)
-	b.wait("gehoord.store.items().then(l => l.length === 0)", 20*time.Second)
+	b.wait("gehoord.store.waiting().then(n => n === 0)", 20*time.Second)
 	if got := len(casesOnServer(t, be.env)); got != 1 {
 		t.Fatalf("server has %d cases", got)
 	}
@@ -204,7 +214,7 @@ func TestAppSaveTiming(t *testing.T) {
 			const r = gehoord.normalize(%s);
 			const t0 = performance.now();
 			await gehoord.store.enqueue('report', r);
-			await gehoord.store.setMeta('draft', null);
+			await gehoord.store.setMeta('drafts', null);
 			out.push(performance.now() - t0);
 		}
 		return out })()`, reportJS("timing: a case of ordinary length, a few sentences about what happened at the window last night.")), &ms)
