@@ -39,8 +39,7 @@ async function boot() {
   // passphrase.
   vault.onLock(() => { current = null; header(); unlockScreen(); });
   if (cfg.sent_keep_hours !== undefined) sync.setKeepHours(Number(cfg.sent_keep_hours));
-  addEventListener('online', () => { if (!vault.unlocked()) sync.syncNow(); });
-  addEventListener('online', () => { if (vault.unlocked()) sync.syncNow(); });
+  addEventListener('online', () => sync.syncNow());
   sync.subscribe(() => {
     header();
     if (!onHome) return;

@@ -164,4 +164,19 @@ func TestAppWorkersDay(t *testing.T) {
 	b.wait("document.querySelector('#round-sent')", 5*time.Second)
 	b.wait("document.querySelector('#round-sent').textContent.includes('1 melding') && document.querySelector('#round-sent').textContent.includes('5 kaartjes')", 10*time.Second)
 	b.axe("home after the round")
+	// Reports by batch include hers; the header counts reports only.
+	stats, err := be.env.Deps.Cards.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range stats {
+		if st.Batch.ID == batch.ID && (st.Cases != 1 || st.HandedOut != 5) {
+			t.Fatalf("batch %s: %d cases, %d handed out; want 1 and 5", batch.ID, st.Cases, st.HandedOut)
+		}
+	}
+	var pill string
+	b.js(`document.querySelector('#queue-pill').textContent`, &pill)
+	if pill != "0 meldingen wachten" {
+		t.Fatalf("header shows %q", pill)
+	}
 }
