@@ -43,7 +43,16 @@ func TestAppSyncServerStopsMidway(t *testing.T) {
 	}
 	stopped := make(chan struct{})
 	px.mu.Lock()
-	px.onSync = func(k int) bool { return k == 2 } // the second batch: stored, answer lost
+	// The second batch: stored, answer lost. From then on the network is
+	// dead too (onSync runs under the proxy's lock): Chromium retries a
+	// request whose reused connection closed without an answer, and that
+	// retry must not reach the server before it has stopped.
+	px.onSync = func(k int) bool {
+		if k == 2 {
+			px.down = true
+		}
+		return k == 2
+	}
 	px.afterDrop = func() { be.stop(); close(stopped) }
 	px.mu.Unlock()
 
@@ -67,6 +76,7 @@ func TestAppSyncServerStopsMidway(t *testing.T) {
 	be.restart()
 	px.mu.Lock()
 	px.onSync = nil
+	px.down = false
 	px.mu.Unlock()
 	// The worker's Background Sync sends the rest, which the server partly
 	// has already: those come back as duplicates.
