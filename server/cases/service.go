@@ -102,7 +102,7 @@ func GroupReceipt(r string) string {
 // receipt for it.
 func (s *Service) fingerprint(in Input, src receiptSource) []byte {
 	c := in
-	c.ID, c.Device, c.Round = "", "", ""
+	c.ID, c.Device, c.Round, c.RecordedAt = "", "", "", time.Time{}
 	b, _ := json.Marshal(c)
 	if src == receiptForm {
 		return s.seal.MAC("report", string(b), "form")
@@ -275,6 +275,15 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 			batch = ""
 		}
 	}
+	if batch == "" && in.Batch != "" && cardRe.MatchString(in.Batch) {
+		batch = in.Batch
+	}
+	// An outreach report was received when she told it, not when the
+	// tablet found a network: its received time and deadlines start then.
+	received := now
+	if !in.RecordedAt.IsZero() && in.RecordedAt.Before(now) {
+		received = in.RecordedAt.UTC()
+	}
 	if ch == ChannelWeb && in.Card != "" {
 		ch = ChannelCard
 	}
@@ -293,13 +302,13 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 		ID: id, ClientID: clientID, Fingerprint: fp,
 		Reference:   fmt.Sprintf("%s-%d-%04d", referencePrefix, now.Year(), n),
 		ReceiptHash: receiptHash,
-		CreatedAt:   now, UpdatedAt: now, LastActivity: now,
+		CreatedAt:   received, UpdatedAt: now, LastActivity: now,
 		Kind: in.Kind, Category: in.Category, Group: group, Municipality: municipality, Region: region,
 		HappenedOn: in.HappenedOn, Setting: in.Setting, Wish: in.Wish,
 		IdentityMode: in.Identity.Mode, ShareIdentity: in.ShareIdentity, Reporter: in.Reporter,
 		Language: in.Language, Channel: string(ch), Card: in.Card, Batch: batch,
 		Device: in.Device, Round: in.Round,
-		State: StateReceived, Deadlines: ComputeDeadlines(now), Themes: []string{},
+		State: StateReceived, Deadlines: ComputeDeadlines(received), Themes: []string{},
 	}
 	c.Description = s.seal.Seal(in.Description, sealCtx(id, "description"))
 	c.About = s.seal.Seal(in.About, sealCtx(id, "about"))

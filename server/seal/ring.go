@@ -267,6 +267,11 @@ func NewRing(r Ring) (*Sealer, error) {
 		}
 		s.keys = append(s.keys, sealKey{id: id, aead: aead})
 	}
+	desk, err := newDesk(r.Keys)
+	if err != nil {
+		return nil, err
+	}
+	s.desk = desk
 	if r.ReceiptSalt != nil {
 		if len(r.ReceiptSalt) != 16 || len(r.MACKey) != 32 {
 			return nil, errors.New("seal: the receipt salt must be 16 bytes and the MAC key 32")
@@ -274,7 +279,6 @@ func NewRing(r Ring) (*Sealer, error) {
 		s.receiptSalt, s.macKey = bytes.Clone(r.ReceiptSalt), bytes.Clone(r.MACKey)
 		return s, nil
 	}
-	var err error
 	if s.receiptSalt, err = hkdf.Key(sha256.New, r.Keys[0], nil, "gehoord receipt salt v1", 16); err != nil {
 		return nil, fmt.Errorf("seal: derive salt: %w", err)
 	}

@@ -67,6 +67,7 @@ type Sealer struct {
 	keys        []sealKey // keys[0] seals
 	receiptSalt []byte
 	macKey      []byte
+	desk        *Desk
 }
 
 // New builds a Sealer from the 32-byte secret key.
