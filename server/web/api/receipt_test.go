@@ -2,11 +2,14 @@ package api_test
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/servertest"
 )
 
@@ -60,4 +63,65 @@ func TestAPINeverTakesAReceiptAndRevealsNone(t *testing.T) {
 	if r := env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": c.Receipt}); r.StatusCode != 200 {
 		t.Fatalf("its receipt does not open it: %d", r.StatusCode)
 	}
+}
+
+// typosOf are what a hand copying r makes: each digit changed, and each two
+// different neighbours swapped. The check digit catches all of them.
+func typosOf(r string) []string {
+	var out []string
+	for i := range len(r) {
+		b := []byte(r)
+		b[i] = '0' + (b[i]-'0'+1)%10
+		out = append(out, string(b))
+		if i+1 < len(r) && r[i] != r[i+1] {
+			b = []byte(r)
+			b[i], b[i+1] = b[i+1], b[i]
+			out = append(out, string(b))
+		}
+	}
+	return out
+}
+
+// A number copied with one digit wrong or two swapped is answered "check
+// the digits", in her language, from its digits alone: however often, it
+// costs none of the ten misses a client has. An unknown number that could
+// be a receipt is answered "not found", with the word that an outreach
+// worker's number can take until the next day, the same for every number.
+func TestStatusTypoIsNotAMiss(t *testing.T) {
+	env := servertest.Start(t)
+	var c created
+	env.PostJSON(t, "/api/v1/reports", report("De bank sloot mijn rekening")).JSON(t, &c)
+	if !cases.ReceiptChecks(c.Receipt) {
+		t.Fatalf("the desk made %s without a check digit", c.Receipt)
+	}
+	check := i18n.Default().T("nl", "status.check_digits")
+	typos := typosOf(c.Receipt)
+	if len(typos) < 20 {
+		t.Fatalf("only %d typos", len(typos))
+	}
+	paths := []string{"/api/v1/status", "/api/v1/status/messages"}
+	for i, typo := range typos {
+		r := env.PostJSON(t, paths[i%2], map[string]string{"receipt": cases.GroupReceipt(typo), "body": "Hallo"}, "Accept-Language", "nl")
+		p := mustProblem(t, r, 422)
+		if p.Detail != check || len(p.Errors) != 1 || p.Errors[0].Field != "receipt" {
+			t.Fatalf("typo %s answered %+v, want %q on the receipt", typo, p, check)
+		}
+	}
+	// All ten misses are still there.
+	notFound := i18n.Default().T("nl", "status.not_found_outreach")
+	var first []byte
+	for i := range 10 {
+		r := env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": cases.WithCheckDigit(fmt.Sprintf("%015d", 81000+i))}, "Accept-Language", "nl")
+		if p := mustProblem(t, r, 404); !strings.Contains(p.Detail, notFound) {
+			t.Fatalf("miss %d: %q lacks %q", i+1, p.Detail, notFound)
+		}
+		if first == nil {
+			first = r.Body
+		} else if !bytes.Equal(first, r.Body) {
+			t.Fatalf("two unknown numbers are answered differently:\n%s\n%s", first, r.Body)
+		}
+	}
+	mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": cases.WithCheckDigit("000000000081999")}), 429)
+	// A typo is still told as a typo, not refused as a guess.
+	mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": typos[0]}), 422)
 }
