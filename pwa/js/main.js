@@ -541,7 +541,7 @@ function receiptScreen(body) {
   const msg = h('p', { class: 'field-error', id: 'receipt-msg', hidden: true }, L('receipt.confirm_needed'));
   show(
     h('div', { lang }, h('h1', null, L('receipt.title')), h('p', null, L('receipt.your_number'))),
-    h('p', { class: 'receipt', id: 'receipt', lang }, group(body.receipt)),
+    h('p', { class: 'receipt', id: 'receipt', lang: 'zxx' }, h('span', null, group(body.receipt))),
     h('div', { lang }, h('p', null, h('strong', null, L('receipt.keep'))), h('p', null, L('receipt.keep_how'))),
     h('p', { class: 'notice', lang: ui }, T('app.receipt.card')),
     h('p', { lang: ui }, T('app.receipt.queued')),
