@@ -146,7 +146,10 @@ function signInScreen(again = false, msg = '') {
         passphraseScreen();
       }
     } catch (err) {
-      const key = !err.status ? 'app.error.offline' : err.status === 403 ? 'app.signin.forbidden'
+      // A 403 says which: no second factor yet, or a role without tablets.
+      const forbidden = { 'urn:gehoord:problem:second-factor-not-set-up': 'app.signin.no_second_factor',
+        'urn:gehoord:problem:role-not-allowed': 'app.signin.role_not_allowed' }[err.body && err.body.type] || 'app.signin.forbidden';
+      const key = !err.status ? 'app.error.offline' : err.status === 403 ? forbidden
         : err.status === 429 ? 'app.signin.too_many' : 'app.signin.failed';
       signInScreen(again, T(key));
     }
