@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -258,5 +259,38 @@ func TestFormRepeatKeepsItsOldReceipt(t *testing.T) {
 	}
 	if c, err := svc.ByReceipt(ctx, again.Receipt); err != nil || c.ID != first.ID {
 		t.Fatalf("the receipt shown does not open the case: %v", err)
+	}
+}
+
+// Another instance learns of a case with a receipt failing the check within
+// legacyTTL: until then it may still call that number a typo, after it the
+// number opens the case.
+func TestOldReceiptReachesOtherInstancesWithinAMinute(t *testing.T) {
+	svc, st, _ := newTestService(t)
+	ctx := t.Context()
+	now := time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	other := NewService(Config{Store: st, Sealer: svc.seal, Texts: svc.texts, Now: clock})
+	newCase(t, svc, nil)
+	r, err := NewReceipt()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := failing(r)
+	if got, _ := other.CheckReceipt(ctx, old); got != ReceiptTypo {
+		t.Fatalf("before: %v", got)
+	}
+	if _, err := svc.Create(ctx, Input{ID: uuid.NewString(), Receipt: old, Kind: "complaint", Category: "business.bank",
+		Description: "Een melding van een oude tablet.", Municipality: "Amsterdam", Wish: "handle", Language: "nl",
+		Identity: Identity{Mode: "anonymous"}}, ChannelOutreach); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(legacyTTL - time.Second)
+	if got, _ := other.CheckReceipt(ctx, old); got != ReceiptTypo {
+		t.Fatalf("within the minute the other instance answers from its cache: %v", got)
+	}
+	now = now.Add(2 * time.Second)
+	if got, _ := other.CheckReceipt(ctx, old); got != ReceiptMaybeOld {
+		t.Fatalf("after the minute the other instance still calls it a typo: %v", got)
 	}
 }

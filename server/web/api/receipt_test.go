@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/servertest"
+	"github.com/gehoord/gehoord/server/store/storetest"
 )
 
 // The public API never takes a receipt from the sender: a fake card or a
@@ -124,4 +126,48 @@ func TestStatusTypoIsNotAMiss(t *testing.T) {
 	mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": cases.WithCheckDigit("000000000081999")}), 429)
 	// A typo is still told as a typo, not refused as a guess.
 	mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": typos[0]}), 422)
+}
+
+// A receipt from before the check digit — here one an outdated tablet
+// still makes, accepted by the sync because it was already handed over —
+// opens its case, on this instance at once and on another instance of the
+// same desk. While such a case exists, a number failing the check is looked
+// up and counted like any lookup (it could be one of them), and answered
+// "check the digits" when it opens nothing.
+func TestReceiptWithoutCheckDigitStillOpens(t *testing.T) {
+	db, key := storetest.DBName(), servertest.NewKey()
+	env := servertest.StartWith(t, servertest.Options{DBName: db, SecretKey: key})
+	_, token, err := env.Deps.Devices.Create(context.Background(), "u1", "old tablet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := ""
+	for old == "" || cases.ReceiptChecks(old) || !cases.StrongReceipt(old) {
+		r, err := cases.NewReceipt()
+		if err != nil {
+			t.Fatal(err)
+		}
+		old = r[:15] + string('0'+(r[15]-'0'+1)%10)
+	}
+	item := report("Van een tablet met de oude app")
+	item["id"], item["receipt"], item["reporter"] = uuid.NewString(), old, "outreach"
+	r := env.PostJSON(t, "/api/v1/outreach/sync", map[string]any{"reports": []any{item}}, "Authorization", "Bearer "+token)
+	if r.StatusCode != 200 || !strings.Contains(string(r.Body), `"created"`) {
+		t.Fatalf("sync: %d %s", r.StatusCode, r.Body)
+	}
+	other := servertest.StartWith(t, servertest.Options{DBName: db, SecretKey: key})
+	for name, e := range map[string]*servertest.Env{"same instance": env, "other instance": other} {
+		if r := e.PostJSON(t, "/api/v1/status", map[string]string{"receipt": cases.GroupReceipt(old)}); r.StatusCode != 200 {
+			t.Fatalf("%s: the old receipt does not open its case: %d %s", name, r.StatusCode, r.Body)
+		}
+	}
+	fresh, err := cases.NewReceipt()
+	if err != nil {
+		t.Fatal(err)
+	}
+	typos := typosOf(fresh)
+	for i := range 10 {
+		mustProblem(t, other.PostJSON(t, "/api/v1/status", map[string]string{"receipt": typos[i]}), 422)
+	}
+	mustProblem(t, other.PostJSON(t, "/api/v1/status", map[string]string{"receipt": typos[10]}), 429)
 }
