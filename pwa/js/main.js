@@ -154,7 +154,10 @@ function signInScreen(again = false, msg = '') {
         passphraseScreen();
       }
     } catch (err) {
-      const key = !err.status ? 'app.error.offline' : err.status === 403 ? 'app.signin.forbidden'
+      // A 403 says which: no second factor yet, or a role without tablets.
+      const forbidden = { 'urn:gehoord:problem:second-factor-not-set-up': 'app.signin.no_second_factor',
+        'urn:gehoord:problem:role-not-allowed': 'app.signin.role_not_allowed' }[err.body && err.body.type] || 'app.signin.forbidden';
+      const key = !err.status ? 'app.error.offline' : err.status === 403 ? forbidden
         : err.status === 429 ? 'app.signin.too_many' : 'app.signin.failed';
       signInScreen(again, T(key));
     }
@@ -651,7 +654,7 @@ function receiptScreen(body) {
   const msg = h('p', { class: 'field-error', id: 'receipt-msg', hidden: true }, L('receipt.confirm_needed'));
   show(
     h('div', { lang }, h('h1', null, L('receipt.title')), h('p', null, L('receipt.your_number'))),
-    h('p', { class: 'receipt', id: 'receipt', lang }, group(body.receipt)),
+    h('p', { class: 'receipt', id: 'receipt', lang: 'zxx' }, h('span', null, group(body.receipt))),
     h('div', { lang }, h('p', null, h('strong', null, L('receipt.keep'))), h('p', null, L('receipt.keep_how'))),
     h('p', { class: 'notice', lang: ui }, T('app.receipt.card')),
     h('p', { lang: ui }, T('app.receipt.queued')),

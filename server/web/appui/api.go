@@ -23,6 +23,14 @@ func isJSON(c *fiber.Ctx) bool {
 	return ct == "application/json"
 }
 
+// The two causes of a 403 at registration, told apart by the problem's
+// type so the app can tell her which one it is (pwa/js/main.js). Both come
+// only after a right password, so they tell a stranger nothing.
+const (
+	ProblemNoSecondFactor = "urn:gehoord:problem:second-factor-not-set-up"
+	ProblemRoleNotAllowed = "urn:gehoord:problem:role-not-allowed"
+)
+
 type registerRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
@@ -96,9 +104,11 @@ func (h *Handler) deviceRegister(c *fiber.Ctx) error {
 	case errors.Is(err, outreach.ErrRateLimited):
 		return problem.New(c, fiber.StatusTooManyRequests, "too many failed sign-ins; wait 15 minutes")
 	case errors.Is(err, outreach.ErrSecondFactorSetup):
-		return problem.New(c, fiber.StatusForbidden, "set up the second factor in the staff pages first")
+		return problem.Write(c, problem.Problem{Type: ProblemNoSecondFactor, Status: fiber.StatusForbidden,
+			Detail: "set up the second factor in the staff pages first"})
 	case errors.Is(err, outreach.ErrForbidden):
-		return problem.New(c, fiber.StatusForbidden, "this role may not register outreach tablets")
+		return problem.Write(c, problem.Problem{Type: ProblemRoleNotAllowed, Status: fiber.StatusForbidden,
+			Detail: "this role may not register outreach tablets"})
 	case errors.Is(err, outreach.ErrSignIn):
 		return problem.New(c, fiber.StatusUnauthorized, "wrong e-mail address, password or code")
 	case err != nil:

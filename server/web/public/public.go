@@ -472,7 +472,9 @@ func (h *Handler) savedPage(c *fiber.Ctx) error {
 
 type statusPage struct {
 	Found, NotFound, Limited, CanReply, AskHeard bool
-	Reference, Flash, State                      string
+	// Typo: the digits cannot be a receipt (the check digit is wrong).
+	Typo                    bool
+	Reference, Flash, State string
 	// Token names her case in the page's forms (never the receipt).
 	Token string
 	// Draft is a reply she wrote that was not sent yet.
@@ -489,15 +491,26 @@ func (h *Handler) statusForm(c *fiber.Ctx) error {
 		return h.page(c, fiber.StatusNotFound, "public/status", statusPage{NotFound: true})
 	case "too_many":
 		return h.page(c, fiber.StatusTooManyRequests, "public/status", statusPage{Limited: true})
+	case "check":
+		return h.page(c, fiber.StatusUnprocessableEntity, "public/status", statusPage{Typo: true})
 	}
 	return h.View.Shared(c, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{}}, nil)
 }
 
 // lookup opens the case for a receipt, counting misses per client so the
-// 10^16 receipts cannot be tried one after another. The lookup is counted
+// 10^15 receipts cannot be tried one after another. A number whose digits
+// cannot be a receipt (a typo the check digit catches) is answered 422
+// before anything else: no hash, no miss counted. The lookup is counted
 // before the receipt is hashed, so parallel guesses cannot all pass the
 // limit; a lookup that finds her case is taken back.
 func (h *Handler) lookup(c *fiber.Ctx, receipt string) (*cases.Case, int, error) {
+	chk, err := h.Cases.CheckReceipt(c.UserContext(), receipt)
+	if err != nil {
+		return nil, 0, err
+	}
+	if chk == cases.ReceiptTypo {
+		return nil, fiber.StatusUnprocessableEntity, nil
+	}
 	a, err := h.StatusMisses.Take(c.UserContext(), h.ClientKey(c))
 	if err != nil {
 		return nil, 0, err
@@ -507,6 +520,10 @@ func (h *Handler) lookup(c *fiber.Ctx, receipt string) (*cases.Case, int, error)
 	}
 	cs, err := h.Cases.ByReceipt(c.UserContext(), receipt)
 	if errors.Is(err, cases.ErrNotFound) {
+		if chk == cases.ReceiptMaybeOld {
+			// Not an old receipt either: most likely a typo.
+			return nil, fiber.StatusUnprocessableEntity, nil
+		}
 		return nil, fiber.StatusNotFound, nil
 	}
 	if uerr := a.Undo(c.UserContext()); uerr != nil {
@@ -556,6 +573,8 @@ func (h *Handler) statusLookup(c *fiber.Ctx) error {
 		return c.Redirect("/"+Lang(c)+"/status?e=too_many", fiber.StatusSeeOther)
 	case fiber.StatusNotFound:
 		return c.Redirect("/"+Lang(c)+"/status?e=not_found", fiber.StatusSeeOther)
+	case fiber.StatusUnprocessableEntity:
+		return c.Redirect("/"+Lang(c)+"/status?e=check", fiber.StatusSeeOther)
 	}
 	v := View{Kind: viewStatus, Case: cs.ID}
 	if d := c.FormValue("body"); strings.TrimSpace(d) != "" {

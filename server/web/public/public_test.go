@@ -116,7 +116,7 @@ func TestFormCreatesCaseAndStatusShowsAcknowledgement(t *testing.T) {
 		t.Fatalf("reply: %d", r.StatusCode)
 	}
 	// An unknown receipt gets one neutral message, no detail.
-	r = submit(t, env, "/nl/status", url.Values{"receipt": {"1111222233334444"}})
+	r = submit(t, env, "/nl/status", url.Values{"receipt": {cases.WithCheckDigit("111122223333444")}})
 	if r.StatusCode != 404 || doc(t, r).Find("#err-receipt").Length() != 1 {
 		t.Fatalf("unknown receipt: %d", r.StatusCode)
 	}
