@@ -54,6 +54,37 @@ type problem struct {
 // totally unimodular, so the bounds of the linear relaxation are the
 // integer bounds and a linear program finds them exactly.
 func (p *problem) recovered() []int {
+	a := p.analyse()
+	var out []int
+	for i, it := range p.items {
+		if it.mark != Shown && a.determined(p, i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// firstRecovered is the first of recovered(), or -1.
+func (p *problem) firstRecovered() int {
+	a := p.analyse()
+	for i, it := range p.items {
+		if it.mark != Shown && a.determined(p, i) {
+			return i
+		}
+	}
+	return -1
+}
+
+// analysis is what the reader knows at once: the counts the shown items
+// fix, and the components of the others with their linear systems.
+type analysis struct {
+	fixed []bool
+	val   []int
+	root  []int // per count: its component, -1 when fixed
+	lps   map[int]*compLP
+}
+
+func (p *problem) analyse() *analysis {
 	fixed := make([]bool, p.nvars)
 	val := make([]int, p.nvars)
 	// Presolve: a Shown item with one unknown count fixes that count.
@@ -84,8 +115,7 @@ func (p *problem) recovered() []int {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(x int) int {
+	find := func(x int) int {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
 			x = parent[x]
@@ -105,37 +135,41 @@ func (p *problem) recovered() []int {
 			}
 		}
 	}
-	var out []int
-	byComp := map[int][]int{} // component -> hidden items in it
-	for i, it := range p.items {
-		if it.mark == Shown {
-			continue
-		}
-		root := -1
-		for _, v := range it.form {
-			if !fixed[v] {
-				root = find(v)
-				break
-			}
-		}
-		if root < 0 {
-			out = append(out, i) // every count in it is known
-			continue
-		}
-		byComp[root] = append(byComp[root], i)
-	}
-	for root, hidden := range byComp {
-		lp := p.componentLP(root, find, fixed, val)
-		for _, i := range hidden {
-			lo, okLo := lp.extreme(p.items[i].form, fixed, val, 1)
-			hi, okHi := lp.extreme(p.items[i].form, fixed, val, -1)
-			if okLo && okHi && hi-lo < 0.5 {
-				out = append(out, i)
-			}
+	a := &analysis{fixed: fixed, val: val, root: make([]int, p.nvars), lps: map[int]*compLP{}}
+	for v := range p.nvars {
+		a.root[v] = -1
+		if !fixed[v] {
+			a.root[v] = find(v)
 		}
 	}
-	slices.Sort(out)
-	return out
+	return a
+}
+
+// determined says whether item i's value is the same in every solution.
+func (a *analysis) determined(p *problem, i int) bool {
+	it := p.items[i]
+	root := -1
+	for _, v := range it.form {
+		if !a.fixed[v] {
+			root = a.root[v]
+			break
+		}
+	}
+	if root < 0 {
+		return true // every count in it is known
+	}
+	lp, ok := a.lps[root]
+	if !ok {
+		lp = p.componentLP(root, a)
+		a.lps[root] = lp
+	}
+	// The true value is one solution: one side below or above it settles it.
+	lo, okLo := lp.extreme(it.form, a.fixed, a.val, 1)
+	if !okLo || lo < float64(it.value)-0.5 {
+		return false
+	}
+	hi, okHi := lp.extreme(it.form, a.fixed, a.val, -1)
+	return okHi && hi-lo < 0.5
 }
 
 // compLP is the linear system of one component: rows over its unknown
@@ -145,12 +179,16 @@ type compLP struct {
 	ncols int
 	rows  [][]float64
 	rhs   []float64
+	tab   *tableau
+	ok    bool
+	ready bool
 }
 
-func (p *problem) componentLP(root int, find func(int) int, fixed []bool, val []int) *compLP {
+func (p *problem) componentLP(root int, a *analysis) *compLP {
+	fixed, val := a.fixed, a.val
 	lp := &compLP{local: map[int]int{}}
 	for v := 0; v < p.nvars; v++ {
-		if !fixed[v] && find(v) == root {
+		if a.root[v] == root {
 			lp.local[v] = lp.ncols
 			lp.ncols++
 		}
@@ -224,7 +262,14 @@ func (lp *compLP) extreme(form []int, fixed []bool, val []int, sign float64) (fl
 			c[col] = sign
 		}
 	}
-	opt, ok := simplexMin(lp.rows, lp.rhs, c)
+	if !lp.ready {
+		lp.tab, lp.ok = phase1(lp.rows, lp.rhs, lp.ncols)
+		lp.ready = true
+	}
+	if !lp.ok {
+		return 0, false
+	}
+	opt, ok := lp.tab.min(c)
 	if !ok {
 		return 0, false
 	}
@@ -233,20 +278,17 @@ func (lp *compLP) extreme(form []int, fixed []bool, val []int, sign float64) (fl
 
 const eps = 1e-9
 
-// simplexMin minimises c·x subject to A x = b, x ≥ 0, by the two-phase
-// simplex method on a dense tableau with Bland's rule (no cycling). ok is
-// false when there is no solution or the minimum is unbounded.
-func simplexMin(A [][]float64, b []float64, c []float64) (float64, bool) {
+// tableau is a feasible basis of A x = b, x ≥ 0 after phase 1 of the
+// two-phase simplex method (dense, Bland's rule: no cycling); it is kept
+// so that every objective over the same system starts from it.
+type tableau struct {
+	T     [][]float64
+	basis []int
+	n     int
+}
+
+func phase1(A [][]float64, b []float64, n int) (*tableau, bool) {
 	m := len(A)
-	n := len(c)
-	if m == 0 {
-		for _, v := range c {
-			if v < -eps {
-				return 0, false
-			}
-		}
-		return 0, true
-	}
 	// Columns: n originals, m artificials, then the right-hand side.
 	w := n + m + 1
 	T := make([][]float64, m+1)
@@ -266,7 +308,6 @@ func simplexMin(A [][]float64, b []float64, c []float64) (float64, bool) {
 	}
 	obj := make([]float64, w)
 	T[m] = obj
-	// Phase 1: minimise the sum of artificials.
 	for i := 0; i < m; i++ {
 		for j := 0; j < w; j++ {
 			if j < n || j == w-1 {
@@ -275,10 +316,10 @@ func simplexMin(A [][]float64, b []float64, c []float64) (float64, bool) {
 		}
 	}
 	if !pivotLoop(T, basis, n+m) {
-		return 0, false
+		return nil, false
 	}
 	if obj[w-1] < -1e-7 {
-		return 0, false
+		return nil, false
 	}
 	// Drive artificials out of the basis where possible.
 	for i := 0; i < m; i++ {
@@ -292,7 +333,27 @@ func simplexMin(A [][]float64, b []float64, c []float64) (float64, bool) {
 			}
 		}
 	}
-	// Phase 2: the real objective, artificials barred.
+	return &tableau{T: T, basis: basis, n: n}, true
+}
+
+// min runs phase 2 for objective c on a copy of the tableau.
+func (tb *tableau) min(c []float64) (float64, bool) {
+	m, n := len(tb.basis), tb.n
+	if m == 0 {
+		for _, v := range c {
+			if v < -eps {
+				return 0, false
+			}
+		}
+		return 0, true
+	}
+	T := make([][]float64, m+1)
+	for i := range T {
+		T[i] = slices.Clone(tb.T[i])
+	}
+	basis := slices.Clone(tb.basis)
+	w := len(T[0])
+	obj := T[m]
 	for j := range obj {
 		obj[j] = 0
 	}
@@ -383,11 +444,10 @@ func (p *problem) protect() {
 		}
 	}
 	for {
-		rec := p.recovered()
-		if len(rec) == 0 {
+		ri := p.firstRecovered()
+		if ri < 0 {
 			return
 		}
-		ri := rec[0]
 		cands := p.candidates(ri)
 		if len(cands) == 0 {
 			// Nothing left to hide: cannot happen when the fixed items
@@ -400,7 +460,7 @@ func (p *problem) protect() {
 				break
 			}
 			p.items[c].mark = Hidden
-			still := slices.Contains(p.recovered(), ri)
+			still := p.analyse().determined(p, ri)
 			p.items[c].mark = Shown
 			if !still {
 				pick = c
