@@ -181,17 +181,16 @@ func periodQuery(p reports.Period) string {
 
 // export sends tables as CSV after writing the audit entry; without the
 // entry nothing is sent.
-func (h *Handler) export(c *fiber.Ctx, name, detail string, tables []reports.Table, threshold int, extra ...[]string) error {
+func (h *Handler) export(c *fiber.Ctx, name, detail string, tables []reports.Table, threshold int) error {
+	return h.exportWith(c, name, detail, func(buf *bytes.Buffer) error {
+		return reports.WriteCSV(buf, tables, threshold, func(key string, args ...any) string { return h.t(c, key, args...) })
+	})
+}
+
+func (h *Handler) exportWith(c *fiber.Ctx, name, detail string, write func(*bytes.Buffer) error) error {
 	var buf bytes.Buffer
-	tr := func(key string, args ...any) string { return h.t(c, key, args...) }
-	if err := reports.WriteCSV(&buf, tables, threshold, tr); err != nil {
+	if err := write(&buf); err != nil {
 		return err
-	}
-	if len(extra) > 0 {
-		w := csv.NewWriter(&buf)
-		if err := w.WriteAll(extra); err != nil {
-			return err
-		}
 	}
 	if h.Audit == nil {
 		return errors.New("staffui: exports need the audit log")
@@ -349,13 +348,28 @@ func (h *Handler) dashboardCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var tbs []reports.Table
-	for _, s := range db.Sections {
-		tbs = append(tbs, s.Tables...)
-	}
-	extra := [][]string{{h.t(c, "staff.dashboard.medians")}, {"", h.t(c, "staff.dashboard.month"), h.t(c, "staff.dashboard.cumulative")}}
-	for _, m := range h.medians(c, db) {
-		extra = append(extra, []string{m.Label, m.Month, m.Cum})
-	}
-	return h.export(c, "gehoord-pilot-"+db.Month.Value(), "dashboard "+db.Month.Value(), tbs, db.Threshold, extra...)
+	tr := func(key string, args ...any) string { return h.t(c, key, args...) }
+	// In the page's order: the medians follow the timeliness tables.
+	return h.exportWith(c, "gehoord-pilot-"+db.Month.Value(), "dashboard "+db.Month.Value(), func(buf *bytes.Buffer) error {
+		for _, s := range db.Sections {
+			if err := reports.WriteCSV(buf, s.Tables, db.Threshold, tr); err != nil {
+				return err
+			}
+			if s.ID != "timeliness" {
+				continue
+			}
+			w := csv.NewWriter(buf)
+			_ = w.Write([]string{h.t(c, "staff.dashboard.medians")})
+			_ = w.Write([]string{"", h.t(c, "staff.dashboard.month"), h.t(c, "staff.dashboard.cumulative")})
+			for _, m := range h.medians(c, db) {
+				_ = w.Write([]string{m.Label, m.Month, m.Cum})
+			}
+			_ = w.Write([]string{})
+			w.Flush()
+			if err := w.Error(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
