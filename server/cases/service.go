@@ -373,6 +373,7 @@ func (s *Service) ByReceipt(ctx context.Context, receipt string) (*Case, error) 
 	if err != nil {
 		return nil, fmt.Errorf("cases: by receipt: %w", store.NotFound(err))
 	}
+	s.countReturn(ctx)
 	return &c, nil
 }
 

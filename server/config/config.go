@@ -48,7 +48,15 @@ type Config struct {
 	// this separate address, which has no sign-in: bind it to loopback or
 	// a private network the monitoring reaches.
 	MetricsAddr string
+	// ReportThreshold: reports show no count below it (never below
+	// MinReportThreshold). PilotStart: where the pilot dashboard's
+	// cumulative figures begin (zero: 1 January of the current year).
+	ReportThreshold int
+	PilotStart      time.Time
 }
+
+// MinReportThreshold is the least threshold a desk may set for reports.
+const MinReportThreshold = 5
 
 // FromEnv reads the environment, then lets flags in args override it.
 func FromEnv(args []string, getenv func(string) string) (Config, error) {
@@ -90,6 +98,8 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.ReportsPerHour, "reports-per-hour", intEnv("GEHOORD_REPORTS_PER_HOUR", 200), "new reports per hour through the public form and API, all clients together (GEHOORD_REPORTS_PER_HOUR)")
 	var idleDays int
 	fs.IntVar(&idleDays, "device-idle-days", intEnv("GEHOORD_DEVICE_IDLE_DAYS", 30), "a tablet's token stops working after this many days without a sync (GEHOORD_DEVICE_IDLE_DAYS)")
+	fs.IntVar(&c.ReportThreshold, "report-threshold", intEnv("GEHOORD_REPORT_THRESHOLD", 10), "reports show counts below this as \"< n\", at least 5 (GEHOORD_REPORT_THRESHOLD)")
+	pilotStart := fs.String("pilot-start", env("GEHOORD_PILOT_START", ""), "first day of the pilot, YYYY-MM-DD, for the evaluation dashboard (GEHOORD_PILOT_START)")
 	if intErr != nil {
 		return c, intErr
 	}
@@ -142,6 +152,16 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("config: GEHOORD_DEVICE_IDLE_DAYS must be at least one day")
 	}
 	c.DeviceIdle = time.Duration(idleDays) * 24 * time.Hour
+	if c.ReportThreshold < MinReportThreshold {
+		return c, fmt.Errorf("config: GEHOORD_REPORT_THRESHOLD must be at least %d", MinReportThreshold)
+	}
+	if *pilotStart != "" {
+		t, err := time.Parse(time.DateOnly, *pilotStart)
+		if err != nil {
+			return c, fmt.Errorf("config: GEHOORD_PILOT_START %q is not a date (YYYY-MM-DD)", *pilotStart)
+		}
+		c.PilotStart = t
+	}
 	return c, nil
 }
 
