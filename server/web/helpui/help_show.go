@@ -101,7 +101,12 @@ func (h *Handler) helpShow(c *fiber.Ctx) error {
 			}
 		}
 	}
-	return h.View.Render(c, fiber.StatusOK, "public/help", &view.Data{Lang: lang, Page: p})
+	d := &view.Data{Lang: lang, Page: p}
+	if p.UnknownPlace {
+		// The field's error, so the page title says there is one.
+		d.Errors = map[string]string{"place": h.Catalog.T(lang, "help.unknown_place", "place", p.Place)}
+	}
+	return h.View.Render(c, fiber.StatusOK, "public/help", d)
 }
 
 func reachName(r socialmap.Reach) string {

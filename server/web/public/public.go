@@ -52,6 +52,9 @@ type Handler struct {
 	// Views holds the pages that are shown once and the forms' tokens.
 	Views *Views
 	Log   *slog.Logger
+	// RetentionDays is how long after closing names and contacts are
+	// kept (the configured retention, shown on the privacy page).
+	RetentionDays int
 }
 
 // Routes mounts the public pages. Language-prefixed routes are checked by
@@ -163,7 +166,25 @@ func (h *Handler) privacy(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	return h.page(c, fiber.StatusOK, "public/privacy", nil)
+	return h.page(c, fiber.StatusOK, "public/privacy", privacyPage{Period: h.period(Lang(c))})
+}
+
+type privacyPage struct{ Period string }
+
+// period says the retention in words: whole years or months where it is
+// one, days otherwise.
+func (h *Handler) period(lang string) string {
+	d := h.RetentionDays
+	if d <= 0 {
+		d = 365 // the configuration's default
+	}
+	switch {
+	case d%365 == 0:
+		return h.Catalog.N(lang, "privacy.period_years", d/365)
+	case d%30 == 0:
+		return h.Catalog.N(lang, "privacy.period_months", d/30)
+	}
+	return h.Catalog.N(lang, "privacy.period_days", d)
 }
 
 type group struct {
@@ -237,6 +258,11 @@ func (h *Handler) reportForm(c *fiber.Ctx) error {
 	}
 	return h.View.Render(c, fiber.StatusOK, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: h.freshForm(card)})
 }
+
+// reportFieldOrder is the order the form shows its fields (and so the
+// error summary its errors).
+var reportFieldOrder = []string{"form", "kind", "category", "description", "about", "municipality", "happened_on",
+	"setting", "wish", "identity_mode", "name", "contact", "reporter"}
 
 var formFields = []string{"id", "token", "card", "kind", "category", "description", "about", "municipality",
 	"happened_on", "setting", "wish", "identity_mode", "name", "contact", "share_identity", "reporter"}
@@ -415,7 +441,7 @@ func (h *Handler) view(c *fiber.Ctx) error {
 		return h.showReceipt(c, v)
 	case v.Kind == viewForm:
 		return h.View.Render(c, fiber.StatusUnprocessableEntity, "public/report",
-			&view.Data{Lang: Lang(c), Page: theForm, Form: v.Form, Errors: h.translate(c, v.Errors)})
+			&view.Data{Lang: Lang(c), Page: theForm, Form: v.Form, Errors: h.translate(c, v.Errors), FieldOrder: reportFieldOrder})
 	case v.Kind == viewStatus:
 		return h.showStatus(c, v)
 	case v.Kind == viewLookup:
@@ -479,11 +505,14 @@ func (h *Handler) statusForm(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
+	// A failed look-up is the receipt field's error, tied to the field.
 	switch c.Query("e") {
 	case "not_found":
-		return h.page(c, fiber.StatusNotFound, "public/status", statusPage{NotFound: true})
+		return h.View.Render(c, fiber.StatusNotFound, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{NotFound: true},
+			Errors: h.translate(c, map[string]string{"receipt": "status.not_found"})})
 	case "too_many":
-		return h.page(c, fiber.StatusTooManyRequests, "public/status", statusPage{Limited: true})
+		return h.View.Render(c, fiber.StatusTooManyRequests, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{Limited: true},
+			Errors: h.translate(c, map[string]string{"receipt": "error.too_many"})})
 	}
 	return h.page(c, fiber.StatusOK, "public/status", statusPage{})
 }
