@@ -189,7 +189,7 @@ func TestRightsPages(t *testing.T) {
 			if rawKey.MatchString(main) {
 				t.Errorf("%s/%s shows a raw key", lang, topic)
 			}
-			if !strings.Contains(main, "2026-11") {
+			if !strings.Contains(main, helpui.RightsChecked) {
 				t.Errorf("%s/%s has no checked date", lang, topic)
 			}
 			if doc.Find("dl.routes dt").Length() < 2 {
