@@ -77,3 +77,21 @@ func TestStatementsTheDeskCanStandBehind(t *testing.T) {
 		}
 	}
 }
+
+// TestChineseDeclaresItsScript: the catalog and the addresses say "zh";
+// pages declare zh-Hans (the catalog is in simplified characters), and
+// every Chinese browser still gets the Chinese pages.
+func TestChineseDeclaresItsScript(t *testing.T) {
+	if got := i18n.HTMLLang("zh"); got != "zh-Hans" {
+		t.Errorf("HTMLLang(zh) = %q", got)
+	}
+	if got := i18n.HTMLLang("ro"); got != "ro" {
+		t.Errorf("HTMLLang(ro) = %q", got)
+	}
+	among := []string{"nl", "en", "ro", "zh"}
+	for _, h := range []string{"zh-CN,zh;q=0.9", "zh-Hans", "zh-Hans-CN", "zh-TW", "zh"} {
+		if got := i18n.Match(h, among); got != "zh" {
+			t.Errorf("Accept-Language %q gives %q, want zh", h, got)
+		}
+	}
+}

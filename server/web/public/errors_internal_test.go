@@ -120,3 +120,29 @@ func TestEveryFieldErrorIsTiedToItsField(t *testing.T) {
 		t.Errorf("receipt: errors %v", got)
 	}
 }
+
+// TestChinesePagesDeclareZhHans: a Chinese page says lang="zh-Hans", and
+// so do the links to the Chinese pages in every language's chooser; the
+// address stays /zh/.
+func TestChinesePagesDeclareZhHans(t *testing.T) {
+	doc := renderPage(t, "public/home", &view.Data{Lang: "zh", Path: "/"})
+	if l, _ := doc.Find("html").Attr("lang"); l != "zh-Hans" {
+		t.Errorf("zh page: html lang=%q", l)
+	}
+	doc = renderPage(t, "public/choose", &view.Data{Lang: "nl", Path: "/languages"})
+	a := doc.Find(`main a[href="/zh/"]`)
+	if l, _ := a.Attr("lang"); l != "zh-Hans" {
+		t.Errorf("chooser link to /zh/: lang=%q", l)
+	}
+	if l, _ := doc.Find(`footer a[href="/zh/languages"]`).Attr("lang"); l != "zh-Hans" {
+		t.Errorf("footer link to /zh/: lang=%q", l)
+	}
+	if l, _ := doc.Find("html").Attr("lang"); l != "nl" {
+		t.Errorf("nl page: html lang=%q", l)
+	}
+	// The promise is in the home page's header, right under the name.
+	doc = renderPage(t, "public/home", &view.Data{Lang: "nl", Path: "/"})
+	if p := doc.Find("header .brand").Next(); !p.HasClass("promise") {
+		t.Errorf("home: after the name comes %q, not the promise", p.Text())
+	}
+}

@@ -31,6 +31,11 @@ const layoutProbe = `(() => {
 		vw: d.clientWidth,
 		scrollWidth: d.scrollWidth, clientWidth: d.clientWidth,
 		bodyFont: parseFloat(getComputedStyle(document.body).fontSize),
+		promiseBottom: (() => { const p = document.querySelector('.promise'); return p ? p.getBoundingClientRect().bottom : -1; })(),
+		promiseWidth: (() => { const p = document.querySelector('.promise'); if (!p) return 0; const c = p.cloneNode(true);
+			c.style.cssText = 'position:absolute;white-space:nowrap;flex-basis:auto'; p.parentNode.appendChild(c); const w = c.getBoundingClientRect().width; c.remove(); return w; })(),
+		promiseLines: (() => { const p = document.querySelector('.promise'); if (!p) return 0;
+			const cs = getComputedStyle(p); return Math.round(p.getBoundingClientRect().height / parseFloat(cs.lineHeight)); })(),
 	};
 })()`
 
@@ -44,12 +49,16 @@ type layout struct {
 	VW                       float64
 	ScrollWidth, ClientWidth float64
 	BodyFont                 float64
+	PromiseBottom            float64
+	PromiseLines             int
+	PromiseWidth             float64
 }
 
 // TestQuickExitReachableOnSmallScreens: on every public page, in every
 // public language, on a 360 px phone with 200 % text size and at 320 px
-// width, the quick exit is wholly inside the first screen and the page
-// does not scroll sideways.
+// width (and at 360 px), the quick exit is wholly inside the first screen
+// and the page does not scroll sideways; the home page's promise (not the
+// police, not the GGD, anonymous) is on the first screen too.
 //
 // 200 % text is set the way a person does it in the browser: the default
 // font size (Page.setFontSizes, what Chromium's "font size" setting
@@ -68,6 +77,7 @@ func TestQuickExitReachableOnSmallScreens(t *testing.T) {
 	}{
 		{"360px, 200% text", 360, 32},
 		{"320px", 320, 16},
+		{"360px", 360, 16},
 	}
 	for _, m := range modes {
 		err := chromedp.Run(ctx,
@@ -96,6 +106,14 @@ func TestQuickExitReachableOnSmallScreens(t *testing.T) {
 				}
 				if l.Left < 0 || l.Right > l.VW+0.5 || l.Top < 0 || l.Bottom > screenHeight {
 					t.Errorf("%s: quick exit at x %.0f–%.0f, y %.0f–%.0f, outside the %0.f×%d screen", where, l.Left, l.Right, l.Top, l.Bottom, l.VW, screenHeight)
+				}
+				if p == "/" && (l.PromiseBottom < 0 || l.PromiseBottom > screenHeight) {
+					t.Errorf("%s: the promise (not police, not GGD, anonymous) is not on the first screen (bottom at %.0f)", where, l.PromiseBottom)
+				}
+				if p == "/" && m.name == "360px" && l.PromiseLines != 1 {
+					// One line at the usual text size (with Chromium's wide
+					// default font); larger text may wrap it.
+					t.Errorf("%s: the promise takes %d lines (%.0f px wide)", where, l.PromiseLines, l.PromiseWidth)
 				}
 				if l.ScrollWidth > l.ClientWidth {
 					t.Errorf("%s: the page scrolls sideways (%.0f px wide on a %.0f px screen)", where, l.ScrollWidth, l.ClientWidth)
