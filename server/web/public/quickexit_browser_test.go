@@ -17,7 +17,8 @@ import (
 
 // narrowPages are the public pages a phone shows; each is checked in every
 // language at each width.
-var narrowPages = []string{"/", "/report", "/status", "/privacy", "/languages", "/rights", "/rights/door", "/rights/legal", "/help", "/help?go=1"}
+var narrowPages = []string{"/", "/report", "/status", "/status?e=not_found", "/privacy", "/languages", "/rights", "/rights/door",
+	"/rights/legal", "/help", "/help?go=1", "/report/saved", "/v/expired-or-unknown", "/no-such-page"}
 
 // layoutProbe reports, for the page shown, where the quick exit is and
 // whether the page is wider than the screen.
