@@ -266,7 +266,8 @@ func New(d *Deps) (*fiber.App, error) {
 		return nil, err
 	}
 	(&public.Handler{Cases: d.Cases, View: d.View, Catalog: d.Catalog, StatusMisses: d.StatusMisses, Work: d.PublicWork,
-		ClientKey: d.ClientKey, TakeReport: d.TakeReport, Heard: heardHandler(d), Views: d.PublicViews, Log: d.Log}).Routes(app)
+		ClientKey: d.ClientKey, TakeReport: d.TakeReport, Heard: heardHandler(d), Views: d.PublicViews, Log: d.Log,
+		RetentionDays: d.Config.RetentionDays}).Routes(app)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, nil

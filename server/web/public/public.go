@@ -52,6 +52,9 @@ type Handler struct {
 	// Views holds the pages that are shown once and the forms' tokens.
 	Views *Views
 	Log   *slog.Logger
+	// RetentionDays is how long after closing names and contacts are
+	// kept (the configured retention, shown on the privacy page).
+	RetentionDays int
 }
 
 // Routes mounts the public pages. Language-prefixed routes are checked by
@@ -163,7 +166,25 @@ func (h *Handler) privacy(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	return h.View.Shared(c, "public/privacy", &view.Data{Lang: Lang(c)}, nil)
+	return h.View.Shared(c, "public/privacy", &view.Data{Lang: Lang(c), Page: privacyPage{Period: h.period(Lang(c))}}, nil)
+}
+
+type privacyPage struct{ Period string }
+
+// period says the retention in words: whole years or months where it is
+// one, days otherwise.
+func (h *Handler) period(lang string) string {
+	d := h.RetentionDays
+	if d <= 0 {
+		d = 365 // the configuration's default
+	}
+	switch {
+	case d%365 == 0:
+		return h.Catalog.N(lang, "privacy.period_years", d/365)
+	case d%30 == 0:
+		return h.Catalog.N(lang, "privacy.period_months", d/30)
+	}
+	return h.Catalog.N(lang, "privacy.period_days", d)
 }
 
 type group struct {
@@ -242,6 +263,11 @@ func (h *Handler) reportForm(c *fiber.Ctx) error {
 	form["id"], form["token"], form["card"] = view.FormIDMark, view.FormTokenMark, view.FormCardMark
 	return h.View.Shared(c, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: form}, fill)
 }
+
+// reportFieldOrder is the order the form shows its fields (and so the
+// error summary its errors).
+var reportFieldOrder = []string{"form", "kind", "category", "description", "about", "municipality", "happened_on",
+	"setting", "wish", "identity_mode", "name", "contact", "reporter"}
 
 var formFields = []string{"id", "token", "card", "kind", "category", "description", "about", "municipality",
 	"happened_on", "setting", "wish", "identity_mode", "name", "contact", "share_identity", "reporter"}
@@ -420,7 +446,7 @@ func (h *Handler) view(c *fiber.Ctx) error {
 		return h.showReceipt(c, v)
 	case v.Kind == viewForm:
 		return h.View.Render(c, fiber.StatusUnprocessableEntity, "public/report",
-			&view.Data{Lang: Lang(c), Page: theForm, Form: v.Form, Errors: h.translate(c, v.Errors)})
+			&view.Data{Lang: Lang(c), Page: theForm, Form: v.Form, Errors: h.translate(c, v.Errors), FieldOrder: reportFieldOrder})
 	case v.Kind == viewStatus:
 		return h.showStatus(c, v)
 	case v.Kind == viewLookup:
@@ -486,13 +512,17 @@ func (h *Handler) statusForm(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
+	// A failed look-up is the receipt field's error, tied to the field.
 	switch c.Query("e") {
 	case "not_found":
-		return h.page(c, fiber.StatusNotFound, "public/status", statusPage{NotFound: true})
+		return h.View.Render(c, fiber.StatusNotFound, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{NotFound: true},
+			Errors: map[string]string{"receipt": h.Catalog.T(Lang(c), "status.not_found") + " " + h.Catalog.T(Lang(c), "status.not_found_outreach")}})
 	case "too_many":
-		return h.page(c, fiber.StatusTooManyRequests, "public/status", statusPage{Limited: true})
+		return h.View.Render(c, fiber.StatusTooManyRequests, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{Limited: true},
+			Errors: h.translate(c, map[string]string{"receipt": "error.too_many"})})
 	case "check":
-		return h.page(c, fiber.StatusUnprocessableEntity, "public/status", statusPage{Typo: true})
+		return h.View.Render(c, fiber.StatusUnprocessableEntity, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{Typo: true},
+			Errors: h.translate(c, map[string]string{"receipt": "status.check_digits"})})
 	}
 	return h.View.Shared(c, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{}}, nil)
 }

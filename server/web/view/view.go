@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io/fs"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,36 @@ type Data struct {
 	// Languages the chooser offers (public pages: all public ones).
 	Languages []string
 	Status    int
+	// FieldOrder is the form's fields in the order shown, so the error
+	// summary lists the errors in that order too.
+	FieldOrder []string
+}
+
+// FieldMessage is one field's error, for the error summary.
+type FieldMessage struct{ Field, Message string }
+
+// OrderedErrors lists the errors in the order of FieldOrder; errors of
+// fields not in it follow, sorted, so none is ever left out.
+func (d *Data) OrderedErrors() []FieldMessage {
+	out := make([]FieldMessage, 0, len(d.Errors))
+	seen := map[string]bool{}
+	for _, f := range d.FieldOrder {
+		if m, ok := d.Errors[f]; ok && !seen[f] {
+			out = append(out, FieldMessage{f, m})
+			seen[f] = true
+		}
+	}
+	var rest []string
+	for f := range d.Errors {
+		if !seen[f] {
+			rest = append(rest, f)
+		}
+	}
+	sort.Strings(rest)
+	for _, f := range rest {
+		out = append(out, FieldMessage{f, d.Errors[f]})
+	}
+	return out
 }
 
 // Renderer holds every page, parsed once at start-up.
@@ -148,6 +179,9 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 		"tl":    func(l, key string, args ...any) string { return r.cat.T(l, key, args...) },
 		"asset": r.assets.URL,
 		"lang":  func() string { return lang },
+		// htmllang is the language tag a page or a part declares, which
+		// names the script where the catalog code does not (zh-Hans).
+		"htmllang": i18n.HTMLLang,
 		"langname": func(l string) string {
 			return r.cat.Name(l)
 		},
