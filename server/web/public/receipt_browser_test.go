@@ -59,6 +59,9 @@ func TestReceiptOnOneLine(t *testing.T) {
 	if err := chromedp.Run(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(env.URL+loc)); err != nil {
 		t.Fatal(err)
 	}
+	for _, v := range browsertest.Axe(ctx, t) {
+		t.Errorf("axe on the receipt page: %s", v)
+	}
 	for _, v := range []struct {
 		width int64
 		text  int // root font size in %
@@ -85,6 +88,15 @@ func TestReceiptOnOneLine(t *testing.T) {
 		}
 		if b.RefPx == 0 || b.RefInside || b.RefPx >= b.DigitsPx {
 			t.Errorf("%s: the case reference (%.0f px, in the receipt box: %v) is not set apart from the receipt (%.0f px)", name, b.RefPx, b.RefInside, b.DigitsPx)
+		}
+	}
+	// The answers to a typo and to an unknown number pass axe too.
+	for _, e := range []string{"check", "not_found"} {
+		if err := chromedp.Run(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(env.URL+"/nl/status?e="+e)); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range browsertest.Axe(ctx, t) {
+			t.Errorf("axe on the status page (%s): %s", e, v)
 		}
 	}
 }
