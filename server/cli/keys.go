@@ -106,6 +106,9 @@ func rotateKeys(ctx context.Context, cfg config.Config, stdout, stderr io.Writer
 		return err
 	}
 	defer st.Close(context.Background())
+	if cfg.MongoURI != "" && !fromEnv {
+		fmt.Fprintln(stdout, "Key in the data folder with MongoDB: every other instance must be stopped until it has the new key file.")
+	}
 	if len(ring.Keys) == 1 {
 		next, err := ring.Rotated()
 		if err != nil {
