@@ -205,9 +205,10 @@ func mustRing(t *testing.T, dir, env string) seal.Ring {
 
 // TestKeyRotationResumes: `gehoord keys rotate` re-seals every sealed
 // value to a new key; stopped half-way it leaves both keys in the key
-// file and resumes on the next run; at the end the file holds only the new
-// key, every value names it, and the desk still opens cases and finds them
-// by receipt (the receipt hash did not change).
+// file and resumes on the next run; `keys drop-old` refuses until the
+// re-sealing is done and then leaves only the new key; every value names
+// it, and the desk still opens cases and finds them by receipt (the
+// receipt hash did not change).
 func TestKeyRotationResumes(t *testing.T) {
 	data := t.TempDir()
 	env := opsEnv(data, nil)
@@ -250,6 +251,12 @@ func TestKeyRotationResumes(t *testing.T) {
 		t.Fatalf("after the interruption the key file holds %d keys", len(mid.Keys))
 	}
 	newID := seal.KeyID(mid.Keys[0])
+	if err := dropOldKeys(context.Background(), cfg, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("drop-old during an unfinished rotation: %v", err)
+	}
+	if r := mustRing(t, data, ""); len(r.Keys) != 2 {
+		t.Fatal("the refused drop-old changed the key file")
+	}
 	var out bytes.Buffer
 	if err := rotateKeys(context.Background(), cfg, &out, io.Discard); err != nil {
 		t.Fatalf("resumed rotation: %v", err)
@@ -257,9 +264,17 @@ func TestKeyRotationResumes(t *testing.T) {
 	if !strings.Contains(out.String(), "Resuming") {
 		t.Fatalf("the second run did not resume: %s", out.String())
 	}
+	// The old key stays (tablets may hold reports sealed to it) until
+	// the operator drops it.
+	if r := mustRing(t, data, ""); len(r.Keys) != 2 || seal.KeyID(r.Keys[0]) != newID {
+		t.Fatalf("after the rotation the key file holds %d keys", len(r.Keys))
+	}
+	if err := dropOldKeys(context.Background(), cfg, io.Discard, io.Discard); err != nil {
+		t.Fatalf("drop-old: %v", err)
+	}
 	final := mustRing(t, data, "")
 	if len(final.Keys) != 1 || seal.KeyID(final.Keys[0]) != newID || final.ReceiptSalt == nil {
-		t.Fatalf("after the rotation the key file holds %d keys", len(final.Keys))
+		t.Fatalf("after drop-old the key file holds %d keys", len(final.Keys))
 	}
 
 	// Every sealed value names the new key and opens with it alone.
@@ -379,6 +394,13 @@ func TestKeyRotationWithKeyInEnvironment(t *testing.T) {
 			t.Fatalf("during the rotation: %d %s", code, body)
 		}
 	}
+	out.Reset()
+	if err := dropOldKeys(context.Background(), cfgFor(ringText), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.ReplaceAll(strings.TrimSpace(ring.CurrentOnly().Text()), "\n", ";"); !strings.Contains(out.String(), want) {
+		t.Fatalf("drop-old does not hand out the ring without the old key:\n%s", out.String())
+	}
 	second.Stop()
 	st, err := store.Open(context.Background(), store.Options{URI: storetest.URI(t), DBName: db})
 	if err != nil {
@@ -429,6 +451,10 @@ func TestRotationKeepsOldKeyForUnknownSealedFields(t *testing.T) {
 	err = rotateKeys(ctx, cfg, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "new_things.secret") {
 		t.Fatalf("rotation with an unknown sealed field: %v", err)
+	}
+	err = dropOldKeys(ctx, cfg, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "new_things.secret") {
+		t.Fatalf("drop-old with an unknown sealed field: %v", err)
 	}
 	if r := mustRing(t, data, ""); len(r.Keys) != 2 {
 		t.Fatalf("the old key left the ring while a value still needs it (%d keys)", len(r.Keys))

@@ -77,6 +77,7 @@ func usage(w io.Writer) {
   gehoord backup --out FILE                           a consistent backup, also while the server runs (not the key)
   gehoord restore --in FILE                           restore a backup into an empty database (needs the backup's key)
   gehoord keys rotate                                 re-seal everything to a new key; run again to resume
+  gehoord keys drop-old                               remove the old key once nothing needs it
   gehoord version                                     print the version
 `)
 }

@@ -58,19 +58,24 @@ var sealedFields = []sealedField{
 var afterReseal func(n int)
 
 const keysUsage = `usage:
-  gehoord keys rotate    re-seal every sealed value to a new key; run it again to resume an interrupted rotation
-With the key in the data folder, stop the server first (the command refuses
-while it runs). With GEHOORD_SECRET_KEY, the first run prints the new key
-ring to set on every instance; restart them with it, then run it again.`
+  gehoord keys rotate      re-seal every sealed value to a new key; run it again to resume an interrupted rotation
+  gehoord keys drop-old    remove the old key from the ring, once nothing needs it any more
+With the key in the data folder, stop the server first (the commands refuse
+while it runs). With GEHOORD_SECRET_KEY, the first run of rotate prints the
+new key ring to set on every instance; restart them with it, then run it
+again.`
 
-// keysCmd runs `gehoord keys rotate`.
+// keysCmd runs `gehoord keys rotate|drop-old`.
 func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) != 1 || args[0] != "rotate" {
+	if len(args) != 1 || (args[0] != "rotate" && args[0] != "drop-old") {
 		return errors.New(keysUsage)
 	}
 	cfg, err := config.FromEnv(nil, nil)
 	if err != nil {
 		return err
+	}
+	if args[0] == "drop-old" {
+		return dropOldKeys(ctx, cfg, stdout, stderr)
 	}
 	return rotateKeys(ctx, cfg, stdout, stderr)
 }
@@ -79,8 +84,10 @@ func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // first run adds a new current key (kept by the old ones, which still
 // open what they sealed); every run re-seals what is not sealed with the
 // current key (a value already re-sealed is skipped, so an interrupted
-// run resumes where it stopped); the run that finds nothing left under an
-// old key drops the old keys from the key file.
+// run resumes where it stopped). The old key stays in the ring when the
+// database is done: tablets may still hold reports sealed to its desk key
+// (seal.Desk), to be sent at their next sync, and only the operator knows
+// when none is left; `gehoord keys drop-old` then removes it.
 func rotateKeys(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
 	ring, err := seal.ReadRing(cfg.DataDir, cfg.SecretKey)
 	if err != nil {
@@ -106,6 +113,9 @@ func rotateKeys(ctx context.Context, cfg config.Config, stdout, stderr io.Writer
 		return err
 	}
 	defer st.Close(context.Background())
+	if cfg.MongoURI != "" && !fromEnv {
+		fmt.Fprintln(stdout, "Key in the data folder with MongoDB: every other instance must be stopped until it has the new key file.")
+	}
 	if len(ring.Keys) == 1 {
 		next, err := ring.Rotated()
 		if err != nil {
@@ -136,20 +146,84 @@ func rotateKeys(ctx context.Context, cfg config.Config, stdout, stderr io.Writer
 		return fmt.Errorf("keys rotate: values sealed with an old key remain in %s, which the rotation does not know; "+
 			"the old key stays in the ring", strings.Join(left, ", "))
 	}
-	old := sealer.KeyIDs()[1:]
-	if fromEnv {
-		fmt.Fprintf(stdout, "Re-sealed %d documents. Nothing needs the old key %s any more: set GEHOORD_SECRET_KEY on every\n"+
-			"instance to the ring without its \"old\" lines and restart them. Backups made before the rotation still need it.\n",
-			n, strings.Join(old, ", "))
+	fmt.Fprintf(stdout, "Re-sealed %d documents: everything in the database is sealed with key %s.\n"+
+		"The old key %s stays in the ring: tablets may still hold reports sealed to it, and backups made before\n"+
+		"need it. When every tablet has synced since (Staff → Tablets), run `gehoord keys drop-old`.\n",
+		n, sealer.CurrentKeyID(), strings.Join(sealer.KeyIDs()[1:], ", "))
+	return nil
+}
+
+// dropOldKeys removes the old keys from the ring, after checking that no
+// value in the database still needs them.
+func dropOldKeys(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
+	ring, err := seal.ReadRing(cfg.DataDir, cfg.SecretKey)
+	if err != nil {
+		return noKeyError(cfg, err)
+	}
+	if len(ring.Keys) == 1 {
+		fmt.Fprintln(stdout, "The ring holds one key: nothing to drop.")
+		return nil
+	}
+	sealer, err := seal.NewRing(ring)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, store.Options{URI: cfg.MongoURI, DBName: cfg.DBName, DataDir: cfg.DataDir, Logger: quietLog(stderr)})
+	if err != nil {
+		return err
+	}
+	defer st.Close(context.Background())
+	pending, err := notResealed(ctx, st, sealer)
+	if err != nil {
+		return err
+	}
+	left, err := underOldKeys(ctx, st, sealer)
+	if err != nil {
+		return err
+	}
+	if pending > 0 || len(left) > 0 {
+		return fmt.Errorf("keys drop-old: refused: %d documents are not re-sealed yet%s; run `gehoord keys rotate` first",
+			pending, strings.Join(append([]string{""}, left...), ", "))
+	}
+	old := strings.Join(sealer.KeyIDs()[1:], ", ")
+	if strings.TrimSpace(cfg.SecretKey) != "" {
+		fmt.Fprintf(stdout, "Nothing in the database needs the old key %s. Set GEHOORD_SECRET_KEY on every instance to\n"+
+			"this value and restart them:\n\n%s\n", old, strings.ReplaceAll(strings.TrimSpace(ring.CurrentOnly().Text()), "\n", ";"))
 		return nil
 	}
 	if err := seal.WriteRing(cfg.DataDir, ring.CurrentOnly()); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Re-sealed %d documents; %s now holds only key %s. Backups made before the rotation\n"+
-		"still need the old key %s: keep a copy of the old key file with them, or let them expire.\n",
-		n, seal.KeyFile, sealer.CurrentKeyID(), strings.Join(old, ", "))
+	fmt.Fprintf(stdout, "%s now holds only key %s. Backups made before the rotation still need the old key %s:\n"+
+		"keep a copy of the old key file with them until they expire.\n", seal.KeyFile, sealer.CurrentKeyID(), old)
 	return nil
+}
+
+// notResealed counts the documents with a known sealed field not sealed
+// with the current key.
+func notResealed(ctx context.Context, st *store.Store, s *seal.Sealer) (int, error) {
+	byColl := map[string][]sealedField{}
+	for _, f := range sealedFields {
+		byColl[f.coll] = append(byColl[f.coll], f)
+	}
+	n := 0
+	for coll, fields := range byColl {
+		cur, err := st.C(coll).Find(ctx, bson.D{})
+		if err != nil {
+			return 0, err
+		}
+		for cur.Next(ctx) {
+			if needsReseal(cur.Current, fields, s) {
+				n++
+			}
+		}
+		err = cur.Err()
+		_ = cur.Close(ctx)
+		if err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // reseal re-seals every known sealed field to the current key, one

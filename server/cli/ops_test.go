@@ -185,6 +185,14 @@ func TestMetricsScrape(t *testing.T) {
 	}
 	secret := fmt.Sprintf("Geheime tekst %d", time.Now().UnixNano())
 	ref, receipt := report(t, srv.URL, secret)
+	if code, _ := get(t, srv.URL+"/nl/no-such-page"); code != http.StatusNotFound {
+		t.Fatalf("unknown page: %d", code)
+	}
+	if res, err := http.Post(srv.URL+"/api/v1/reports", "application/json", strings.NewReader(`{"broken":`)); err != nil {
+		t.Fatal(err)
+	} else if res.Body.Close(); res.StatusCode/100 != 4 {
+		t.Fatalf("broken report: %d", res.StatusCode)
+	}
 	if code, _ := get(t, srv.URL+"/metrics"); code != http.StatusNotFound {
 		t.Fatalf("the public address serves /metrics: %d", code)
 	}
@@ -201,6 +209,8 @@ func TestMetricsScrape(t *testing.T) {
 	for _, want := range []string{
 		`gehoord_http_requests_total{group="public",method="GET",status="2xx"} `,
 		`gehoord_http_requests_total{group="reports_api",method="POST",status="2xx"} `,
+		`gehoord_http_requests_total{group="reports_api",method="POST",status="4xx"} `,
+		`gehoord_http_requests_total{group="public",method="GET",status="4xx"} `,
 		`gehoord_http_request_duration_seconds_bucket{group="reports_api",le="+Inf"} `,
 		"# TYPE gehoord_http_request_duration_seconds histogram",
 		`gehoord_push_jobs{state="pending"} `,

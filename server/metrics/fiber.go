@@ -25,20 +25,18 @@ func Requests() fiber.Handler {
 		start := time.Now()
 		g.Add(1)
 		defer g.Add(-1)
-		err := c.Next()
-		status := c.Response().StatusCode()
-		if err != nil {
-			// The app's error handler writes the status after the
-			// middleware returns; take it from the error.
-			status = fiber.StatusInternalServerError
-			if fe, ok := err.(*fiber.Error); ok {
-				status = fe.Code
+		if err := c.Next(); err != nil {
+			// Answer the error here, with the app's own error handler,
+			// so the status counted is the one the client gets (a 503
+			// from a full gate, a 413), as Fiber's logger does.
+			if herr := c.App().ErrorHandler(c, err); herr != nil {
+				_ = c.SendStatus(fiber.StatusInternalServerError)
 			}
 		}
 		group := Group(c.Path())
-		requests.With(group, method(c.Method()), strconv.Itoa(status/100)+"xx").Inc()
+		requests.With(group, method(c.Method()), strconv.Itoa(c.Response().StatusCode()/100)+"xx").Inc()
 		latency.With(group).Observe(time.Since(start).Seconds())
-		return err
+		return nil
 	}
 }
 
