@@ -123,6 +123,14 @@ func TestAppSealedSentWithAppClosed(t *testing.T) {
 	if failures != 0 {
 		t.Fatalf("a worker wake-up counted as %d backoff failures", failures)
 	}
+	// However long the tablet was offline, the page's next try is at most
+	// 30 s away: back on a working network it sends within a minute.
+	var next float64
+	app.js(`(async () => { gehoord.sync.status.failures = 40; await gehoord.sync.syncNow();
+		const d = gehoord.sync.status.nextTry - Date.now(); gehoord.sync.stop(); gehoord.sync.status.failures = 0; return d })()`, &next)
+	if next <= 0 || next > 30000 {
+		t.Fatalf("after many failures the next try is %.0f ms away", next)
+	}
 
 	// The app is closed; the network is back; the worker sends on its own.
 	app.js(`gehoord.vault.lock().then(() => true)`, nil)
