@@ -372,7 +372,7 @@ async function homeQueue() {
   if (!box || !vault.unlocked()) return;
   const mine = ++queueSeq;
   let all;
-  try { all = (await store.queue()).filter((it) => it.state !== 'sent' && it.kind !== 'round'); } catch { return; }
+  try { all = (await store.queue()).filter((it) => it.state !== 'sent'); } catch { return; }
   if (mine !== queueSeq) return;
   const rejected = all.filter((it) => it.state === 'rejected');
   const reports = all.filter((it) => it.kind === 'report' && it.state !== 'rejected').length;

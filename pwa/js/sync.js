@@ -56,6 +56,9 @@ async function run() {
   status.running = true;
   emit();
   try {
+    // What waited for the desk's key (saved before the tablet had it) is
+    // sealed first, so it goes in this send.
+    if (vault.unlocked()) await store.reconcile(keepHours).catch(() => {});
     const r = await outbox.send();
     if (r.error === 'unauthorized' || r.skipped === 'no device') {
       // Keep every item, stop retrying, and let a signed-in worker
@@ -65,12 +68,13 @@ async function run() {
       return { error: 'unauthorized' };
     }
     ok();
-    if (vault.unlocked()) await store.reconcile(keepHours);
+    if (vault.unlocked()) await store.reconcile(keepHours).catch(() => {});
     return { sent: r.sent || 0 };
   } catch (err) {
     status.failures++;
     status.lastError = err && err.status ? `http ${err.status}` : 'offline';
     schedule();
+    requestBackground(); // should the app be closed before the next try
     return { error: status.lastError };
   }
 }

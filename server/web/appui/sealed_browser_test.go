@@ -123,6 +123,14 @@ func TestAppSealedSentWithAppClosed(t *testing.T) {
 	if failures != 0 {
 		t.Fatalf("a worker wake-up counted as %d backoff failures", failures)
 	}
+	// However long the tablet was offline, the page's next try is at most
+	// 30 s away: back on a working network it sends within a minute.
+	var next float64
+	app.js(`(async () => { gehoord.sync.status.failures = 40; await gehoord.sync.syncNow();
+		const d = gehoord.sync.status.nextTry - Date.now(); gehoord.sync.stop(); gehoord.sync.status.failures = 0; return d })()`, &next)
+	if next <= 0 || next > 30000 {
+		t.Fatalf("after many failures the next try is %.0f ms away", next)
+	}
 
 	// The app is closed; the network is back; the worker sends on its own.
 	app.js(`gehoord.vault.lock().then(() => true)`, nil)
@@ -174,5 +182,45 @@ func TestAppSealedSentWithAppClosed(t *testing.T) {
 	app2.js(`gehoord.store.reconcile(0).then(() => gehoord.store.items('report')).then(l => l.length)`, &left)
 	if left != 0 {
 		t.Fatalf("%d sent reports still listed after the keep time", left)
+	}
+}
+
+// TestAppSealsWhenDeskKeyArrives: a tablet registered before sealing has
+// no desk key. A report saved offline waits under the passphrase; when the
+// tablet is online it fetches the key, seals the report, drops the
+// plaintext and sends it.
+func TestAppSealsWhenDeskKeyArrives(t *testing.T) {
+	be := startBackend(t)
+	px := startProxy(t, be)
+	b := openBrowser(t, t.TempDir())
+	devID := setupTablet(t, b, be.env, px.URL)
+	b.js(`gehoord.outbox.sender().then(s => gehoord.outbox.setSender({ ...s, desk: null })).then(() => true)`, nil)
+	px.setDown(true)
+	b.js(fmt.Sprintf(`gehoord.store.enqueue('report', %s).then(() => true)`, reportJS("bewaard tot de sleutel er is")), nil)
+	var waitingBody bool
+	b.js(`gehoord.store.items('report').then(l => l.length === 1 && !!l[0].body)`, &waitingBody)
+	if !waitingBody {
+		t.Fatal("without the desk key the report was not kept to be sealed later")
+	}
+	px.setDown(false)
+	var res map[string]any
+	b.js(`gehoord.sync.syncNow()`, &res)
+	if res["error"] != nil {
+		t.Fatalf("sync: %v", res)
+	}
+	b.wait("gehoord.store.waiting().then(n => n === 0)", 20*time.Second)
+	var stolen string
+	b.js(withPassphrase, &stolen)
+	if strings.Contains(stolen, "bewaard tot de sleutel") {
+		t.Fatalf("the report's text is still on the tablet: %.300s", stolen)
+	}
+	cs := casesOnServer(t, be.env)
+	if len(cs) != 1 {
+		t.Fatalf("server has %d cases", len(cs))
+	}
+	for _, c := range cs {
+		if c[0].Device != devID || be.env.Deps.Cases.Field(&c[0], "description") != "bewaard tot de sleutel er is" {
+			t.Fatalf("case %+v", c[0])
+		}
 	}
 }
