@@ -119,6 +119,12 @@ func TestQuickExitReachableOnSmallScreens(t *testing.T) {
 				if l.ScrollWidth > l.ClientWidth {
 					t.Errorf("%s: the page scrolls sideways (%.0f px wide on a %.0f px screen)", where, l.ScrollWidth, l.ClientWidth)
 				}
+				// axe on the narrow layouts too, in three scripts.
+				if (lang == "nl" || lang == "th" || lang == "zh") && (p == "/" || p == "/report" || p == "/help?go=1") {
+					for _, v := range browsertest.Axe(ctx, t) {
+						t.Errorf("%s: %s", where, v)
+					}
+				}
 			}
 		}
 	}
