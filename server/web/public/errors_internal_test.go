@@ -146,3 +146,27 @@ func TestChinesePagesDeclareZhHans(t *testing.T) {
 		t.Errorf("home: after the name comes %q, not the promise", p.Text())
 	}
 }
+
+// TestPrivacyPageSaysTheConfiguredRetention: the privacy page states the
+// retention the desk is configured with, not a fixed year.
+func TestPrivacyPageSaysTheConfiguredRetention(t *testing.T) {
+	cat := i18n.Default()
+	for days, want := range map[int]map[string]string{
+		365: {"nl": "een jaar", "en": "one year"},
+		730: {"nl": "2 jaar", "pl": "2 lata", "ru": "2 года"},
+		180: {"nl": "6 maanden", "en": "6 months"},
+		45:  {"nl": "45 dagen", "zh": "45 天"},
+	} {
+		h := &Handler{Catalog: cat, RetentionDays: days}
+		for lang, w := range want {
+			if got := h.period(lang); got != w {
+				t.Errorf("%d days in %s = %q, want %q", days, lang, got, w)
+			}
+		}
+	}
+	h := &Handler{Catalog: cat, RetentionDays: 180}
+	doc := renderPage(t, "public/privacy", &view.Data{Lang: "en", Page: privacyPage{Period: h.period("en")}})
+	if text := doc.Find("main").Text(); !strings.Contains(text, "erased 6 months after your case is closed") {
+		t.Errorf("privacy page does not state the configured period: %q", text)
+	}
+}
