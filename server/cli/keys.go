@@ -18,9 +18,9 @@ import (
 
 // sealedField is one sealed field of a collection and the context it was
 // sealed under, computed from its document. Every Seal call of the server
-// has its field here; a field missing here is found by the check at the
-// end of a rotation (its values still name the old key) and the old key
-// is then kept.
+// has its field here (a new one needs its line); a field missing here is
+// found by the check at the end of a rotation (its values still name the
+// old key), and drop-old then refuses.
 type sealedField struct {
 	coll, field string
 	context     func(d bson.Raw) string
@@ -41,6 +41,7 @@ var sealedFields = []sealedField{
 	{"themes", "title_sealed", byID("theme:", ":title")},
 	{"themes", "org_name_sealed", byID("theme:", ":org_name")},
 	{"themes", "note", byID("theme:", ":note")},
+	{"themes", "summary_sealed", byID("theme:", ":summary")},
 	{"outreach_rounds", "place_sealed", byID("round:", ":place")},
 	{"staff_users", "totp_secret", byID("staff:", ":totp")},
 	{"staff_users", "totp_pending", byID("staff:", ":totp_pending")},
