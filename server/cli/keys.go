@@ -66,10 +66,13 @@ while it runs). With GEHOORD_SECRET_KEY, the first run of rotate prints the
 new key ring to set on every instance; restart them with it, then run it
 again.`
 
+//lint:ignore ST1005 the usage is shown as it is, full sentences included
+var errKeysUsage = errors.New(keysUsage)
+
 // keysCmd runs `gehoord keys rotate|drop-old`.
 func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) != 1 || (args[0] != "rotate" && args[0] != "drop-old") {
-		return errors.New(keysUsage)
+		return errKeysUsage
 	}
 	cfg, err := config.FromEnv(nil, nil)
 	if err != nil {
