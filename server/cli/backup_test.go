@@ -490,3 +490,35 @@ func sealedWithOnly(t *testing.T, st *store.Store, sealer *seal.Sealer) int {
 	}
 	return checked
 }
+
+// TestServeRefusesDataWithoutKey: a data folder with a database but no
+// key (restored with the key in the environment, then started without
+// it) is refused at start, and no key is made: a new one would open
+// nothing there and seal new cases with it.
+func TestServeRefusesDataWithoutKey(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	st, err := store.Open(ctx, store.Options{DataDir: data, Logger: quietLog(io.Discard)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Insert(ctx, "cases", bson.D{{Key: "_id", Value: "c1"}}); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.Close(ctx)
+	cfg, err := config.FromEnv(nil, opsEnv(data, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Serve(ctx, cfg, quietLog(io.Discard), io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "no key") {
+		t.Fatalf("serve on data without its key: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(data, seal.KeyFile)); !os.IsNotExist(err) {
+		t.Fatalf("a key was made: %v", err)
+	}
+	setOpsEnv(t, opsEnv(data, nil))
+	if code, out := runCLI("user", "add", "--email", "a@desk.test", "--role", "admin"); code == 0 || !strings.Contains(out, "no key") {
+		t.Fatalf("user add on data without its key: %d %s", code, out)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -95,6 +97,9 @@ func NewLogger(w io.Writer, level string) (*slog.Logger, error) {
 // accepting, let requests in flight finish, stop jobs, close the database.
 // ready, when not nil, receives the listening address.
 func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, ready chan<- string) error {
+	if err := keyForExistingData(cfg); err != nil {
+		return err
+	}
 	d, err := server.Build(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -150,6 +155,24 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	d.Stop()
 	log.Info("stopped")
+	return nil
+}
+
+// keyForExistingData refuses to start on an embedded database that has
+// data but no key (a restored folder, a key file lost or left behind):
+// the server would make a new key that opens nothing in it, and seal new
+// cases with it. A first start, on an empty folder, makes the key.
+func keyForExistingData(cfg config.Config) error {
+	if strings.TrimSpace(cfg.SecretKey) != "" || cfg.MongoURI != "" {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, seal.KeyFile)); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if files, _ := filepath.Glob(filepath.Join(cfg.DataDir, "db", "*.sqlite")); len(files) > 0 {
+		return fmt.Errorf("%s holds a database but no key (%s): a new key would open nothing in it. "+
+			"Put the desk's key file back (mode 0600) or set GEHOORD_SECRET_KEY", cfg.DataDir, seal.KeyFile)
+	}
 	return nil
 }
 

@@ -18,9 +18,9 @@ import (
 
 // sealedField is one sealed field of a collection and the context it was
 // sealed under, computed from its document. Every Seal call of the server
-// has its field here; a field missing here is found by the check at the
-// end of a rotation (its values still name the old key) and the old key
-// is then kept.
+// has its field here (a new one needs its line); a field missing here is
+// found by the check at the end of a rotation (its values still name the
+// old key), and drop-old then refuses.
 type sealedField struct {
 	coll, field string
 	context     func(d bson.Raw) string
@@ -41,6 +41,7 @@ var sealedFields = []sealedField{
 	{"themes", "title_sealed", byID("theme:", ":title")},
 	{"themes", "org_name_sealed", byID("theme:", ":org_name")},
 	{"themes", "note", byID("theme:", ":note")},
+	{"themes", "summary_sealed", byID("theme:", ":summary")},
 	{"outreach_rounds", "place_sealed", byID("round:", ":place")},
 	{"staff_users", "totp_secret", byID("staff:", ":totp")},
 	{"staff_users", "totp_pending", byID("staff:", ":totp_pending")},
@@ -65,10 +66,13 @@ while it runs). With GEHOORD_SECRET_KEY, the first run of rotate prints the
 new key ring to set on every instance; restart them with it, then run it
 again.`
 
+//lint:ignore ST1005 the usage is shown as it is, full sentences included
+var errKeysUsage = errors.New(keysUsage)
+
 // keysCmd runs `gehoord keys rotate|drop-old`.
 func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) != 1 || (args[0] != "rotate" && args[0] != "drop-old") {
-		return errors.New(keysUsage)
+		return errKeysUsage
 	}
 	cfg, err := config.FromEnv(nil, nil)
 	if err != nil {

@@ -58,6 +58,9 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *out == "" || fs.NArg() > 0 {
 		return errors.New("usage: gehoord backup --out FILE")
 	}
+	if _, err := os.Stat(*out); err == nil {
+		return fmt.Errorf("backup: %s exists; name a new file", *out)
+	}
 	cfg, err := config.FromEnv(nil, nil)
 	if err != nil {
 		return err

@@ -44,6 +44,9 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := keyForExistingData(cfg); err != nil {
+		return err
+	}
 	switch args[0] {
 	case "add":
 		ring, err := seal.LoadRing(cfg.DataDir, cfg.SecretKey)

@@ -6,6 +6,7 @@
 //	var runs = metrics.NewCounter("gehoord_job_runs_total", "Background job runs.", "job", "result")
 //	runs.With("retention", "ok").Inc()
 //	metrics.GaugeFunc("gehoord_hashes_in_flight", "Receipt hashes running.", func() float64 { … })
+//	metrics.CounterFunc("gehoord_hashes_shed_total", "Hashes refused as busy.", func() float64 { … })
 //
 // Label values must be a small, fixed set (a route group, a result, a job
 // name): never a path, an id, an address or anything a person typed, so
@@ -220,20 +221,21 @@ func (r *Registry) NewGauge(name, help string, labels ...string) *GaugeVec {
 	})
 }
 
-// gaugeFunc is read when scraped.
+// gaugeFunc is read when scraped (a gauge, or a counter kept elsewhere).
 type gaugeFunc struct {
 	name, help, label string
+	typ               string
 	mu                sync.Mutex
 	f                 func() map[string]float64
 }
 
-func (g *gaugeFunc) kind() string { return "gauge" }
+func (g *gaugeFunc) kind() string { return g.typ }
 func (g *gaugeFunc) write(w io.Writer) {
 	g.mu.Lock()
 	f := g.f
 	g.mu.Unlock()
 	vals := f()
-	header(w, g.name, g.help, "gauge")
+	header(w, g.name, g.help, g.typ)
 	keys := make([]string, 0, len(vals))
 	for k := range vals {
 		keys = append(keys, k)
@@ -259,7 +261,25 @@ func (r *Registry) GaugeFunc(name, help string, f func() float64) {
 // value per label value (for example push jobs per state). f runs at each
 // scrape, so it must be quick and bound its own waiting.
 func (r *Registry) GaugeFuncVec(name, help, label string, f func() map[string]float64) {
-	g := register(r, name, func() *gaugeFunc { return &gaugeFunc{name: name, help: help, label: label} })
+	r.funcVec(name, help, label, "gauge", f)
+}
+
+// CounterFunc registers a counter kept elsewhere (a gate's count of work
+// shed since start), read at each scrape; f must never go down.
+func (r *Registry) CounterFunc(name, help string, f func() float64) {
+	r.CounterFuncVec(name, help, "", func() map[string]float64 { return map[string]float64{"": f()} })
+}
+
+// CounterFuncVec is CounterFunc for a family with one label.
+func (r *Registry) CounterFuncVec(name, help, label string, f func() map[string]float64) {
+	r.funcVec(name, help, label, "counter", f)
+}
+
+func (r *Registry) funcVec(name, help, label, typ string, f func() map[string]float64) {
+	g := register(r, name, func() *gaugeFunc { return &gaugeFunc{name: name, help: help, label: label, typ: typ} })
+	if g.typ != typ {
+		panic("metrics: " + name + " registered twice with different types")
+	}
 	g.mu.Lock()
 	g.f = f
 	g.mu.Unlock()
@@ -386,4 +406,12 @@ func GaugeFunc(name, help string, f func() float64) { Default.GaugeFunc(name, he
 // GaugeFuncVec registers a labelled gauge read at each scrape on Default.
 func GaugeFuncVec(name, help, label string, f func() map[string]float64) {
 	Default.GaugeFuncVec(name, help, label, f)
+}
+
+// CounterFunc registers a counter read at each scrape on Default.
+func CounterFunc(name, help string, f func() float64) { Default.CounterFunc(name, help, f) }
+
+// CounterFuncVec registers a labelled counter read at each scrape on Default.
+func CounterFuncVec(name, help, label string, f func() map[string]float64) {
+	Default.CounterFuncVec(name, help, label, f)
 }

@@ -23,6 +23,7 @@ func TestTextFormat(t *testing.T) {
 	g.With().Add(-1)
 	r.GaugeFunc("t_queue", "Queue.", func() float64 { return 7 })
 	r.GaugeFuncVec("t_jobs", "Jobs.", "state", func() map[string]float64 { return map[string]float64{"pending": 2, "done": 5} })
+	r.CounterFuncVec("t_shed_total", "Shed.", "gate", func() map[string]float64 { return map[string]float64{"hashes": 4} })
 	h := r.NewHistogram("t_seconds", "Latency.", []float64{0.1, 1}, "group")
 	for _, v := range []float64{0.05, 0.5, 0.5, 3} {
 		h.With("sync").Observe(v)
@@ -52,6 +53,9 @@ t_seconds_bucket{group="sync",le="1"} 3
 t_seconds_bucket{group="sync",le="+Inf"} 4
 t_seconds_sum{group="sync"} 4.05
 t_seconds_count{group="sync"} 4
+# HELP t_shed_total Shed.
+# TYPE t_shed_total counter
+t_shed_total{gate="hashes"} 4
 `
 	if b.String() != want {
 		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
