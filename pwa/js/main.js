@@ -523,7 +523,9 @@ async function fixItem(it) {
     // the receipt she was given (unless the desk refused it).
     const weak = (it.errors || []).some((e) => e.field === 'receipt');
     const round = await store.getMeta('round');
-    const body = { ...emptyReport(round, it.entry.language || 'nl'), round: it.entry.round || '', batch: it.entry.batch || '' };
+    // She told it when it was first saved: the desk's deadlines run from then.
+    const body = { ...emptyReport(round, it.entry.language || 'nl'), round: it.entry.round || '', batch: it.entry.batch || '',
+      recorded_at: new Date(it.created).toISOString() };
     if (it.entry.receipt && !weak) body.receipt = it.entry.receipt;
     return reportForm(body, { fixing: { id: it.id, errors: it.errors || [] } });
   }
@@ -638,7 +640,7 @@ async function reportForm(r, opts) {
 // benchmark through window.gehoord.
 async function saveReport(body, fixing) {
   // When she told it: the desk's received time and deadlines start here.
-  const rec = { ...body, recorded_at: new Date().toISOString() };
+  const rec = { ...body, recorded_at: body.recorded_at || new Date().toISOString() };
   await store.enqueue('report', rec);
   if (fixing && fixing.id !== body.id) await store.remove(fixing.id);
   await dropDraft(body.id);

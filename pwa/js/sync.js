@@ -14,7 +14,6 @@ export const TAG = 'gehoord-sync';
 
 export const status = {
   running: false, lastSync: null, lastError: null, unauthorized: false, failures: 0, nextTry: null,
-  lastResult: {},
 };
 
 const subs = new Set();

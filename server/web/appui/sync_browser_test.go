@@ -164,11 +164,27 @@ func TestAppBadItemStaysOnTablet(t *testing.T) {
 	b.fill("#report [name=description]", "one of a hundred, again")
 	b.click("#report [name=wish][value=heard]")
 	b.click("#report input[name='identity.mode'][value=anonymous]")
+	fixedAt := time.Now()
 	b.submit("#report")
 	b.wait("document.querySelector('#receipt')", 10*time.Second)
 	b.wait("gehoord.store.waiting().then(n => n === 0)", 20*time.Second)
-	if got := len(casesOnServer(t, be.env)); got != 100 {
+	all := casesOnServer(t, be.env)
+	if got := len(all); got != 100 {
 		t.Fatalf("server has %d cases after the fix, want 100", got)
+	}
+	// The corrected report was told when the first one was saved.
+	found := false
+	for _, cs := range all {
+		if be.env.Deps.Cases.Field(&cs[0], "description") != "one of a hundred, again" {
+			continue
+		}
+		found = true
+		if !cs[0].CreatedAt.Before(fixedAt) {
+			t.Fatalf("the corrected report is received at %v, after the correction (%v), not when she told it", cs[0].CreatedAt, fixedAt)
+		}
+	}
+	if !found {
+		t.Fatal("the corrected report is not on the server")
 	}
 }
 
