@@ -38,6 +38,15 @@ export async function ensureDesk(s) {
   return n;
 }
 
+// forgetOldDesk drops the desk key from the send record when the desk now
+// seals to another (its key was rotated): the next item fetches the new
+// one. Items already sealed to the old key still open while the desk keeps
+// that key; nothing sealed from now on needs it.
+async function forgetOldDesk(kid) {
+  const cur = await sender();
+  if (cur && cur.desk && cur.desk.kid !== kid) await setSender({ ...cur, desk: null });
+}
+
 // add seals body and puts it in the outbox; it fails (and nothing is
 // stored) when the desk's key is not known yet and cannot be fetched.
 export async function add(kind, body, created = Date.now()) {
@@ -119,6 +128,7 @@ async function run() {
       }
     }
     sent += progress;
+    if (data && data.desk_kid) await forgetOldDesk(data.desk_kid);
     if (!progress) throw new Error('the server answered without results');
   }
   await db.put('meta', { id: 'sendstate', lastSync: Date.now() });

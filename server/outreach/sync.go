@@ -64,6 +64,10 @@ type SyncResponse struct {
 	Cards   []ItemResult `json:"cards"`
 	Rounds  []ItemResult `json:"rounds"`
 	Sealed  []ItemResult `json:"sealed"`
+	// DeskKid names the desk key tablets seal to now: a tablet holding
+	// another (the desk's key was rotated) fetches the new one, so nothing
+	// it seals later depends on the old key staying in the ring.
+	DeskKid string `json:"desk_kid,omitempty"`
 }
 
 // ItemResult is the outcome for one item.

@@ -179,5 +179,8 @@ func (h *Handler) syncPost(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, "30")
 		return problem.New(c, fiber.StatusServiceUnavailable, "the server could not take the batch now; try again later")
 	}
+	if k := h.deskKeyBody(); k != nil {
+		resp.DeskKid = k.Kid
+	}
 	return c.JSON(resp)
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/gehoord/gehoord/server/outreach"
 	"github.com/gehoord/gehoord/server/seal"
+	"github.com/gehoord/gehoord/server/servertest"
+	"github.com/gehoord/gehoord/server/store/storetest"
 )
 
 // newTab opens another tab in the same browser; cancelling it closes the
@@ -222,5 +224,53 @@ func TestAppSealsWhenDeskKeyArrives(t *testing.T) {
 		if c[0].Device != devID || be.env.Deps.Cases.Field(&c[0], "description") != "bewaard tot de sleutel er is" {
 			t.Fatalf("case %+v", c[0])
 		}
+	}
+}
+
+// After the desk's key was rotated, a tablet that still seals to the old
+// desk key has its items opened (the old key is still in the ring) and
+// learns the new key from the sync's answer, so what it seals next no
+// longer depends on the old key.
+func TestAppLearnsTheRotatedDeskKey(t *testing.T) {
+	old, cur := servertest.NewKey(), servertest.NewKey()
+	be := &backend{t: t, dbName: storetest.DBName(), key: cur + ";old " + old}
+	be.env = servertest.StartWith(t, servertest.Options{DBName: be.dbName, SecretKey: be.key})
+	be.addr = be.env.Addr
+	px := startProxy(t, be)
+	b := openBrowser(t, t.TempDir())
+	setupTablet(t, b, be.env, px.URL)
+
+	ring, err := seal.ParseRing(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldSealer, err := seal.NewRing(ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldKid, oldKey := oldSealer.Desk().PublicKey()
+	curKid, _ := be.env.Deps.Sealer.Desk().PublicKey()
+	if oldKid == curKid {
+		t.Fatal("the two keys have one desk key id")
+	}
+	b.js(fmt.Sprintf(`gehoord.outbox.sender().then(s => gehoord.outbox.setSender({ ...s, desk: { kid: %q, key: %q } })).then(() => true)`,
+		oldKid, base64.RawURLEncoding.EncodeToString(oldKey)), nil)
+
+	for i, text := range []string{"verzegeld met de oude sleutel", "verzegeld met de nieuwe sleutel"} {
+		b.js(fmt.Sprintf(`gehoord.store.enqueue('report', %s).then(() => true)`, reportJS(text)), nil)
+		var res map[string]any
+		b.js(`gehoord.sync.syncNow()`, &res)
+		if res["error"] != nil {
+			t.Fatalf("sync %d: %v", i+1, res)
+		}
+		b.wait("gehoord.store.waiting().then(n => n === 0)", 20*time.Second)
+	}
+	var kid string
+	b.js(`gehoord.outbox.sender().then(s => s.desk ? s.desk.kid : '')`, &kid)
+	if kid != curKid {
+		t.Fatalf("the tablet seals to desk key %q, want the current %q", kid, curKid)
+	}
+	if n := len(casesOnServer(t, be.env)); n != 2 {
+		t.Fatalf("server has %d cases, want 2", n)
 	}
 }
