@@ -37,12 +37,14 @@ const (
 	AuditView     = "audit.view"
 	RetentionRun  = "retention.run"
 	ReportsExport = "reports.export"
+	TextChange    = "text.change"
 )
 
 // Actions lists the actions the audit page filters on.
 var Actions = []string{
 	CaseView, CaseChange, CaseContact, CaseExport, SignIn, SignInFailed, SignOut, SignOutAll,
 	TOTPSetup, RecoveryUsed, UserAdd, UserChange, ThemeChange, ThemeView, AuditView, RetentionRun, ReportsExport,
+	TextChange,
 }
 
 // Entry is one line of the log. Detail holds small non-personal facts (the

@@ -59,12 +59,17 @@ type casePage struct {
 	Priorities []int
 	Assignees  []staff.User
 
-	Texts       []cases.StandardText
+	Texts       []option // the standard texts meant for the case now
 	Text        string
 	Line        string
 	Answer      bool
 	Preview     string
 	PreviewLang string
+	// PreviewRef is the same message in Dutch or English (PreviewRefLang),
+	// shown beside hers; PreviewStale: her language's wording needs translation.
+	PreviewRef     string
+	PreviewRefLang string
+	PreviewStale   bool
 
 	Deadlines []deadlineRow
 	CanExtend bool
@@ -176,7 +181,9 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 			}
 		}
 		p.CanReopen = p.IsCoord && k.State == cases.StateReopenRequested
-		p.Texts = cases.TextsFor(k)
+		if p.Texts, err = h.pickerTexts(c, k); err != nil {
+			return err
+		}
 		p.CanExtend = !k.Deadlines.Extended && k.State.Open() && k.State != cases.StateFeedback
 	}
 	if p.IsCoord {
@@ -254,6 +261,7 @@ var errorKeys = []struct {
 	{cases.ErrTooLong, "staff.case.error.too_long"},
 	{cases.ErrChanged, "staff.case.error.changed"},
 	{cases.ErrUnknownText, "staff.case.error.empty"},
+	{cases.ErrTextNotOffered, "staff.case.error.text_not_offered"},
 }
 
 // changed finishes a change: audit, then back to the case (303), or the
@@ -368,11 +376,15 @@ func (h *Handler) caseMessage(c *fiber.Ctx) error {
 	o := cases.Outgoing{Text: c.FormValue("text"), Line: c.FormValue("line"), Answer: c.FormValue("answer") == "1"}
 	keep := func(p *casePage) { p.Text, p.Line, p.Answer = o.Text, o.Line, o.Answer }
 	if c.FormValue("action") == "preview" {
-		body, err := h.Cases.Compose(k, o)
+		body, err := h.Cases.Compose(c.UserContext(), k, o)
 		if err != nil {
 			return h.changed(c, k, "message", err, keep)
 		}
-		return h.showCase(c, k, fiber.StatusOK, func(p *casePage) { keep(p); p.Preview = body })
+		ref, refLang, stale := h.sideBySide(c, k, o)
+		return h.showCase(c, k, fiber.StatusOK, func(p *casePage) {
+			keep(p)
+			p.Preview, p.PreviewRef, p.PreviewRefLang, p.PreviewStale = body, ref, refLang, stale
+		})
 	}
 	_, err = h.Cases.SendMessage(c.UserContext(), k.ID, CurrentUser(c).ID, o)
 	return h.changed(c, k, "message", err, keep)

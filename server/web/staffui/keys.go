@@ -18,4 +18,7 @@ var dynamicKeys = []string{
 	"staff.std.route_intervention", "staff.std.route_mediation", "staff.std.route_investigation",
 	"staff.std.route_referred", "staff.std.declined", "staff.std.police_rights", "staff.std.bank_account",
 	"staff.std.tax_registration", "staff.std.answer", "staff.std.unfounded", "staff.std.closing", "staff.std.reopened",
+	"staff.std.listen_thanks", "staff.std.help_received", "staff.std.question_answer", "staff.std.praise_thanks",
+	"staff.std.operator_rights", "staff.std.housing_benefits", "staff.std.landlord_rent", "staff.std.online_images",
+	"staff.std.reminder", "staff.std.reply_thanks",
 }

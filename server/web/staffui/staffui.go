@@ -118,6 +118,12 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Get("/staff/themes/:id", co, h.themeView)
 	app.Post("/staff/themes/:id/note", co, h.themeNote)
 
+	// Standard texts.
+	app.Get("/staff/texts", co, h.texts)
+	app.Post("/staff/texts", co, h.textAdd)
+	app.Get("/staff/texts/:name", co, h.textView)
+	app.Post("/staff/texts/:name", co, h.textSave)
+
 	// Administration.
 	ad := Require(staff.RoleAdmin)
 	app.Get("/staff/users", ad, h.users)
