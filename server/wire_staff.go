@@ -23,7 +23,7 @@ func wireStaff(ctx context.Context, d *Deps) error {
 	if err := d.Store.EnsureIndexes(ctx, idx...); err != nil {
 		return err
 	}
-	d.jobs = append(d.jobs, cases.NewRetention(d.Cases, d.Store, d.Config.RetentionDays, d.Log), &periodic{name: "staff sessions", every: 10 * time.Minute, run: d.Staff.SweepSessions, log: d.Log})
+	d.jobs = append(d.jobs, newRetention(d), &periodic{name: "staff sessions", every: 10 * time.Minute, run: d.Staff.SweepSessions, log: d.Log})
 	return nil
 }
 
@@ -33,9 +33,18 @@ func mountStaff(app *fiber.App, d *Deps) error {
 	staffui.New(staffui.Handler{
 		Store: d.Store, Sealer: d.Sealer, Cases: d.Cases, Staff: d.Staff, Audit: d.Audit,
 		View: d.View, Catalog: d.Catalog, Log: d.Log, Secure: d.Config.Secure(), ClientKey: d.ClientKey,
-		SocialMap: d.SocialMap,
+		SocialMap: d.SocialMap, Retention: newRetention(d),
 	}).Routes(app)
 	return nil
+}
+
+// newRetention is the retention job as configured (the daily job, and the
+// staff page's dry run and "run now").
+func newRetention(d *Deps) *cases.Retention {
+	r := cases.NewRetention(d.Cases, d.Store, d.Config.RetentionDays, d.Log)
+	r.ContentAfter = time.Duration(d.Config.ContentRetentionDays) * 24 * time.Hour
+	r.Audit = d.Audit
+	return r
 }
 
 // staffHeard records her "did you feel heard?" answer from the status page.

@@ -284,7 +284,7 @@ func (h *Handler) changed(c *fiber.Ctx, k *cases.Case, what string, err error, f
 		}
 		return err
 	}
-	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.CaseChange, CaseID: k.ID, Detail: what})
+	h.audit(c, h.caseChange(c, k, what))
 	return back(c, "/staff/cases/"+k.ID, doneFor[what])
 }
 

@@ -13,6 +13,7 @@ var dynamicKeys = []string{
 	"staff.flash.referred", "staff.flash.linked", "staff.flash.unlinked", "staff.flash.closed", "staff.flash.reopened",
 	"staff.flash.state", "staff.flash.user_added", "staff.flash.user_changed", "staff.flash.totp_reset", "staff.flash.lang",
 	"staff.flash.theme_added", "staff.flash.signed_out_all", "staff.flash.password", "staff.flash.user_reset",
+	"staff.flash.retention_run",
 	// Names of the standard texts in the picker (staff.std.<name>).
 	"staff.std.reading", "staff.std.more_info", "staff.std.route_listening", "staff.std.route_advice",
 	"staff.std.route_intervention", "staff.std.route_mediation", "staff.std.route_investigation",

@@ -44,6 +44,8 @@ type Handler struct {
 	Log     *slog.Logger
 	// SocialMap, when set, offers matching organisations for a referral.
 	SocialMap *socialmap.Service
+	// Retention, when set, gives admins its dry run and "run now".
+	Retention *cases.Retention
 	// Secure: the desk is reached over TLS (cookies get Secure and the
 	// __Host- prefix).
 	Secure bool
@@ -72,6 +74,7 @@ func New(h Handler) *Handler {
 // session is loaded for them too.
 func (h *Handler) Routes(app fiber.Router) {
 	app.Use(h.LoadSession)
+	app.Use(h.auditDenied)
 
 	// Signing in and out.
 	app.Get("/staff/signin", h.signinForm)
@@ -134,6 +137,8 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/users/:id/reset", ad, h.userReset)
 	app.Post("/staff/users/:id/role", ad, h.userRole)
 	app.Get("/staff/audit", ad, h.auditLog)
+	app.Get("/staff/retention", ad, h.retention)
+	app.Post("/staff/retention/run", ad, h.retentionRun)
 }
 
 // lang is the language of the page: the user's own, else nl or en from
@@ -161,7 +166,7 @@ func (h *Handler) t(c *fiber.Ctx, key string, args ...any) string {
 // only these names are shown, so a link cannot put text on a staff page.
 var flashes = []string{"saved", "sent", "assigned", "noted", "extended", "referred", "linked", "unlinked",
 	"closed", "reopened", "state", "user_added", "user_changed", "totp_reset", "lang", "theme_added", "signed_out_all",
-	"password", "user_reset"}
+	"password", "user_reset", "retention_run"}
 
 func (h *Handler) render(c *fiber.Ctx, status int, page string, d *view.Data) error {
 	d.Lang = h.lang(c)
