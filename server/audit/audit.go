@@ -53,7 +53,7 @@ const (
 var Actions = []string{
 	CaseView, CaseChange, CaseContact, SignIn, SignInFailed, SignOut, SignOutAll,
 	TOTPSetup, RecoveryUsed, UserAdd, UserChange, ThemeChange, ThemeView, AuditView, RetentionRun,
-	TextChange, AccessDenied, RetentionDryRun,
+	TextChange, AccessDenied, RetentionDryRun, ReferralChange,
 }
 
 // Entry is one line of the log. Detail holds small non-personal facts (the

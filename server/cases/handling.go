@@ -291,23 +291,6 @@ func (s *Service) Extend(ctx context.Context, caseID, actor, line string) (*Case
 	return c, nil
 }
 
-// Refer records a referral to an organisation (free text), with her
-// consent, which must be given.
-func (s *Service) Refer(ctx context.Context, caseID, actor, org string, consent bool) (Event, error) {
-	org, err := cleanText(org, MaxShort)
-	if err != nil {
-		return Event{}, err
-	}
-	if !consent {
-		return Event{}, ErrConsentRequired
-	}
-	if _, err := s.Get(ctx, caseID); err != nil {
-		return Event{}, err
-	}
-	return s.Append(ctx, Event{CaseID: caseID, Type: EventReferral, Actor: actor,
-		Data: map[string]string{"consent": "yes"}}, org)
-}
-
 // MaxHeardReason bounds her reason for not feeling heard.
 const MaxHeardReason = 2000
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gehoord/gehoord/server/audit"
+	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/staff"
 )
@@ -40,4 +41,26 @@ func replaceDots(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// TestReferralKeys: every referral state and step has its words.
+func TestReferralKeys(t *testing.T) {
+	cat := i18n.Default()
+	var want []string
+	for _, s := range cases.ReferralStates {
+		want = append(want, "staff.referral.status."+s)
+		for _, n := range cases.ReferralNext(s) {
+			want = append(want, "staff.referral.to."+n)
+		}
+	}
+	for _, k := range want {
+		if !slices.Contains(referralKeys, k) {
+			t.Errorf("%s is built at run time but not in referralKeys", k)
+		}
+		for _, l := range staff.Languages {
+			if !cat.Has(l, k) {
+				t.Errorf("%s misses %s", l, k)
+			}
+		}
+	}
 }

@@ -78,6 +78,9 @@ type casePage struct {
 	// Referrals are organisations of the social map that fit the case's
 	// municipality, category and language, offered for a warm referral.
 	Referrals []socialmap.Match
+	// Ref is the case's referrals with their follow-up, and the social
+	// map's organisations to choose from.
+	Ref       referralView
 	Themes    []cases.Theme
 	AllThemes []cases.Theme
 
@@ -166,6 +169,9 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 			return err
 		}
 		p.Referrals = ms[:min(len(ms), 5)]
+	}
+	if err := h.fillReferrals(c, k, p); err != nil {
+		return err
 	}
 	if p.CanAct {
 		for _, s := range cases.NextStates(k.State) {
@@ -262,6 +268,8 @@ var errorKeys = []struct {
 	{cases.ErrChanged, "staff.case.error.changed"},
 	{cases.ErrUnknownText, "staff.case.error.empty"},
 	{cases.ErrTextNotOffered, "staff.case.error.text_not_offered"},
+	{cases.ErrReferralStep, "staff.case.error.referral_step"},
+	{errNoSuchOrg, "staff.case.error.referral_org"},
 }
 
 // changed finishes a change: audit, then back to the case (303), or the
@@ -406,15 +414,6 @@ func (h *Handler) caseExtend(c *fiber.Ctx) error {
 	}
 	_, err = h.Cases.Extend(c.UserContext(), k.ID, CurrentUser(c).ID, c.FormValue("line"))
 	return h.changed(c, k, "extend", err, nil)
-}
-
-func (h *Handler) caseReferral(c *fiber.Ctx) error {
-	k, err := h.loadActable(c)
-	if err != nil {
-		return err
-	}
-	_, err = h.Cases.Refer(c.UserContext(), k.ID, CurrentUser(c).ID, c.FormValue("org"), c.FormValue("consent") == "1")
-	return h.changed(c, k, "referral", err, nil)
 }
 
 func (h *Handler) caseTheme(c *fiber.Ctx) error {

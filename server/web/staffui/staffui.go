@@ -107,7 +107,9 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/cases/:id/message", cs, h.caseMessage)
 	app.Post("/staff/cases/:id/note", cs, h.caseNote)
 	app.Post("/staff/cases/:id/extend", cs, h.caseExtend)
-	app.Post("/staff/cases/:id/referral", cs, h.caseReferral)
+	app.Post("/staff/cases/:id/referral", cs, h.referralPropose)
+	app.Post("/staff/cases/:id/referrals/:rid", cs, h.referralStep)
+	app.Get("/staff/referrals", cs, h.referrals)
 	app.Post("/staff/cases/:id/contact", cs, h.caseContact)
 	// Reopen decisions and themes are the coordinator's.
 	co := Require(staff.RoleAdmin, staff.RoleCoordinator)
