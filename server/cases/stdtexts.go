@@ -500,3 +500,52 @@ func (s *Service) extendedNotice(ctx context.Context, c *Case, due string) strin
 	}
 	return s.RenderText(t, c.Language, "reference", c.Reference, "date", due)
 }
+
+// ThemeAnswer is what answering a theme's cases with one text did (or,
+// for a preview, would do): the cases it goes to and those it skips
+// because the text is not meant for them as they are now.
+type ThemeAnswer struct {
+	Send, Skip []Case
+}
+
+// PlanThemeAnswer says which of the theme's cases text name would go to.
+func (s *Service) PlanThemeAnswer(ctx context.Context, themeID, name string) (ThemeAnswer, error) {
+	var a ThemeAnswer
+	if _, err := s.Text(ctx, name); err != nil {
+		return a, err
+	}
+	list, err := s.ThemeCases(ctx, themeID)
+	if err != nil {
+		return a, err
+	}
+	for _, c := range list {
+		if _, err := s.offered(ctx, &c, name); err == nil && !c.Erased {
+			a.Send = append(a.Send, c)
+		} else {
+			a.Skip = append(a.Skip, c)
+		}
+	}
+	return a, nil
+}
+
+// AnswerTheme sends text name to every case of the theme it is meant for,
+// each in the complainant's own language, in one step. A case that changed
+// meanwhile so that the text no longer fits is skipped, not sent.
+func (s *Service) AnswerTheme(ctx context.Context, themeID, actor, name string) (ThemeAnswer, error) {
+	plan, err := s.PlanThemeAnswer(ctx, themeID, name)
+	if err != nil {
+		return plan, err
+	}
+	done := ThemeAnswer{Skip: plan.Skip}
+	for _, c := range plan.Send {
+		if _, err := s.SendMessage(ctx, c.ID, actor, Outgoing{Text: name}); err != nil {
+			if errors.Is(err, ErrTextNotOffered) {
+				done.Skip = append(done.Skip, c)
+				continue
+			}
+			return done, err
+		}
+		done.Send = append(done.Send, c)
+	}
+	return done, nil
+}

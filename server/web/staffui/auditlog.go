@@ -50,7 +50,7 @@ var auditDetails = map[string]bool{
 	"denied": true, "api": true, "password": true, "password_after_reset": true, "rate_limited_client": true,
 	"rate_limited_account": true, "create": true, "save": true, "add": true, "state": true, "assign": true,
 	"priority": true, "close": true, "reopen": true, "message": true, "note": true, "extend": true, "referral": true,
-	"theme": true, "unlink": true, "device.revoke": true, "dry_run": true, "run": true, "run_failed": true,
+	"theme": true, "unlink": true, "device.revoke": true, "dry_run": true, "run": true, "run_failed": true, "answer": true,
 }
 
 // auditLog shows the audit log to admins, filtered by user, action, case
@@ -241,6 +241,7 @@ func (h *Handler) auditDenied(c *fiber.Ctx) error {
 // a detail (listed so the catalog test sees them; a test checks that every
 // action and detail has one).
 var auditKeys = []string{
+	"staff.audit.detail.answer",
 	"staff.audit.detail.run_failed", "staff.retention.what_identity", "staff.retention.what_content",
 	"staff.audit.act.access_denied", "staff.audit.act.audit_view", "staff.audit.act.case_change",
 	"staff.audit.act.case_contact", "staff.audit.act.case_view", "staff.audit.act.referral_change",

@@ -122,6 +122,8 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/themes", co, h.themeCreate)
 	app.Get("/staff/themes/:id", co, h.themeView)
 	app.Post("/staff/themes/:id/note", co, h.themeNote)
+	app.Get("/staff/themes/:id/answer", co, h.themeAnswerForm)
+	app.Post("/staff/themes/:id/answer", co, h.themeAnswerSend)
 
 	// Standard texts.
 	app.Get("/staff/texts", co, h.texts)

@@ -113,6 +113,7 @@ func TestRoleMatrix(t *testing.T) {
 			{"POST", "/staff/themes", url.Values{"title": {"T " + role}}, coord},
 			{"GET", "/staff/themes/" + th.ID, nil, coord},
 			{"POST", "/staff/themes/" + th.ID + "/note", url.Values{"note": {"n"}}, coord},
+			{"GET", "/staff/themes/" + th.ID + "/answer?text=reading", nil, coord},
 			{"GET", "/staff/users", nil, admin},
 			{"POST", "/staff/users", url.Values{"email": {role + "-new@desk.test"}, "role": {"handler"}, "password": {stafftest.Password}}, admin},
 			{"POST", "/staff/users/" + target.ID + "/role", url.Values{"role": {"coordinator"}}, admin},
