@@ -152,6 +152,10 @@ type Text struct {
 	bodies map[string]TextBody
 }
 
+// Automatic says whether the desk sends the text itself (the extension
+// notice): its wording is managed, it is never picked.
+func (t Text) Automatic() bool { return t.Name == TextExtended.Name }
+
 // Body is the text's wording in lang as saved, or "" when the catalog's
 // wording applies.
 func (t Text) Body(lang string) string { return t.bodies[lang].Body }
@@ -177,8 +181,9 @@ func (d textDoc) text(base StandardText) Text {
 	return t
 }
 
-// Texts returns every standard text staff can pick (retired ones too,
-// marked), built-in first in their order, then the desk's own by title.
+// Texts returns every standard text (retired ones too, marked), built-in
+// first in their order (the automatic extension notice last of those),
+// then the desk's own by title.
 func (s *Service) Texts(ctx context.Context) ([]Text, error) {
 	cur, err := s.st.C(collectionTexts).Find(ctx, bson.M{}, options.Find().SetSort(bson.D{{Key: "title", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
@@ -193,7 +198,7 @@ func (s *Service) Texts(ctx context.Context) ([]Text, error) {
 		byName[d.ID] = d
 	}
 	var out []Text
-	for _, b := range StandardTexts {
+	for _, b := range AllTexts() {
 		out = append(out, byName[b.Name].text(b))
 	}
 	for _, d := range docs {
@@ -234,7 +239,7 @@ func (s *Service) TextsFor(ctx context.Context, c *Case) ([]Text, error) {
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(t Text) bool { return t.Retired || !t.Fits(c) }), nil
+	return slices.DeleteFunc(all, func(t Text) bool { return t.Retired || t.Automatic() || !t.Fits(c) }), nil
 }
 
 // RenderText is text name in lang with its placeholders filled: the
@@ -269,7 +274,7 @@ func (s *Service) offered(ctx context.Context, c *Case, name string) (Text, erro
 	if err != nil {
 		return Text{}, err
 	}
-	if t.Retired || !t.Fits(c) || name == TextExtended.Name {
+	if t.Retired || t.Automatic() || !t.Fits(c) {
 		return Text{}, ErrTextNotOffered
 	}
 	return t, nil

@@ -207,3 +207,34 @@ func TestStandardTextOfTheDesk(t *testing.T) {
 		t.Errorf("deposit: %+v", txt)
 	}
 }
+
+// TestStandardTextExtensionNoticeWording: the desk's wording of the
+// automatic extension notice is what Extend sends; it is never offered in
+// the picker.
+func TestStandardTextExtensionNoticeWording(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	ctx := t.Context()
+	if err := svc.SaveText(ctx, "co", TextEdit{Name: "extended", States: []State{StateReceived},
+		Bodies: map[string]string{"nl": "We hebben tot {date} nodig voor dossier {reference}."}}); err != nil {
+		t.Fatal(err)
+	}
+	r := newCase(t, svc, func(in *Input) { in.Language = "nl" })
+	c, err := svc.Extend(ctx, r.ID, "u1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := svc.Timeline(ctx, r.ID)
+	want := "We hebben tot " + c.Deadlines.Answer.Format("2006-01-02") + " nodig voor dossier " + r.Reference + "."
+	if !slices.ContainsFunc(evs, func(e Event) bool { return e.Type == EventMessage && svc.EventBody(&e) == want }) {
+		t.Errorf("the notice does not use the desk's wording %q", want)
+	}
+	txt, _ := svc.Text(ctx, "extended")
+	if len(txt.States) != 0 {
+		t.Errorf("the automatic notice got states: %v", txt.States)
+	}
+	cc, _ := svc.Get(ctx, r.ID)
+	ts, _ := svc.TextsFor(ctx, cc)
+	if slices.ContainsFunc(ts, func(x Text) bool { return x.Name == "extended" }) {
+		t.Error("the extension notice is offered in the picker")
+	}
+}

@@ -51,6 +51,9 @@ func (h *Handler) showTexts(c *fiber.Ctx, status int, errKey string) error {
 		p.Kind = cases.Kinds[i]
 	}
 	for _, t := range all {
+		if (p.State != "" || p.Kind != "") && t.Automatic() {
+			continue
+		}
 		if p.State != "" && len(t.States) > 0 && !slices.Contains(t.States, p.State) {
 			continue
 		}

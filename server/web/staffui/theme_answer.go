@@ -43,7 +43,7 @@ func (h *Handler) themeAnswerPage(c *fiber.Ctx, status int, t *cases.Theme, name
 	}
 	p := themeAnswerPage{Theme: t, Text: name}
 	for _, x := range all {
-		if !x.Retired {
+		if !x.Retired && !x.Automatic() {
 			p.Texts = append(p.Texts, option{Value: x.Name, Label: h.textTitle(c, x)})
 		}
 	}
