@@ -311,7 +311,7 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 // afterCreate writes the creation event and the acknowledgement, and tells
 // staff. Event ids are fixed per case, so repeating it adds nothing twice.
 func (s *Service) afterCreate(ctx context.Context, c *Case) {
-	ack := s.texts.T(c.Language, "std.ack", "reference", c.Reference)
+	ack := s.ackText(ctx, c)
 	evs := []Event{
 		{ID: c.ID + createdEventSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventCreated, Actor: ActorSystem,
 			To: StateReceived, Data: map[string]string{"channel": c.Channel}},

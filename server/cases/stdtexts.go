@@ -33,7 +33,12 @@ type StandardText struct {
 }
 
 // Key is the catalog key of the text's body ({reference} may appear).
-func (t StandardText) Key() string { return "std." + t.Name + ".body" }
+func (t StandardText) Key() string {
+	if t.Name == TextAck.Name {
+		return "std.ack" // older than the std.<name>.body scheme
+	}
+	return "std." + t.Name + ".body"
+}
 
 // Fits says whether the text is meant for a case in its current state,
 // category and kind.
@@ -47,6 +52,9 @@ var routesAnd = func(extra ...State) []State { return append(slices.Clone(Routes
 
 // TextExtended is sent by Extend ({date} is the new answer deadline).
 var TextExtended = StandardText{Name: "extended"}
+
+// TextAck is the acknowledgement sent when a case comes in.
+var TextAck = StandardText{Name: "ack"}
 
 // StandardTexts is the starting set staff can pick, in picker order.
 var StandardTexts = []StandardText{
@@ -80,7 +88,7 @@ var StandardTexts = []StandardText{
 
 // AllTexts is every built-in standard text, including those sent
 // automatically.
-func AllTexts() []StandardText { return append(slices.Clone(StandardTexts), TextExtended) }
+func AllTexts() []StandardText { return append(slices.Clone(StandardTexts), TextAck, TextExtended) }
 
 // TextByName finds a built-in standard text.
 func TextByName(name string) (StandardText, bool) {
@@ -152,9 +160,10 @@ type Text struct {
 	bodies map[string]TextBody
 }
 
-// Automatic says whether the desk sends the text itself (the extension
-// notice): its wording is managed, it is never picked.
-func (t Text) Automatic() bool { return t.Name == TextExtended.Name }
+// Automatic says whether the desk sends the text itself (the
+// acknowledgement, the extension notice): its wording is managed, it is
+// never picked.
+func (t Text) Automatic() bool { return t.Name == TextExtended.Name || t.Name == TextAck.Name }
 
 // Body is the text's wording in lang as saved, or "" when the catalog's
 // wording applies.
@@ -439,8 +448,8 @@ func (s *Service) SaveText(ctx context.Context, actor string, e TextEdit) error 
 		if d.Custom && title != "" {
 			set["title"] = title
 		}
-		if e.Name == TextExtended.Name {
-			// Sent by Extend, never picked: only its wording changes.
+		if (Text{StandardText: base}).Automatic() {
+			// Sent by the desk itself, never picked: only its wording changes.
 			set = bson.M{"updated_at": now, "updated_by": actor}
 		}
 		rev := d.NLRev
@@ -493,6 +502,17 @@ func (s *Service) CatalogText(name, lang string) string {
 		return ""
 	}
 	return s.texts.T(lang, StandardText{Name: name}.Key())
+}
+
+// ackText is the acknowledgement sent at intake, in the desk's wording.
+func (s *Service) ackText(ctx context.Context, c *Case) string {
+	t, err := s.Text(ctx, TextAck.Name)
+	if err != nil {
+		// The catalog's wording: the acknowledgement must go out.
+		s.log.Error("cases: standard text ack", "err", err)
+		t = textDoc{}.text(TextAck)
+	}
+	return s.RenderText(t, c.Language, "reference", c.Reference)
 }
 
 // extendedNotice is the notice Extend sends, in the desk's wording.

@@ -238,3 +238,25 @@ func TestStandardTextExtensionNoticeWording(t *testing.T) {
 		t.Error("the extension notice is offered in the picker")
 	}
 }
+
+// TestStandardTextAckWording: the acknowledgement sent at intake uses the
+// desk's wording in her language, the catalog's where none was saved.
+func TestStandardTextAckWording(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	ctx := t.Context()
+	if err := svc.SaveText(ctx, "co", TextEdit{Name: "ack", Bodies: map[string]string{
+		"en": "We have your report {reference}. Someone reads it within 5 working days."}}); err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"en": "We have your report %s. Someone reads it within 5 working days.",
+		"ro": i18n.Default().T("ro", "std.ack", "reference", "%s")} {
+		r := newCase(t, svc, func(in *Input) { in.Language = lang })
+		msgs, err := svc.Messages(ctx, r.ID)
+		if err != nil || len(msgs) != 1 {
+			t.Fatalf("%s: %v %v", lang, msgs, err)
+		}
+		if w := strings.ReplaceAll(want, "%s", r.Reference); msgs[0].Body != w {
+			t.Errorf("%s: ack %q, want %q", lang, msgs[0].Body, w)
+		}
+	}
+}
