@@ -77,6 +77,7 @@ var StandardTexts = []StandardText{
 	{Name: "operator_rights", States: routesAnd(StateTriage, StateReplyReceived), Categories: []string{"operator.pay", "operator.conditions", "operator.coercion", "operator.harassment", "operator.dismissal"}},
 	{Name: "housing_benefits", States: routesAnd(StateTriage, StateReplyReceived), Categories: []string{"exit.housing", "exit.benefits"}},
 	{Name: "landlord_rent", States: routesAnd(StateTriage, StateReplyReceived), Categories: []string{"landlord.rent"}},
+	{Name: "officials_visit", States: routesAnd(StateTriage, StateReplyReceived), Categories: []string{"government.municipality", "government.enforcement"}},
 	{Name: "online_images", States: routesAnd(StateTriage, StateReplyReceived), Categories: []string{"online.images"}},
 	{Name: "reminder", States: []State{StateWaitingForReply}},
 	{Name: "reply_thanks", States: []State{StateReplyReceived}},

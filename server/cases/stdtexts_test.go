@@ -46,7 +46,7 @@ func TestStandardTextsStartingSet(t *testing.T) {
 			t.Errorf("no text meant for kind %s", k)
 		}
 	}
-	for _, c := range []string{"police", "business.bank", "government.tax", "operator.pay", "exit.housing", "landlord.rent", "online.images"} {
+	for _, c := range []string{"police", "business.bank", "government.tax", "operator.pay", "exit.housing", "landlord.rent", "online.images", "government.enforcement"} {
 		if !slices.ContainsFunc(StandardTexts, func(txt StandardText) bool { return slices.Contains(txt.Categories, c) }) {
 			t.Errorf("no text for category %s", c)
 		}

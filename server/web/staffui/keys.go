@@ -22,4 +22,5 @@ var dynamicKeys = []string{
 	"staff.std.listen_thanks", "staff.std.help_received", "staff.std.question_answer", "staff.std.praise_thanks",
 	"staff.std.operator_rights", "staff.std.housing_benefits", "staff.std.landlord_rent", "staff.std.online_images",
 	"staff.std.reminder", "staff.std.reply_thanks", "staff.std.extended", "staff.std.ack",
+	"staff.std.officials_visit",
 }
