@@ -83,6 +83,9 @@ func TestRetentionErasesContentAfterLongerPeriod(t *testing.T) {
 	if !slices.Contains(types, EventContentErased) || !slices.Contains(types, EventNote) || !slices.Contains(types, EventMessage) {
 		t.Errorf("timeline: %v", types)
 	}
+	if msgs, err := svc.Messages(ctx, ancient.ID); err != nil || len(msgs) != 0 {
+		t.Errorf("her thread after the text was erased: %+v %v", msgs, err)
+	}
 	o, _ := svc.Get(ctx, old.ID)
 	if !o.Erased || svc.Field(o, "description") == "" {
 		t.Errorf("the 400-day case: erased %v, description %q", o.Erased, svc.Field(o, "description"))

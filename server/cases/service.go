@@ -428,6 +428,9 @@ func (s *Service) Messages(ctx context.Context, caseID string) ([]Message, error
 	}
 	msgs := []Message{}
 	for i := range evs {
+		if len(evs[i].Body) == 0 {
+			continue // erased by retention: nothing left to show
+		}
 		switch evs[i].Type {
 		case EventMessage:
 			msgs = append(msgs, Message{From: "desk", Body: s.EventBody(&evs[i]), At: evs[i].At})
