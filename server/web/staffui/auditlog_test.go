@@ -96,7 +96,11 @@ func TestRetentionDryRunAndRunAudited(t *testing.T) {
 	if len(auditOf(t, env, audit.Filter{Action: audit.RetentionDryRun})) != 1 {
 		t.Error("the dry run is not audited")
 	}
-	expect(t, admin.PostForm("/staff/retention/run", nil), 303, "/staff/retention?done=retention_run")
+	expect(t, admin.PostForm("/staff/retention/run", nil), 422, "") // not confirmed
+	if c, _ := env.Deps.Cases.Get(t.Context(), k.ID); c.Erased {
+		t.Fatal("an unconfirmed run erased")
+	}
+	expect(t, admin.PostForm("/staff/retention/run", url.Values{"confirm": {"1"}}), 303, "/staff/retention?done=retention_run")
 	c, _ := env.Deps.Cases.Get(t.Context(), k.ID)
 	if !c.Erased || env.Deps.Cases.Field(c, "description") != "" {
 		t.Error("the run did not erase")

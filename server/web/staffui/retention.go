@@ -42,6 +42,10 @@ func (h *Handler) retentionRun(c *fiber.Ctx) error {
 	if h.Retention == nil {
 		return fiber.ErrNotFound
 	}
+	if c.FormValue("confirm") != "1" {
+		// Erasing cannot be undone: only after the list was looked at.
+		return fiber.NewError(fiber.StatusUnprocessableEntity, "confirm the run")
+	}
 	if _, err := h.Retention.Run(c.UserContext(), CurrentUser(c).ID); err != nil {
 		return err
 	}
