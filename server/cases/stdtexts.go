@@ -444,6 +444,9 @@ func (s *Service) SaveText(ctx context.Context, actor string, e TextEdit) error 
 		if !builtin && !d.Custom {
 			return nil, ErrUnknownText
 		}
+		if nl, ok := e.Bodies["nl"]; ok && d.Custom && strings.TrimSpace(nl) == "" {
+			return nil, ErrEmpty // the desk's own text has no catalog wording to fall back on
+		}
 		set := bson.M{"states": nonNil(e.States), "categories": nonNil(e.Categories), "kinds": nonNil(e.Kinds),
 			"answer": e.Answer, "retired": e.Retired, "updated_at": now, "updated_by": actor}
 		if d.Custom && title != "" {

@@ -202,6 +202,9 @@ func TestStandardTextOfTheDesk(t *testing.T) {
 	if got := svc.EventBody(&ev); got != "Je borg hoort terug te komen ("+rent.Reference+")." {
 		t.Errorf("sent %q", got)
 	}
+	if err := svc.SaveText(ctx, "co", TextEdit{Name: "deposit", Bodies: map[string]string{"nl": " "}}); !errors.Is(err, ErrEmpty) {
+		t.Errorf("the desk's own text emptied in Dutch: %v", err)
+	}
 	txt, _ := svc.Text(ctx, "deposit")
 	if !txt.Custom || txt.Title != "Borg terug" || !txt.Stale["pl"] {
 		t.Errorf("deposit: %+v", txt)
