@@ -137,9 +137,23 @@ type textDoc struct {
 	Retired    bool                `bson:"retired"`
 	NLRev      int                 `bson:"nl_rev"` // raised each time the Dutch wording changes
 	Bodies     map[string]TextBody `bson:"bodies"`
-	UpdatedAt  time.Time           `bson:"updated_at"`
-	UpdatedBy  string              `bson:"updated_by"`
+	// History keeps the wordings replaced, newest first (at most
+	// textHistoryMax), so the desk can see what a text said before.
+	History   []TextVersion `bson:"history"`
+	UpdatedAt time.Time     `bson:"updated_at"`
+	UpdatedBy string        `bson:"updated_by"`
 }
+
+// TextVersion is an earlier wording of a text in one language ("" body:
+// the catalog's wording applied).
+type TextVersion struct {
+	Lang string    `bson:"lang"`
+	Body string    `bson:"body"`
+	At   time.Time `bson:"at"` // when it was replaced
+	By   string    `bson:"by"` // who replaced it
+}
+
+const textHistoryMax = 100
 
 // Text is a standard text as the desk has it now: the built-in defaults
 // overlaid with the coordinators' changes.
@@ -157,6 +171,8 @@ type Text struct {
 	Stale     map[string]bool
 	UpdatedAt time.Time
 	UpdatedBy string
+	// History: earlier wordings, newest first.
+	History []TextVersion
 
 	bodies map[string]TextBody
 }
@@ -172,7 +188,7 @@ func (t Text) Body(lang string) string { return t.bodies[lang].Body }
 
 func (d textDoc) text(base StandardText) Text {
 	t := Text{StandardText: base, Title: d.Title, Custom: d.Custom, Retired: d.Retired, bodies: d.Bodies,
-		Edited: map[string]bool{}, Stale: map[string]bool{}, UpdatedAt: d.UpdatedAt, UpdatedBy: d.UpdatedBy}
+		Edited: map[string]bool{}, Stale: map[string]bool{}, UpdatedAt: d.UpdatedAt, UpdatedBy: d.UpdatedBy, History: d.History}
 	if d.ID != "" {
 		t.States, t.Categories, t.Kinds, t.Answer = d.States, d.Categories, d.Kinds, d.Answer
 	}
@@ -461,11 +477,17 @@ func (s *Service) SaveText(ctx context.Context, actor string, e TextEdit) error 
 			rev++
 			set["nl_rev"] = rev
 		}
-		for l, b := range e.Bodies {
+		history := slices.Clone(d.History)
+		for _, l := range PublicLanguages {
+			b, ok := e.Bodies[l]
+			if !ok {
+				continue
+			}
 			b = strings.TrimSpace(strings.ReplaceAll(b, "\r\n", "\n"))
 			if !s.changedWording(d, e.Name, l, b) {
 				continue
 			}
+			history = append([]TextVersion{{Lang: l, Body: d.Bodies[l].Body, At: now, By: actor}}, history...)
 			if b == "" && !d.Custom {
 				// Back to the catalog's wording, which is made from the
 				// catalog's Dutch.
@@ -473,6 +495,9 @@ func (s *Service) SaveText(ctx context.Context, actor string, e TextEdit) error 
 				continue
 			}
 			set["bodies."+l] = TextBody{Body: b, Based: rev, At: now, By: actor}
+		}
+		if len(history) != len(d.History) {
+			set["history"] = history[:min(len(history), textHistoryMax)]
 		}
 		return bson.M{"$set": set}, nil
 	})

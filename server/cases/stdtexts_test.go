@@ -149,6 +149,11 @@ func TestStandardTextEditedWording(t *testing.T) {
 	if !txt.Stale["en"] || !txt.Stale["ro"] {
 		t.Errorf("after a second Dutch change: %v", txt.Stale)
 	}
+	// The wordings replaced are kept, newest first: the Dutch just
+	// replaced, before it the first Dutch replacing the catalog's.
+	if len(txt.History) < 3 || txt.History[0].Lang != "nl" || txt.History[0].Body != "We lezen dossier {reference} met zorg." {
+		t.Errorf("history: %+v", txt.History)
+	}
 	// Emptied: back to the catalog's English.
 	if err := svc.SaveText(ctx, "co", TextEdit{Name: "reading", States: txt.States, Bodies: map[string]string{"en": ""}}); err != nil {
 		t.Fatal(err)

@@ -105,6 +105,13 @@ type textPage struct {
 	Categories []choice
 	Automatic  bool // sent by the desk itself (the extension notice): wording only
 	Error      string
+	History    []historyRow
+}
+
+// historyRow is an earlier wording, with who replaced it by name.
+type historyRow struct {
+	cases.TextVersion
+	ByName string
 }
 
 func (h *Handler) textView(c *fiber.Ctx) error {
@@ -137,6 +144,15 @@ func (h *Handler) showText(c *fiber.Ctx, status int, t cases.Text, typed map[str
 			tl.Body = v
 		}
 		p.Langs = append(p.Langs, tl)
+	}
+	if len(t.History) > 0 {
+		names, err := h.userNames(c)
+		if err != nil {
+			return err
+		}
+		for _, v := range t.History {
+			p.History = append(p.History, historyRow{TextVersion: v, ByName: names[v.By]})
+		}
 	}
 	return h.render(c, status, "staff/text", &view.Data{Page: p})
 }

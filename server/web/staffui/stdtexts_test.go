@@ -48,6 +48,9 @@ func TestStandardTextManagement(t *testing.T) {
 	if !strings.Contains(page, `id="stale-ro"`) || strings.Contains(page, `id="stale-en"`) {
 		t.Errorf("after the Dutch changed, ro should need translation and en not")
 	}
+	if !strings.Contains(page, `id="text-history"`) || !strings.Contains(page, co.User.Name) {
+		t.Errorf("the earlier wording is not shown with who replaced it")
+	}
 	if list := expect(t, co.Get("/staff/texts?stale=1"), 200, ""); !strings.Contains(list, `data-text="reading"`) {
 		t.Errorf("the list of texts needing translation misses reading")
 	}
