@@ -21,10 +21,11 @@ func wireStaff(ctx context.Context, d *Deps) error {
 	d.Audit = audit.New(d.Store)
 	d.Staff = staff.New(staff.Config{Store: d.Store, Sealer: d.Sealer, Audit: d.Audit, Logger: d.Log})
 	idx := append(append(audit.Indexes(), staff.Indexes()...), cases.ThemeIndexes()...)
+	idx = append(idx, cases.ReferralIndexes()...)
 	if err := d.Store.EnsureIndexes(ctx, idx...); err != nil {
 		return err
 	}
-	d.jobs = append(d.jobs, cases.NewRetention(d.Cases, d.Store, d.Config.RetentionDays, d.Log), &periodic{name: "staff sessions", every: 10 * time.Minute, run: d.Staff.SweepSessions, log: d.Log})
+	d.jobs = append(d.jobs, newRetention(d), &periodic{name: "staff sessions", every: 10 * time.Minute, run: d.Staff.SweepSessions, log: d.Log})
 	return nil
 }
 
@@ -34,10 +35,19 @@ func mountStaff(app *fiber.App, d *Deps) error {
 	staffui.New(staffui.Handler{
 		Store: d.Store, Sealer: d.Sealer, Cases: d.Cases, Staff: d.Staff, Audit: d.Audit,
 		View: d.View, Catalog: d.Catalog, Log: d.Log, Secure: d.Config.Secure(), ClientKey: d.ClientKey,
-		SocialMap: d.SocialMap, Recorded: recordedBy(d),
+		SocialMap: d.SocialMap, Recorded: recordedBy(d), Retention: newRetention(d),
 		ReportThreshold: d.Config.ReportThreshold, PilotStart: pilotStart(d.Config.PilotStart),
 	}).Routes(app)
 	return nil
+}
+
+// newRetention is the retention job as configured (the daily job, and the
+// staff page's dry run and "run now").
+func newRetention(d *Deps) *cases.Retention {
+	r := cases.NewRetention(d.Cases, d.Store, d.Config.RetentionDays, d.Log)
+	r.ContentAfter = time.Duration(d.Config.ContentRetentionDays) * 24 * time.Hour
+	r.Audit = d.Audit
+	return r
 }
 
 // staffHeard records her "did you feel heard?" answer from the status page.

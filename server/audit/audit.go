@@ -37,12 +37,23 @@ const (
 	AuditView     = "audit.view"
 	RetentionRun  = "retention.run"
 	ReportsExport = "reports.export"
+	TextChange    = "text.change"
+	// AccessDenied: a signed-in user (or a request without a valid CSRF
+	// token) was refused a staff page or action (403).
+	AccessDenied = "access.denied"
+	// RetentionDryRun: someone looked at what retention would erase.
+	RetentionDryRun = "retention.dry_run"
+	// ReferralChange: a referral was proposed or its follow-up changed.
+	ReferralChange = "referral.change"
 )
 
-// Actions lists the actions the audit page filters on.
+// Actions lists the actions the audit page filters on: only actions the
+// code writes (a test checks), so a filter never promises what is not
+// kept. CaseExport and ReportsExport join when an export exists.
 var Actions = []string{
-	CaseView, CaseChange, CaseContact, CaseExport, SignIn, SignInFailed, SignOut, SignOutAll,
-	TOTPSetup, RecoveryUsed, UserAdd, UserChange, ThemeChange, ThemeView, AuditView, RetentionRun, ReportsExport,
+	CaseView, CaseChange, CaseContact, SignIn, SignInFailed, SignOut, SignOutAll,
+	TOTPSetup, RecoveryUsed, UserAdd, UserChange, ThemeChange, ThemeView, AuditView, RetentionRun,
+	TextChange, AccessDenied, RetentionDryRun, ReferralChange,
 }
 
 // Entry is one line of the log. Detail holds small non-personal facts (the
@@ -55,6 +66,12 @@ type Entry struct {
 	CaseID string    `bson:"case_id"`
 	Target string    `bson:"target"` // another object: a user, a theme, a device
 	Detail string    `bson:"detail"`
+	// From and To say what a change changed (a state, an assignee, a
+	// priority): codes and ids, never free text.
+	From string `bson:"from,omitempty"`
+	To   string `bson:"to,omitempty"`
+	// Count is how many things an action touched (a retention run's cases).
+	Count int `bson:"count,omitempty"`
 }
 
 // Log writes and reads the audit log.

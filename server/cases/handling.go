@@ -233,23 +233,6 @@ type Outgoing struct {
 	Answer bool   // this is the reasoned answer (or the explanation of "unfounded")
 }
 
-// Compose renders what she will read: the standard text in her language
-// (falling back as the catalog does) and the personal line under it.
-func (s *Service) Compose(c *Case, o Outgoing) (string, error) {
-	var parts []string
-	if o.Text != "" {
-		st, ok := TextByName(o.Text)
-		if !ok {
-			return "", ErrUnknownText
-		}
-		parts = append(parts, s.texts.T(c.Language, st.Key(), "reference", c.Reference))
-	}
-	if l := strings.TrimSpace(strings.ReplaceAll(o.Line, "\r\n", "\n")); l != "" {
-		parts = append(parts, l)
-	}
-	return cleanText(strings.Join(parts, "\n\n"), MaxMessage)
-}
-
 // SendMessage sends a message to her: stored as sent, in her language, and
 // shown on her status page.
 func (s *Service) SendMessage(ctx context.Context, caseID, actor string, o Outgoing) (Event, error) {
@@ -257,16 +240,14 @@ func (s *Service) SendMessage(ctx context.Context, caseID, actor string, o Outgo
 	if err != nil {
 		return Event{}, err
 	}
-	body, err := s.Compose(c, o)
+	body, answer, err := s.compose(ctx, c, o)
 	if err != nil {
 		return Event{}, err
 	}
 	data := map[string]string{"lang": c.Language}
 	if o.Text != "" {
 		data["text"] = o.Text
-		if st, _ := TextByName(o.Text); st.Answer {
-			o.Answer = true
-		}
+		o.Answer = o.Answer || answer
 	}
 	if o.Answer {
 		data["answer"] = "1"
@@ -298,7 +279,7 @@ func (s *Service) Extend(ctx context.Context, caseID, actor, line string) (*Case
 		Data: map[string]string{"answer": due}}, ""); err != nil {
 		return nil, err
 	}
-	body := s.texts.T(c.Language, TextExtended.Key(), "reference", c.Reference, "date", due)
+	body := s.extendedNotice(ctx, c, due)
 	if l := strings.TrimSpace(line); l != "" {
 		body += "\n\n" + l
 	}
@@ -308,23 +289,6 @@ func (s *Service) Extend(ctx context.Context, caseID, actor, line string) (*Case
 	}
 	c.Deadlines = d
 	return c, nil
-}
-
-// Refer records a referral to an organisation (free text), with her
-// consent, which must be given.
-func (s *Service) Refer(ctx context.Context, caseID, actor, org string, consent bool) (Event, error) {
-	org, err := cleanText(org, MaxShort)
-	if err != nil {
-		return Event{}, err
-	}
-	if !consent {
-		return Event{}, ErrConsentRequired
-	}
-	if _, err := s.Get(ctx, caseID); err != nil {
-		return Event{}, err
-	}
-	return s.Append(ctx, Event{CaseID: caseID, Type: EventReferral, Actor: actor,
-		Data: map[string]string{"consent": "yes"}}, org)
 }
 
 // MaxHeardReason bounds her reason for not feeling heard.

@@ -330,7 +330,7 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 // afterCreate writes the creation event and the acknowledgement, and tells
 // staff. Event ids are fixed per case, so repeating it adds nothing twice.
 func (s *Service) afterCreate(ctx context.Context, c *Case) {
-	ack := s.texts.T(c.Language, "std.ack", "reference", c.Reference)
+	ack := s.ackText(ctx, c)
 	evs := []Event{
 		{ID: c.ID + createdEventSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventCreated, Actor: ActorSystem,
 			To: StateReceived, Data: map[string]string{"channel": c.Channel}},
@@ -448,6 +448,9 @@ func (s *Service) Messages(ctx context.Context, caseID string) ([]Message, error
 	}
 	msgs := []Message{}
 	for i := range evs {
+		if len(evs[i].Body) == 0 {
+			continue // erased by retention: nothing left to show
+		}
 		switch evs[i].Type {
 		case EventMessage:
 			msgs = append(msgs, Message{From: "desk", Body: s.EventBody(&evs[i]), At: evs[i].At})

@@ -31,6 +31,10 @@ type Config struct {
 	// Tests only (their local push services): no variable or flag sets it.
 	PushAllowLoopback bool
 	RetentionDays     int
+	// ContentRetentionDays: this many days after a case closes, everything
+	// written in it (description, "about", messages, notes) is erased too;
+	// the counts for reports stay. At least RetentionDays.
+	ContentRetentionDays int
 	// ReportsPerAddress and ReportsPerHour limit new reports through the
 	// public form and API: per client address (IPv6: per /64) and for the
 	// whole desk, per hour. Outreach tablets' sync is not limited.
@@ -94,6 +98,7 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 		return def
 	}
 	fs.IntVar(&c.RetentionDays, "retention-days", intEnv("GEHOORD_RETENTION_DAYS", 365), "erase names and contacts this many days after a case closes (GEHOORD_RETENTION_DAYS)")
+	fs.IntVar(&c.ContentRetentionDays, "content-retention-days", intEnv("GEHOORD_CONTENT_RETENTION_DAYS", 0), "erase descriptions, messages and notes this many days after a case closes; at least the retention days; 0: 730 or the retention days if more (GEHOORD_CONTENT_RETENTION_DAYS)")
 	fs.IntVar(&c.ReportsPerAddress, "reports-per-address", intEnv("GEHOORD_REPORTS_PER_ADDRESS", 10), "new reports per hour from one client address, IPv6 per /64 (GEHOORD_REPORTS_PER_ADDRESS)")
 	fs.IntVar(&c.ReportsPerHour, "reports-per-hour", intEnv("GEHOORD_REPORTS_PER_HOUR", 200), "new reports per hour through the public form and API, all clients together (GEHOORD_REPORTS_PER_HOUR)")
 	var idleDays int
@@ -144,6 +149,12 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.RetentionDays < 1 {
 		return c, fmt.Errorf("config: retention must be at least one day")
+	}
+	if c.ContentRetentionDays == 0 {
+		c.ContentRetentionDays = max(730, c.RetentionDays)
+	}
+	if c.ContentRetentionDays < c.RetentionDays {
+		return c, fmt.Errorf("config: GEHOORD_CONTENT_RETENTION_DAYS must be at least GEHOORD_RETENTION_DAYS")
 	}
 	if c.ReportsPerAddress < 1 || c.ReportsPerHour < 1 {
 		return c, fmt.Errorf("config: GEHOORD_REPORTS_PER_ADDRESS and GEHOORD_REPORTS_PER_HOUR must be at least 1")

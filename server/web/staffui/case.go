@@ -59,12 +59,17 @@ type casePage struct {
 	Priorities []int
 	Assignees  []staff.User
 
-	Texts       []cases.StandardText
+	Texts       []option // the standard texts meant for the case now
 	Text        string
 	Line        string
 	Answer      bool
 	Preview     string
 	PreviewLang string
+	// PreviewRef is the same message in Dutch or English (PreviewRefLang),
+	// shown beside hers; PreviewStale: her language's wording needs translation.
+	PreviewRef     string
+	PreviewRefLang string
+	PreviewStale   bool
 
 	Deadlines []deadlineRow
 	CanExtend bool
@@ -73,6 +78,9 @@ type casePage struct {
 	// Referrals are organisations of the social map that fit the case's
 	// municipality, category and language, offered for a warm referral.
 	Referrals []socialmap.Match
+	// Ref is the case's referrals with their follow-up, and the social
+	// map's organisations to choose from.
+	Ref       referralView
 	Themes    []cases.Theme
 	AllThemes []cases.Theme
 
@@ -165,6 +173,9 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 		}
 		p.Referrals = ms[:min(len(ms), 5)]
 	}
+	if err := h.fillReferrals(c, k, p); err != nil {
+		return err
+	}
 	if p.CanAct {
 		for _, s := range cases.NextStates(k.State) {
 			switch {
@@ -179,7 +190,9 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 			}
 		}
 		p.CanReopen = p.IsCoord && k.State == cases.StateReopenRequested
-		p.Texts = cases.TextsFor(k)
+		if p.Texts, err = h.pickerTexts(c, k); err != nil {
+			return err
+		}
 		p.CanExtend = !k.Deadlines.Extended && k.State.Open() && k.State != cases.StateFeedback
 	}
 	if p.IsCoord {
@@ -257,6 +270,9 @@ var errorKeys = []struct {
 	{cases.ErrTooLong, "staff.case.error.too_long"},
 	{cases.ErrChanged, "staff.case.error.changed"},
 	{cases.ErrUnknownText, "staff.case.error.empty"},
+	{cases.ErrTextNotOffered, "staff.case.error.text_not_offered"},
+	{cases.ErrReferralStep, "staff.case.error.referral_step"},
+	{errNoSuchOrg, "staff.case.error.referral_org"},
 }
 
 // changed finishes a change: audit, then back to the case (303), or the
@@ -279,7 +295,7 @@ func (h *Handler) changed(c *fiber.Ctx, k *cases.Case, what string, err error, f
 		}
 		return err
 	}
-	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.CaseChange, CaseID: k.ID, Detail: what})
+	h.audit(c, h.caseChange(c, k, what))
 	return back(c, "/staff/cases/"+k.ID, doneFor[what])
 }
 
@@ -371,11 +387,15 @@ func (h *Handler) caseMessage(c *fiber.Ctx) error {
 	o := cases.Outgoing{Text: c.FormValue("text"), Line: c.FormValue("line"), Answer: c.FormValue("answer") == "1"}
 	keep := func(p *casePage) { p.Text, p.Line, p.Answer = o.Text, o.Line, o.Answer }
 	if c.FormValue("action") == "preview" {
-		body, err := h.Cases.Compose(k, o)
+		body, err := h.Cases.Compose(c.UserContext(), k, o)
 		if err != nil {
 			return h.changed(c, k, "message", err, keep)
 		}
-		return h.showCase(c, k, fiber.StatusOK, func(p *casePage) { keep(p); p.Preview = body })
+		ref, refLang, stale := h.sideBySide(c, k, o)
+		return h.showCase(c, k, fiber.StatusOK, func(p *casePage) {
+			keep(p)
+			p.Preview, p.PreviewRef, p.PreviewRefLang, p.PreviewStale = body, ref, refLang, stale
+		})
 	}
 	_, err = h.Cases.SendMessage(c.UserContext(), k.ID, CurrentUser(c).ID, o)
 	return h.changed(c, k, "message", err, keep)
@@ -397,15 +417,6 @@ func (h *Handler) caseExtend(c *fiber.Ctx) error {
 	}
 	_, err = h.Cases.Extend(c.UserContext(), k.ID, CurrentUser(c).ID, c.FormValue("line"))
 	return h.changed(c, k, "extend", err, nil)
-}
-
-func (h *Handler) caseReferral(c *fiber.Ctx) error {
-	k, err := h.loadActable(c)
-	if err != nil {
-		return err
-	}
-	_, err = h.Cases.Refer(c.UserContext(), k.ID, CurrentUser(c).ID, c.FormValue("org"), c.FormValue("consent") == "1")
-	return h.changed(c, k, "referral", err, nil)
 }
 
 func (h *Handler) caseTheme(c *fiber.Ctx) error {

@@ -16,9 +16,14 @@ var dynamicKeys = []string{
 	// Report periods and deadline tables (reports.go, server/reports).
 	"staff.reports.kind_month", "staff.reports.kind_quarter", "staff.reports.kind_year", "staff.reports.kind_range",
 	"staff.reports.deadline_ack", "staff.reports.deadline_route", "staff.reports.deadline_answer",
+	"staff.flash.retention_run",
 	// Names of the standard texts in the picker (staff.std.<name>).
 	"staff.std.reading", "staff.std.more_info", "staff.std.route_listening", "staff.std.route_advice",
 	"staff.std.route_intervention", "staff.std.route_mediation", "staff.std.route_investigation",
 	"staff.std.route_referred", "staff.std.declined", "staff.std.police_rights", "staff.std.bank_account",
 	"staff.std.tax_registration", "staff.std.answer", "staff.std.unfounded", "staff.std.closing", "staff.std.reopened",
+	"staff.std.listen_thanks", "staff.std.help_received", "staff.std.question_answer", "staff.std.praise_thanks",
+	"staff.std.operator_rights", "staff.std.housing_benefits", "staff.std.landlord_rent", "staff.std.online_images",
+	"staff.std.reminder", "staff.std.reply_thanks", "staff.std.extended", "staff.std.ack",
+	"staff.std.officials_visit",
 }

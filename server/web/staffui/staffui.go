@@ -46,6 +46,8 @@ type Handler struct {
 	SocialMap *socialmap.Service
 	// Recorded, when set, names the outreach round and tablet of a case.
 	Recorded RecordedFunc
+	// Retention, when set, gives admins its dry run and "run now".
+	Retention *cases.Retention
 	// Secure: the desk is reached over TLS (cookies get Secure and the
 	// __Host- prefix).
 	Secure bool
@@ -79,6 +81,7 @@ func New(h Handler) *Handler {
 // session is loaded for them too.
 func (h *Handler) Routes(app fiber.Router) {
 	app.Use(h.LoadSession)
+	app.Use(h.auditDenied)
 
 	// Signing in and out.
 	app.Get("/staff/signin", h.signinForm)
@@ -111,7 +114,9 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/cases/:id/message", cs, h.caseMessage)
 	app.Post("/staff/cases/:id/note", cs, h.caseNote)
 	app.Post("/staff/cases/:id/extend", cs, h.caseExtend)
-	app.Post("/staff/cases/:id/referral", cs, h.caseReferral)
+	app.Post("/staff/cases/:id/referral", cs, h.referralPropose)
+	app.Post("/staff/cases/:id/referrals/:rid", cs, h.referralStep)
+	app.Get("/staff/referrals", cs, h.referrals)
 	app.Post("/staff/cases/:id/contact", cs, h.caseContact)
 	// Reopen decisions and themes are the coordinator's.
 	co := Require(staff.RoleAdmin, staff.RoleCoordinator)
@@ -124,6 +129,14 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/themes", co, h.themeCreate)
 	app.Get("/staff/themes/:id", co, h.themeView)
 	app.Post("/staff/themes/:id/note", co, h.themeNote)
+	app.Get("/staff/themes/:id/answer", co, h.themeAnswerForm)
+	app.Post("/staff/themes/:id/answer", co, h.themeAnswerSend)
+
+	// Standard texts.
+	app.Get("/staff/texts", co, h.texts)
+	app.Post("/staff/texts", co, h.textAdd)
+	app.Get("/staff/texts/:name", co, h.textView)
+	app.Post("/staff/texts/:name", co, h.textSave)
 
 	// Reports and the pilot's evaluation (see reports.go).
 	app.Get("/staff/reports", co, h.reportsPage)
@@ -144,6 +157,8 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/users/:id/reset", ad, h.userReset)
 	app.Post("/staff/users/:id/role", ad, h.userRole)
 	app.Get("/staff/audit", ad, h.auditLog)
+	app.Get("/staff/retention", ad, h.retention)
+	app.Post("/staff/retention/run", ad, h.retentionRun)
 }
 
 // lang is the language of the page: the user's own, else nl or en from
@@ -171,7 +186,7 @@ func (h *Handler) t(c *fiber.Ctx, key string, args ...any) string {
 // only these names are shown, so a link cannot put text on a staff page.
 var flashes = []string{"saved", "sent", "assigned", "noted", "extended", "referred", "linked", "unlinked",
 	"closed", "reopened", "state", "user_added", "user_changed", "totp_reset", "lang", "theme_added", "signed_out_all",
-	"password", "user_reset"}
+	"password", "user_reset", "retention_run"}
 
 func (h *Handler) render(c *fiber.Ctx, status int, page string, d *view.Data) error {
 	d.Lang = h.lang(c)
