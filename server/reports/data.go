@@ -39,17 +39,23 @@ type Record struct {
 	Extended              bool
 	// Replies are the times of her messages.
 	Replies []time.Time
+
+	deadlines *cases.Deadlines
 }
 
 // Deadlines are the case's first deadlines (the answer one extended when
-// it was), as the desk set them on receipt.
+// it was), as the desk set them on receipt; computed once per record.
 func (r *Record) Deadlines() cases.Deadlines {
+	if r.deadlines != nil {
+		return *r.deadlines
+	}
 	d := cases.ComputeDeadlines(r.Created)
 	if r.Extended {
 		if e, err := d.Extend(); err == nil {
 			d = e
 		}
 	}
+	r.deadlines = &d
 	return d
 }
 
@@ -104,6 +110,7 @@ type eventDoc struct {
 	Type   string            `bson:"type"`
 	To     cases.State       `bson:"to"`
 	Data   map[string]string `bson:"data"`
+	Body   []byte            `bson:"body"` // sealed; only its length is read
 }
 
 // Load reads the cases received or closed in [from, to), their timeline
@@ -135,7 +142,7 @@ func (s Source) Load(ctx context.Context, from, to time.Time) (*Data, error) {
 	ecur, err := s.St.C("case_events").Find(ctx, bson.M{
 		"at":   bson.M{"$gte": oldest.UTC()},
 		"type": bson.M{"$in": bson.A{cases.EventMessage, cases.EventState, cases.EventExtended, cases.EventReply, cases.EventHeard}},
-	}, options.Find().SetProjection(bson.M{"case_id": 1, "at": 1, "type": 1, "to": 1, "data": 1}))
+	}, options.Find().SetProjection(bson.M{"case_id": 1, "at": 1, "type": 1, "to": 1, "data": 1, "body": 1}))
 	if err != nil {
 		return nil, fmt.Errorf("reports: read timelines: %w", err)
 	}
@@ -172,28 +179,13 @@ func (s Source) Load(ctx context.Context, from, to time.Time) (*Data, error) {
 		case cases.EventReply:
 			r.Replies = append(r.Replies, e.At)
 		case cases.EventHeard:
-			r.HeardAt = e.At
+			// Whether she gave a reason: only whether the sealed body
+			// exists is looked at; it is never opened.
+			r.HeardAt, r.HeardReason = e.At, len(e.Body) > 0
 		}
 	}
 	if err := ecur.Err(); err != nil {
 		return nil, fmt.Errorf("reports: read timelines: %w", err)
-	}
-	// Whether she gave a reason: only the existence of a body is asked.
-	rcur, err := s.St.C("case_events").Find(ctx, bson.M{"type": cases.EventHeard, "at": bson.M{"$gte": oldest.UTC()}, "body": bson.M{"$exists": true}},
-		options.Find().SetProjection(bson.M{"case_id": 1}))
-	if err != nil {
-		return nil, fmt.Errorf("reports: read heard: %w", err)
-	}
-	var withReason []struct {
-		CaseID string `bson:"case_id"`
-	}
-	if err := rcur.All(ctx, &withReason); err != nil {
-		return nil, fmt.Errorf("reports: read heard: %w", err)
-	}
-	for _, w := range withReason {
-		if i, ok := idx[w.CaseID]; ok {
-			d.Cases[i].HeardReason = true
-		}
 	}
 	if s.Cases != nil {
 		if d.Themes, err = s.Cases.Themes(ctx); err != nil {
