@@ -122,7 +122,8 @@ type eventDoc struct {
 	Body   []byte            `bson:"body"` // sealed; only its length is read
 }
 
-// Load reads the cases received or closed in [from, to), their timeline
+// Load reads the cases received, closed or answered "felt heard" in
+// [from, to) (the last for cases that keep their step times), their timeline
 // steps, the themes, the card batches and the status page returns.
 func (s Source) Load(ctx context.Context, from, to time.Time) (*Data, error) {
 	return s.load(ctx, from, to, true)
@@ -138,7 +139,7 @@ func (s Source) LoadReport(ctx context.Context, from, to time.Time) (*Data, erro
 
 func (s Source) load(ctx context.Context, from, to time.Time, timelines bool) (*Data, error) {
 	span := bson.M{"$gte": from.UTC(), "$lt": to.UTC()}
-	cur, err := s.St.C("cases").Find(ctx, bson.M{"$or": bson.A{bson.M{"created_at": span}, bson.M{"closed_at": span}}},
+	cur, err := s.St.C("cases").Find(ctx, bson.M{"$or": bson.A{bson.M{"created_at": span}, bson.M{"closed_at": span}, bson.M{"heard_at": span}}},
 		options.Find().SetProjection(caseProjection))
 	if err != nil {
 		return nil, fmt.Errorf("reports: read cases: %w", err)
