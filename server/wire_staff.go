@@ -34,7 +34,7 @@ func mountStaff(app *fiber.App, d *Deps) error {
 	staffui.New(staffui.Handler{
 		Store: d.Store, Sealer: d.Sealer, Cases: d.Cases, Staff: d.Staff, Audit: d.Audit,
 		View: d.View, Catalog: d.Catalog, Log: d.Log, Secure: d.Config.Secure(), ClientKey: d.ClientKey,
-		SocialMap:       d.SocialMap,
+		SocialMap: d.SocialMap, Recorded: recordedBy(d),
 		ReportThreshold: d.Config.ReportThreshold, PilotStart: pilotStart(d.Config.PilotStart),
 	}).Routes(app)
 	return nil

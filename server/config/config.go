@@ -44,6 +44,10 @@ type Config struct {
 	// DeviceIdle: an outreach tablet's token unused this long stops
 	// working; the tablet asks to sign in again and keeps its queue.
 	DeviceIdle time.Duration
+	// MetricsAddr, when set, serves /metrics (Prometheus text format) on
+	// this separate address, which has no sign-in: bind it to loopback or
+	// a private network the monitoring reaches.
+	MetricsAddr string
 	// ReportThreshold: reports show no count below it (never below
 	// MinReportThreshold). PilotStart: where the pilot dashboard's
 	// cumulative figures begin (zero: 1 January of the current year).
@@ -77,6 +81,7 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.PushContact, "push-contact", env("GEHOORD_PUSH_CONTACT", ""), "VAPID contact, mailto: or https: (GEHOORD_PUSH_CONTACT)")
 	pushHosts := fs.String("push-hosts", env("GEHOORD_PUSH_HOSTS", ""), "comma-separated push service host names an endpoint may point at, *.domain for its subdomains; default the browsers' push services (GEHOORD_PUSH_HOSTS)")
 	proxies := fs.String("trusted-proxies", env("GEHOORD_TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (GEHOORD_TRUSTED_PROXIES)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("GEHOORD_METRICS_ADDR", ""), "serve /metrics on this separate host:port, without sign-in; empty: off (GEHOORD_METRICS_ADDR)")
 	var intErr error
 	intEnv := func(k string, def int) int {
 		v := strings.TrimSpace(getenv(k))
@@ -121,6 +126,11 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("config: GEHOORD_ADDR %q is not host:port: %w", c.Addr, err)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return c, fmt.Errorf("config: GEHOORD_METRICS_ADDR %q is not host:port: %w", c.MetricsAddr, err)
+		}
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr

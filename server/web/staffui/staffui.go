@@ -44,6 +44,8 @@ type Handler struct {
 	Log     *slog.Logger
 	// SocialMap, when set, offers matching organisations for a referral.
 	SocialMap *socialmap.Service
+	// Recorded, when set, names the outreach round and tablet of a case.
+	Recorded RecordedFunc
 	// Secure: the desk is reached over TLS (cookies get Secure and the
 	// __Host- prefix).
 	Secure bool
