@@ -133,6 +133,11 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	} else if n > 0 {
 		log.Info("coded the free-text municipality of earlier cases", "cases", n)
 	}
+	if n, err := d.Cases.KeepSteps(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		log.Info("kept the step times of earlier cases for reports", "cases", n)
+	}
 	d.PublicViews = public.NewViews(st, sealer)
 	if err := st.EnsureIndexes(ctx, append(public.ViewIndexes(), ratelimit.Index())...); err != nil {
 		return nil, err

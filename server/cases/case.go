@@ -58,6 +58,14 @@ type Case struct {
 	Heard string `bson:"heard"`
 	// Erased is set when retention removed name and contact.
 	Erased bool `bson:"erased"`
+
+	// The times of the first route, the first reasoned answer and her
+	// last "felt heard" answer, kept on the case so a report need not
+	// read every timeline (see steps.go). Steps is 1 once they are kept.
+	RoutedAt   time.Time `bson:"routed_at,omitempty"`
+	AnsweredAt time.Time `bson:"answered_at,omitempty"`
+	HeardAt    time.Time `bson:"heard_at,omitempty"`
+	Steps      int       `bson:"steps"`
 }
 
 // Event is one entry on a case's timeline. Events are appended, never

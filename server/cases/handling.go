@@ -97,6 +97,7 @@ func (s *Service) Transition(ctx context.Context, caseID, actor string, to State
 		set["route"] = to
 		data["route"] = string(to)
 	}
+	keepSteps(c, to, now, set)
 	if to == StateReopened {
 		// A reopened case is handled anew: new terms, no outcome yet.
 		set["deadlines"] = ComputeDeadlines(now)
@@ -252,7 +253,11 @@ func (s *Service) SendMessage(ctx context.Context, caseID, actor string, o Outgo
 	if o.Answer {
 		data["answer"] = "1"
 	}
-	return s.Append(ctx, Event{CaseID: c.ID, Type: EventMessage, Actor: actor, Data: data}, body)
+	e, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventMessage, Actor: actor, Data: data}, body)
+	if err == nil && o.Answer {
+		s.keepAnswered(ctx, c, e.At)
+	}
+	return e, err
 }
 
 // Extend extends the answer deadline by 4 weeks, once, and sends her the
@@ -329,7 +334,7 @@ func (s *Service) recordHeard(ctx context.Context, reason string, open func() (*
 	}
 	now := s.now().UTC()
 	ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "state": StateClosed, "heard": ""},
-		bson.M{"$set": bson.M{"heard": answer, "state": to, "last_activity": now, "updated_at": now}})
+		bson.M{"$set": bson.M{"heard": answer, "state": to, "last_activity": now, "updated_at": now, "heard_at": now}})
 	if err != nil {
 		return nil, fmt.Errorf("cases: heard: %w", err)
 	}

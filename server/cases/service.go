@@ -319,6 +319,7 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 		Language: in.Language, Channel: string(ch), Card: in.Card, Batch: batch,
 		Device: in.Device, Round: in.Round,
 		State: StateReceived, Deadlines: ComputeDeadlines(received), Themes: []string{},
+		Steps: 1,
 	}
 	c.Description = s.seal.Seal(in.Description, sealCtx(id, "description"))
 	c.About = s.seal.Seal(in.About, sealCtx(id, "about"))

@@ -39,17 +39,23 @@ type Record struct {
 	Extended              bool
 	// Replies are the times of her messages.
 	Replies []time.Time
+
+	deadlines *cases.Deadlines
 }
 
 // Deadlines are the case's first deadlines (the answer one extended when
-// it was), as the desk set them on receipt.
+// it was), as the desk set them on receipt; computed once per record.
 func (r *Record) Deadlines() cases.Deadlines {
+	if r.deadlines != nil {
+		return *r.deadlines
+	}
 	d := cases.ComputeDeadlines(r.Created)
 	if r.Extended {
 		if e, err := d.Extend(); err == nil {
 			d = e
 		}
 	}
+	r.deadlines = &d
 	return d
 }
 
@@ -92,10 +98,19 @@ type caseDoc struct {
 	ClosedAt  time.Time     `bson:"closed_at"`
 	Themes    []string      `bson:"themes"`
 	Heard     string        `bson:"heard"`
+	// The step times the case keeps (cases.KeepSteps), when Steps is 1.
+	RoutedAt   time.Time `bson:"routed_at"`
+	AnsweredAt time.Time `bson:"answered_at"`
+	HeardAt    time.Time `bson:"heard_at"`
+	Steps      int       `bson:"steps"`
+	Deadlines  struct {
+		Extended bool `bson:"extended"`
+	} `bson:"deadlines"`
 }
 
 var caseProjection = bson.M{"_id": 1, "created_at": 1, "kind": 1, "category": 1, "group": 1, "region": 1, "setting": 1,
-	"channel": 1, "language": 1, "route": 1, "outcome": 1, "closed_at": 1, "themes": 1, "heard": 1}
+	"channel": 1, "language": 1, "route": 1, "outcome": 1, "closed_at": 1, "themes": 1, "heard": 1,
+	"routed_at": 1, "answered_at": 1, "heard_at": 1, "steps": 1, "deadlines.extended": 1}
 
 // eventDoc is the projection of a timeline event: no body.
 type eventDoc struct {
@@ -104,13 +119,27 @@ type eventDoc struct {
 	Type   string            `bson:"type"`
 	To     cases.State       `bson:"to"`
 	Data   map[string]string `bson:"data"`
+	Body   []byte            `bson:"body"` // sealed; only its length is read
 }
 
-// Load reads the cases received or closed in [from, to), their timeline
+// Load reads the cases received, closed or answered "felt heard" in
+// [from, to) (the last for cases that keep their step times), their timeline
 // steps, the themes, the card batches and the status page returns.
 func (s Source) Load(ctx context.Context, from, to time.Time) (*Data, error) {
+	return s.load(ctx, from, to, true)
+}
+
+// LoadReport is Load for a report, which needs no messages from her and
+// no reasons: when every case keeps its step times (cases.KeepSteps has
+// run), the timelines are not read at all, and the acknowledgement is
+// the automatic one sent on receipt.
+func (s Source) LoadReport(ctx context.Context, from, to time.Time) (*Data, error) {
+	return s.load(ctx, from, to, false)
+}
+
+func (s Source) load(ctx context.Context, from, to time.Time, timelines bool) (*Data, error) {
 	span := bson.M{"$gte": from.UTC(), "$lt": to.UTC()}
-	cur, err := s.St.C("cases").Find(ctx, bson.M{"$or": bson.A{bson.M{"created_at": span}, bson.M{"closed_at": span}}},
+	cur, err := s.St.C("cases").Find(ctx, bson.M{"$or": bson.A{bson.M{"created_at": span}, bson.M{"closed_at": span}, bson.M{"heard_at": span}}},
 		options.Find().SetProjection(caseProjection))
 	if err != nil {
 		return nil, fmt.Errorf("reports: read cases: %w", err)
@@ -124,25 +153,58 @@ func (s Source) Load(ctx context.Context, from, to time.Time) (*Data, error) {
 	oldest := to
 	for _, c := range docs {
 		idx[c.ID] = len(d.Cases)
-		d.Cases = append(d.Cases, Record{ID: c.ID, Created: c.CreatedAt, Kind: c.Kind, Category: c.Category, Group: c.Group,
+		r := Record{ID: c.ID, Created: c.CreatedAt, Kind: c.Kind, Category: c.Category, Group: c.Group,
 			Region: c.Region, Setting: c.Setting, Channel: c.Channel, Language: c.Language, Route: string(c.Route),
-			Outcome: string(c.Outcome), Closed: c.ClosedAt, Themes: c.Themes, Heard: c.Heard})
+			Outcome: string(c.Outcome), Closed: c.ClosedAt, Themes: c.Themes, Heard: c.Heard}
+		if c.Steps >= 1 {
+			r.Ack, r.Routed, r.Answered, r.HeardAt, r.Extended = c.CreatedAt, c.RoutedAt, c.AnsweredAt, c.HeardAt, c.Deadlines.Extended
+		} else {
+			timelines = true
+		}
+		d.Cases = append(d.Cases, r)
 		if c.CreatedAt.Before(oldest) {
 			oldest = c.CreatedAt
 		}
+	}
+	if timelines {
+		if err := s.readTimelines(ctx, d, idx, oldest); err != nil {
+			return nil, err
+		}
+	}
+	if s.Cases != nil {
+		var err error
+		if d.Themes, err = s.Cases.Themes(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.loadCards(ctx, d); err != nil {
+		return nil, err
+	}
+	if err := s.loadReturns(ctx, d, from, to); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// readTimelines reads the steps of the cases from their events (the
+// times the events say win over those the case keeps).
+func (s Source) readTimelines(ctx context.Context, d *Data, idx map[string]int, oldest time.Time) error {
+	for i := range d.Cases {
+		r := &d.Cases[i]
+		r.Ack, r.Routed, r.Answered, r.HeardAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	}
 	// The steps of these cases: events since the oldest one came in.
 	ecur, err := s.St.C("case_events").Find(ctx, bson.M{
 		"at":   bson.M{"$gte": oldest.UTC()},
 		"type": bson.M{"$in": bson.A{cases.EventMessage, cases.EventState, cases.EventExtended, cases.EventReply, cases.EventHeard}},
-	}, options.Find().SetProjection(bson.M{"case_id": 1, "at": 1, "type": 1, "to": 1, "data": 1}))
+	}, options.Find().SetProjection(bson.M{"case_id": 1, "at": 1, "type": 1, "to": 1, "data": 1, "body": 1}))
 	if err != nil {
-		return nil, fmt.Errorf("reports: read timelines: %w", err)
+		return fmt.Errorf("reports: read timelines: %w", err)
 	}
 	for ecur.Next(ctx) {
 		var e eventDoc
 		if err := ecur.Decode(&e); err != nil {
-			return nil, fmt.Errorf("reports: read timelines: %w", err)
+			return fmt.Errorf("reports: read timelines: %w", err)
 		}
 		i, ok := idx[e.CaseID]
 		if !ok {
@@ -172,41 +234,14 @@ func (s Source) Load(ctx context.Context, from, to time.Time) (*Data, error) {
 		case cases.EventReply:
 			r.Replies = append(r.Replies, e.At)
 		case cases.EventHeard:
-			r.HeardAt = e.At
+			// Whether she gave a reason: only whether the sealed body
+			// exists is looked at; it is never opened.
+			if e.At.After(r.HeardAt) { // her last answer (a reopened case is asked again)
+				r.HeardAt, r.HeardReason = e.At, len(e.Body) > 0
+			}
 		}
 	}
-	if err := ecur.Err(); err != nil {
-		return nil, fmt.Errorf("reports: read timelines: %w", err)
-	}
-	// Whether she gave a reason: only the existence of a body is asked.
-	rcur, err := s.St.C("case_events").Find(ctx, bson.M{"type": cases.EventHeard, "at": bson.M{"$gte": oldest.UTC()}, "body": bson.M{"$exists": true}},
-		options.Find().SetProjection(bson.M{"case_id": 1}))
-	if err != nil {
-		return nil, fmt.Errorf("reports: read heard: %w", err)
-	}
-	var withReason []struct {
-		CaseID string `bson:"case_id"`
-	}
-	if err := rcur.All(ctx, &withReason); err != nil {
-		return nil, fmt.Errorf("reports: read heard: %w", err)
-	}
-	for _, w := range withReason {
-		if i, ok := idx[w.CaseID]; ok {
-			d.Cases[i].HeardReason = true
-		}
-	}
-	if s.Cases != nil {
-		if d.Themes, err = s.Cases.Themes(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.loadCards(ctx, d); err != nil {
-		return nil, err
-	}
-	if err := s.loadReturns(ctx, d, from, to); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return ecur.Err()
 }
 
 func (s Source) loadCards(ctx context.Context, d *Data) error {

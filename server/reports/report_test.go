@@ -254,3 +254,35 @@ func TestPeriods(t *testing.T) {
 		t.Error("range label")
 	}
 }
+
+// TestPreviousColumnIsThePreviousReport: the period before, as a report
+// shows it beside its own, is cell for cell what that period's own report
+// showed, so reading both gives nothing more (and the change is given
+// only where both counts are shown).
+func TestPreviousColumnIsThePreviousReport(t *testing.T) {
+	d := handData()
+	now := at(2026, 6, 1)
+	march, feb := Build(d, Month(2026, 3), 10, now).Tables(), Build(d, Month(2026, 2), 10, now).Tables()
+	if len(march) != len(feb) {
+		t.Fatalf("%d and %d tables", len(march), len(feb))
+	}
+	for i := range march {
+		a, b := march[i], feb[i]
+		own := map[string]Cell{}
+		for _, r := range b.Rows {
+			own[r.Key] = r.Cells[0]
+		}
+		for j := range a.Rows {
+			// A row both periods folded away is in neither table.
+			if c, ok := own[a.Rows[j].Key]; (ok || !a.Rows[j].Cells[1].Folded) && a.Rows[j].Cells[1] != c {
+				t.Errorf("%s %s: February beside March %+v, February's own %+v", a.ID, a.Rows[j].Key, a.Rows[j].Cells[1], c)
+			}
+			if _, ok := a.Rows[j].Change(); ok && (a.Rows[j].Cells[0].Mark != Shown || a.Rows[j].Cells[1].Mark != Shown) {
+				t.Errorf("%s %s: a change beside a suppressed count", a.ID, a.Rows[j].Key)
+			}
+		}
+		if a.Total != nil && a.Total.Cells[1] != b.Total.Cells[0] {
+			t.Errorf("%s total: %+v beside March, %+v in February's own", a.ID, a.Total.Cells[1], b.Total.Cells[0])
+		}
+	}
+}

@@ -147,7 +147,7 @@ type reportPage struct {
 }
 
 func (h *Handler) loadReport(c *fiber.Ctx, p reports.Period) (*reports.Report, *reports.Data, error) {
-	d, err := h.source().Load(c.UserContext(), p.Previous().From, p.To)
+	d, err := h.source().LoadReport(c.UserContext(), p.Previous().From, p.To)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -229,7 +229,7 @@ func (h *Handler) loadThemeReport(c *fiber.Ctx) (*reports.ThemeReport, reports.P
 	if !ok {
 		return nil, p, fiber.ErrBadRequest
 	}
-	d, err := h.source().Load(c.UserContext(), p.From, p.To)
+	d, err := h.source().LoadReport(c.UserContext(), p.From, p.To)
 	if err != nil {
 		return nil, p, err
 	}
