@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,7 @@ import (
 	"github.com/gehoord/gehoord/server/web/api"
 	"github.com/gehoord/gehoord/server/web/problem"
 	"github.com/gehoord/gehoord/server/web/public"
+	"github.com/gehoord/gehoord/server/web/staffui"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -406,6 +408,15 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 		}
 		if d.View == nil {
 			return c.Status(status).SendString(fmt.Sprint(status))
+		}
+		if strings.HasPrefix(c.Path(), "/staff") && staffui.CurrentUser(c) != nil {
+			// Staff stay in their own pages, in their own language.
+			lang := "nl"
+			if l, ok := c.Locals("lang").(string); ok && slices.Contains(staff.Languages, l) {
+				lang = l
+			}
+			return d.View.Render(c, status, "staff/error", &view.Data{Lang: lang, Languages: staff.Languages,
+				Page: struct{ Title, Text string }{page[0], page[1]}})
 		}
 		return d.View.Render(c, status, "public/error", &view.Data{Lang: langOf(c),
 			Page: struct{ Title, Text string }{page[0], page[1]}})

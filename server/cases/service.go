@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
@@ -49,6 +49,8 @@ type Service struct {
 	notify Notifier
 	log    *slog.Logger
 	now    func() time.Time
+	// index serves the lists (see index.go).
+	index caseIndex
 }
 
 // NewService builds the service; Cards and Notify may be nil.
@@ -186,6 +188,7 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 		}
 		err = s.st.Insert(ctx, collectionCases, c)
 		if err == nil {
+			s.journal(ctx, c.ID, "")
 			if replaced {
 				s.receiptReplaced(ctx, c)
 			}
@@ -229,6 +232,8 @@ func (s *Service) receiptReplaced(ctx context.Context, c *Case) {
 	e := Event{ID: c.ID + receiptReplacedSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventReceiptReplaced, Actor: ActorSystem}
 	if err := s.st.Insert(ctx, collectionEvents, e); err != nil && !store.IsDuplicate(err) {
 		s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
+	} else if err == nil {
+		s.journal(ctx, c.ID, e.ID)
 	}
 }
 
@@ -300,6 +305,14 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 		Language: in.Language, Channel: string(ch), Card: in.Card, Batch: batch,
 		Device: in.Device, Round: in.Round,
 		State: StateReceived, Deadlines: ComputeDeadlines(now), Themes: []string{},
+		ReportOnly: in.ReportOnly,
+	}
+	// The acknowledgement goes out with the case (afterCreate writes it,
+	// and a repeat heals a crash in between): its deadline is met.
+	c.Deadlines.AckSent = now
+	if in.ReportOnly {
+		// Counted and linked to themes; no one waits for an answer.
+		c.Deadlines = Deadlines{AckSent: now}
 	}
 	c.Description = s.seal.Seal(in.Description, sealCtx(id, "description"))
 	c.About = s.seal.Seal(in.About, sealCtx(id, "about"))
@@ -321,6 +334,8 @@ func (s *Service) afterCreate(ctx context.Context, c *Case) {
 	for _, e := range evs {
 		if err := s.st.Insert(ctx, collectionEvents, e); err != nil && !store.IsDuplicate(err) {
 			s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
+		} else if err == nil {
+			s.journal(ctx, c.ID, e.ID)
 		}
 	}
 	if s.notify != nil {
@@ -403,19 +418,28 @@ func (s *Service) Append(ctx context.Context, e Event, body string) (Event, erro
 	if err := s.st.Insert(ctx, collectionEvents, e); err != nil {
 		return e, fmt.Errorf("cases: append %s event: %w", e.Type, err)
 	}
+	s.journal(ctx, e.CaseID, e.ID)
 	return e, nil
 }
 
-// Timeline returns every event of a case, oldest first.
+// Timeline returns every event of a case, oldest first. The ids come from
+// the index and each event is read by its id (see index.go).
 func (s *Service) Timeline(ctx context.Context, caseID string) ([]Event, error) {
-	cur, err := s.st.C(collectionEvents).Find(ctx, bson.M{"case_id": caseID},
-		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+	ids, err := s.eventIDs(ctx, caseID)
 	if err != nil {
-		return nil, fmt.Errorf("cases: timeline: %w", err)
+		return nil, err
 	}
-	var evs []Event
-	if err := cur.All(ctx, &evs); err != nil {
-		return nil, fmt.Errorf("cases: timeline: %w", err)
+	evs := make([]Event, 0, len(ids))
+	for _, id := range ids {
+		var e Event
+		err := s.st.C(collectionEvents).FindOne(ctx, bson.M{"_id": id}).Decode(&e)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue // removed since (retention)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cases: timeline: %w", err)
+		}
+		evs = append(evs, e)
 	}
 	return evs, nil
 }
@@ -493,7 +517,15 @@ func (s *Service) reply(ctx context.Context, c *Case, eventID, body string) (*Ca
 		return nil, err
 	}
 	if s.notify != nil {
-		if err := s.notify.ReplyReceived(ctx, c.ID, c.AssignedTo); err != nil {
+		var err error
+		if cn, ok := s.notify.(ClosedReplyNotifier); ok && c.State == StateClosed {
+			// On a closed case the handler may be gone from it: the
+			// coordinators hear of it too, to decide on reopening.
+			err = cn.ClosedReplyReceived(ctx, c.ID, c.AssignedTo)
+		} else {
+			err = s.notify.ReplyReceived(ctx, c.ID, c.AssignedTo)
+		}
+		if err != nil {
 			s.log.Error("cases: notify reply", "case", c.ID, "err", err)
 		}
 	}
@@ -516,7 +548,9 @@ func (s *Service) markReply(ctx context.Context, c *Case) error {
 		// The time of the change itself, taken while no one else can
 		// write the case: the timeline then orders it truly.
 		at = s.now().UTC()
-		set := bson.M{"last_activity": at, "updated_at": at}
+		// Marked as new from her until the desk answers or acts, so a
+		// message on a closed or answered case is not lost from sight.
+		set := bson.M{"last_activity": at, "updated_at": at, "new_reply": true}
 		from, moved = cur.State, CanTransition(cur.State, StateReplyReceived)
 		if moved {
 			set["state"] = StateReplyReceived
@@ -526,6 +560,7 @@ func (s *Service) markReply(ctx context.Context, c *Case) error {
 	if err != nil {
 		return fmt.Errorf("cases: mark reply: %w", err)
 	}
+	s.journal(ctx, c.ID, "")
 	c.State = from
 	if moved {
 		if _, err := s.Append(ctx, Event{CaseID: c.ID, At: at, Type: EventState, Actor: ActorComplainant, From: from, To: StateReplyReceived}, ""); err != nil {

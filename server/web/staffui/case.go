@@ -32,6 +32,8 @@ type deadlineRow struct {
 	Due     time.Time
 	Overdue bool
 	Current bool
+	// Met: the acknowledgement was sent (automatically at intake).
+	Met bool
 }
 
 type casePage struct {
@@ -48,16 +50,20 @@ type casePage struct {
 	Thread   []eventRow
 	Notes    []eventRow
 
-	CanAct     bool
-	CanTake    bool
-	IsCoord    bool
-	Next       []cases.State
-	Routes     []cases.State
-	CanClose   bool
-	CanReopen  bool
-	Outcomes   []cases.Outcome
-	Priorities []int
-	Assignees  []staff.User
+	CanAct    bool
+	CanTake   bool
+	IsCoord   bool
+	Next      []cases.State
+	Routes    []cases.State
+	CanClose  bool
+	CanReopen bool
+	// CanAnswer: the reasoned answer can be sent now, and with it the
+	// case closed in the same step (CloseOutcomes).
+	CanAnswer     bool
+	CloseOutcomes []cases.Outcome
+	Outcomes      []cases.Outcome
+	Priorities    []int
+	Assignees     []staff.User
 
 	Texts       []cases.StandardText
 	Text        string
@@ -175,9 +181,13 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 				p.Next = append(p.Next, s)
 			}
 		}
-		p.CanReopen = p.IsCoord && k.State == cases.StateReopenRequested
+		p.CanReopen = p.IsCoord && (k.State == cases.StateReopenRequested || k.State == cases.StateClosed && k.NewReply)
 		p.Texts = cases.TextsFor(k)
-		p.CanExtend = !k.Deadlines.Extended && k.State.Open() && k.State != cases.StateFeedback
+		p.CanExtend = h.Cases.Extendable(k)
+		p.CanAnswer = k.State == cases.StateFeedback || cases.CanTransition(k.State, cases.StateFeedback)
+		if p.CanAnswer {
+			p.CloseOutcomes = cases.Outcomes
+		}
 	}
 	if p.IsCoord {
 		p.Assignees, err = h.Staff.ListByRole(ctx, staff.RoleHandler, staff.RoleCoordinator, staff.RoleAdmin)
@@ -191,7 +201,11 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 		name string
 		at   time.Time
 	}{{cases.DeadlineAck, k.Deadlines.Ack}, {cases.DeadlineRoute, k.Deadlines.Route}, {cases.DeadlineAnswer, k.Deadlines.Answer}} {
-		p.Deadlines = append(p.Deadlines, deadlineRow{Name: d.name, Due: d.at, Current: d.name == next, Overdue: d.name == next && now.After(d.at)})
+		if d.at.IsZero() {
+			continue // a report for reports only runs no deadlines
+		}
+		p.Deadlines = append(p.Deadlines, deadlineRow{Name: d.name, Due: d.at, Current: d.name == next, Overdue: d.name == next && now.After(d.at),
+			Met: d.name == cases.DeadlineAck && !k.Deadlines.AckSent.IsZero()})
 	}
 	if p.Similar, err = h.Cases.Similar(ctx, k); err != nil {
 		return err
@@ -254,7 +268,14 @@ var errorKeys = []struct {
 	{cases.ErrTooLong, "staff.case.error.too_long"},
 	{cases.ErrChanged, "staff.case.error.changed"},
 	{cases.ErrUnknownText, "staff.case.error.empty"},
+	{cases.ErrAnswerRequired, "staff.case.error.answer"},
+	{cases.ErrNotExtendable, "staff.case.error.not_extendable"},
+	{errConfirm, "staff.case.error.confirm"},
+	{cases.ErrNoNewReply, "staff.case.error.transition"},
 }
+
+// errConfirm: an action that asks for confirmation came without it.
+var errConfirm = errors.New("staffui: not confirmed")
 
 // changed finishes a change: audit, then back to the case (303), or the
 // case page with the error (422).
@@ -351,6 +372,11 @@ func (h *Handler) caseReopen(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if k.State == cases.StateClosed {
+		// She wrote on the closed case: the coordinator takes it up again.
+		_, err = h.Cases.ReopenAfterReply(c.UserContext(), k.ID, CurrentUser(c).ID)
+		return h.changed(c, k, "reopen", err, nil)
+	}
 	to := cases.StateReopened
 	if c.FormValue("decision") == "refuse" {
 		to = cases.StateClosed
@@ -374,6 +400,11 @@ func (h *Handler) caseMessage(c *fiber.Ctx) error {
 		}
 		return h.showCase(c, k, fiber.StatusOK, func(p *casePage) { keep(p); p.Preview = body })
 	}
+	if outcome := cases.Outcome(c.FormValue("close")); outcome != "" {
+		// The answer and the closing in one submit (the common path).
+		_, err = h.Cases.AnswerAndClose(c.UserContext(), k.ID, CurrentUser(c).ID, o, outcome)
+		return h.changed(c, k, "close", err, keep)
+	}
 	_, err = h.Cases.SendMessage(c.UserContext(), k.ID, CurrentUser(c).ID, o)
 	return h.changed(c, k, "message", err, keep)
 }
@@ -391,6 +422,10 @@ func (h *Handler) caseExtend(c *fiber.Ctx) error {
 	k, err := h.loadActable(c)
 	if err != nil {
 		return err
+	}
+	if c.FormValue("confirm") != "1" {
+		// Extending tells her the answer comes later: a deliberate act.
+		return h.changed(c, k, "extend", errConfirm, nil)
 	}
 	_, err = h.Cases.Extend(c.UserContext(), k.ID, CurrentUser(c).ID, c.FormValue("line"))
 	return h.changed(c, k, "extend", err, nil)

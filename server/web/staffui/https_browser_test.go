@@ -265,7 +265,7 @@ func TestStaffSignInOverHTTPS(t *testing.T) {
 	}
 	note := fmt.Sprintf("Gebeld met de bank %d", time.Now().UnixNano())
 	b.fill("#f-note", note)
-	b.click(`form[action$="/note"] button[type=submit]`)
+	b.click(`form[action*="/note"] button[type=submit]`)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var notes string
