@@ -570,3 +570,10 @@ func (s *Service) markReply(ctx context.Context, c *Case) error {
 	}
 	return nil
 }
+
+// Seal seals a text of a case as the service would store it: field is
+// "description", "about", "name", "contact" or "event:<event id>" (for an
+// event's body). For tools that write cases in bulk (benchmarks, imports).
+func (s *Service) Seal(caseID, field, text string) []byte {
+	return s.seal.Seal(text, sealCtx(caseID, field))
+}

@@ -111,6 +111,7 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/cases/:id/reopen", co, h.caseReopen)
 	app.Post("/staff/cases/:id/theme", co, h.caseTheme)
 	app.Post("/staff/cases/:id/unlink", co, h.caseUnlink)
+	app.Post("/staff/themes/link", co, h.themeLinkMany)
 
 	// Themes.
 	app.Get("/staff/themes", co, h.themes)
