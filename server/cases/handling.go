@@ -136,6 +136,28 @@ func (s *Service) Transition(ctx context.Context, caseID, actor string, to State
 	return s.Get(ctx, caseID)
 }
 
+// ChooseRoute sets the route of a case. A case still received goes
+// through triage on the way (two events), so taking and routing a new
+// case are two steps, not three.
+func (s *Service) ChooseRoute(ctx context.Context, caseID, actor string, route State, reason string) (*Case, error) {
+	if !route.IsRoute() {
+		return nil, fmt.Errorf("%w: %s is not a route", ErrTransition, route)
+	}
+	c, err := s.Get(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if c.State == StateReceived {
+		if route == StateDeclined && strings.TrimSpace(reason) == "" {
+			return nil, ErrReasonRequired // checked before triage is written
+		}
+		if _, err := s.Transition(ctx, caseID, actor, StateTriage, ""); err != nil {
+			return nil, err
+		}
+	}
+	return s.Transition(ctx, caseID, actor, route, reason)
+}
+
 // reopenDeadlines are the terms of a case handled anew: the
 // acknowledgement is not sent again, so only route and answer run.
 func reopenDeadlines(now time.Time) Deadlines {

@@ -169,6 +169,11 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 		p.Referrals = ms[:min(len(ms), 5)]
 	}
 	if p.CanAct {
+		if k.State == cases.StateReceived {
+			// The route can be chosen straight away: triage is passed on
+			// the way (ChooseRoute).
+			p.Routes = slices.Clone(cases.Routes)
+		}
 		for _, s := range cases.NextStates(k.State) {
 			switch {
 			case s == cases.StateClosed:
@@ -353,6 +358,20 @@ func (h *Handler) caseState(c *fiber.Ctx) error {
 		return fiber.ErrForbidden
 	}
 	_, err = h.Cases.Transition(c.UserContext(), k.ID, CurrentUser(c).ID, to, c.FormValue("reason"))
+	return h.changed(c, k, "state", err, nil)
+}
+
+// caseRoute chooses the route; from received it passes triage on the way
+// (the route form's one submit does both).
+func (h *Handler) caseRoute(c *fiber.Ctx) error {
+	k, err := h.loadActable(c)
+	if err != nil {
+		return err
+	}
+	if k.State == cases.StateReopenRequested {
+		return fiber.ErrForbidden
+	}
+	_, err = h.Cases.ChooseRoute(c.UserContext(), k.ID, CurrentUser(c).ID, cases.State(c.FormValue("to")), c.FormValue("reason"))
 	return h.changed(c, k, "state", err, nil)
 }
 
