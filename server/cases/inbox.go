@@ -98,6 +98,7 @@ func (s *Service) Inbox(ctx context.Context, f InboxFilter) (Inbox, error) {
 		out.Counts[fc] = map[string]int{}
 	}
 	q := strings.ToUpper(strings.TrimSpace(f.Query))
+	want := [len(facetOrder)]string{f.State, f.Kind, f.Category, f.Assigned, f.Due, f.Theme, f.Language, f.Channel}
 	err := s.indexed(ctx, func(ix *caseIndex) {
 		for _, row := range ix.rows {
 			if f.OnlyOwn && row.AssignedTo != f.Viewer && row.AssignedTo != "" {
@@ -106,19 +107,34 @@ func (s *Service) Inbox(ctx context.Context, f InboxFilter) (Inbox, error) {
 			if q != "" && !strings.Contains(strings.ToUpper(row.Reference), q) && row.ID != f.Query {
 				continue
 			}
-			c := *row // a copy: the index changes after the lock is let go
-			it := InboxItem{Case: &c, Waiting: c.State == StateReplyReceived || c.State == StateReopenRequested || c.NewReply}
+			c := row // read only while the lock is held
+			it := InboxItem{Case: c, Waiting: c.State == StateReplyReceived || c.State == StateReopenRequested || c.NewReply}
 			it.Deadline, it.Due, it.Overdue = c.Deadlines.Next(now, c.State)
 			it.Soon = it.Deadline != "" && !it.Overdue && it.Due.Sub(now) <= DueSoonWithin
-			vals := facetValues(&c, &it, f.Viewer)
-			for _, fc := range Facets {
-				if matchesExcept(f, vals, fc, c.NewReply) {
-					for _, v := range vals[fc] {
+			var vals [len(facetOrder)][]string
+			facetValues(c, &it, f.Viewer, &vals)
+			// Per facet, whether the case passes that facet's filter; a
+			// facet's counts take the cases that pass every other one.
+			fails, failed := 0, -1
+			for i := range facetOrder {
+				if !passes(want[i], vals[i], i == 0, c.NewReply) {
+					fails++
+					failed = i
+				}
+			}
+			if fails > 1 {
+				continue
+			}
+			for i, fc := range facetOrder {
+				if fails == 0 || failed == i {
+					for _, v := range vals[i] {
 						out.Counts[fc][v]++
 					}
 				}
 			}
-			if matchesExcept(f, vals, "", c.NewReply) {
+			if fails == 0 {
+				cp := *c // a copy: the index changes once the lock is let go
+				it.Case = &cp
 				out.Items = append(out.Items, it)
 			}
 		}
@@ -174,50 +190,36 @@ func inboxLess(a, b InboxItem) bool {
 	return newer(a.Case.CreatedAt, b.Case.CreatedAt, a, b)
 }
 
-// facetValues lists, per facet, the values a case has (a case can be in
-// several themes; "assigned" is "me" and/or "unassigned" for the viewer).
-func facetValues(c *Case, it *InboxItem, viewer string) map[string][]string {
-	v := map[string][]string{
-		"state": {string(c.State)}, "kind": {c.Kind}, "category": {c.Category},
-		"theme": c.Themes, "language": {c.Language}, "channel": {c.Channel},
-	}
+// facetOrder is Facets as an array, state first (see passes).
+var facetOrder = [...]string{"state", "kind", "category", "assigned", "due", "theme", "language", "channel"}
+
+// facetValues lists, per facet (in facetOrder), the values a case has (a
+// case can be in several themes; "assigned" is "me" and/or a user id, or
+// "unassigned", for the viewer).
+func facetValues(c *Case, it *InboxItem, viewer string, v *[len(facetOrder)][]string) {
+	*v = [len(facetOrder)][]string{{string(c.State)}, {c.Kind}, {c.Category}, nil, nil, c.Themes, {c.Language}, {c.Channel}}
 	switch {
 	case c.AssignedTo == "":
-		v["assigned"] = []string{AssignedUnassigned}
+		v[3] = []string{AssignedUnassigned}
 	case c.AssignedTo == viewer:
-		v["assigned"] = []string{AssignedMe, c.AssignedTo}
+		v[3] = []string{AssignedMe, c.AssignedTo}
 	default:
-		v["assigned"] = []string{c.AssignedTo}
+		v[3] = []string{c.AssignedTo}
 	}
 	switch {
 	case it.Overdue:
-		v["due"] = []string{DueOverdue}
+		v[4] = []string{DueOverdue}
 	case it.Soon:
-		v["due"] = []string{DueSoon}
+		v[4] = []string{DueSoon}
 	}
-	return v
 }
 
-// matchesExcept says whether a case passes every filter but skip's. A
-// closed case is shown without a state filter only when she wrote on it.
-func matchesExcept(f InboxFilter, v map[string][]string, skip string, newReply bool) bool {
-	want := map[string]string{
-		"state": f.State, "kind": f.Kind, "category": f.Category, "assigned": f.Assigned,
-		"due": f.Due, "theme": f.Theme, "language": f.Language, "channel": f.Channel,
+// passes says whether a case with values vals passes a facet's filter
+// want. Without a state filter closed cases are left out, unless she
+// wrote on one.
+func passes(want string, vals []string, isState, newReply bool) bool {
+	if want == "" {
+		return !isState || newReply || !slices.Contains(vals, string(StateClosed))
 	}
-	for fc, w := range want {
-		if fc == skip {
-			continue
-		}
-		if w == "" {
-			if fc == "state" && !newReply && slices.Contains(v["state"], string(StateClosed)) {
-				return false // closed cases only when asked for
-			}
-			continue
-		}
-		if !slices.Contains(v[fc], w) {
-			return false
-		}
-	}
-	return true
+	return slices.Contains(vals, want)
 }

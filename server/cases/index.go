@@ -11,29 +11,35 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gehoord/gehoord/server/store"
 )
 
-// Why an index in memory: FerretDB v1 on SQLite pushes down nothing but a
-// single _id equality; every other query reads and decodes the whole
-// collection (seconds with 10,000 cases and their events). So the desk's
-// lists (inbox, similar cases, a case's timeline) are served from a light
-// copy of every case (no sealed text) and the ids of each case's events,
-// and documents are read by _id only.
+// Why a copy in memory: FerretDB v1 on SQLite uses no index to read. Every
+// query, even one by _id, reads and parses the collection's documents
+// until it has its answer (an _id filter is pushed down as a JSON path the
+// _id index does not match). With 10,000 cases and their events one read
+// takes hundreds of milliseconds. So the desk's pages (inbox, similar
+// cases, a case and its timeline) are served from a copy of every case and
+// event as stored (personal text stays sealed), read once.
 //
 // Instances keep their copies in step through a journal: every write of a
 // case or an event appends an entry numbered 1, 2, 3… Each number is taken
 // by a unique insert of the entry itself (after a hint of where to start),
-// so the journal has no gaps and a reader follows it by _id lookups until
-// the next number is missing.
+// so the journal has no gaps and a reader follows it until the next number
+// is missing. Only the last journalKeep entries are kept, so reading the
+// journal stays cheap; a reader that fell further behind reads everything
+// again.
 
 const (
 	collectionJournal = "case_journal"
 	collectionHint    = "case_journal_hint"
 	journalHintID     = "end"
 )
+
+// journalKeep is how many journal entries are kept (see above); a
+// variable so a test can make it small.
+var journalKeep int64 = 500
 
 type journalEntry struct {
 	ID      string    `bson:"_id"`
@@ -42,19 +48,14 @@ type journalEntry struct {
 	At      time.Time `bson:"at"`
 }
 
-type eventRef struct {
-	ID string    `bson:"_id"`
-	At time.Time `bson:"at"`
-}
-
-// caseIndex is the light copy. Its lock is held while it catches up.
+// caseIndex is the copy. Its lock is held while it catches up.
 type caseIndex struct {
 	mu     sync.Mutex
 	loaded bool
 	next   int64 // the journal number to read next
 	rows   map[string]*Case
 	about  map[string]string // case id -> keyed hash of her "about", folded
-	events map[string][]eventRef
+	events map[string][]Event
 }
 
 // journal records that a case (and, when eventID is set, one of its
@@ -84,6 +85,11 @@ func (s *Service) writeJournal(ctx context.Context, caseID, eventID string) erro
 		}
 		// Only a hint: losing it costs a later writer a few duplicates.
 		_ = s.st.Upsert(ctx, collectionHint, journalHintID, bson.M{"$max": bson.M{"n": n}})
+		if n > journalKeep {
+			if _, err := s.st.Delete(ctx, collectionJournal, bson.M{"_id": strconv.FormatInt(n-journalKeep, 10)}); err != nil {
+				s.log.Warn("cases: trim the journal", "err", err)
+			}
+		}
 		return nil
 	}
 	return fmt.Errorf("cases: journal: no free number")
@@ -136,8 +142,7 @@ func (s *Service) loadIndex(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cur, err := s.st.C(collectionCases).Find(ctx, bson.M{},
-		options.Find().SetProjection(bson.M{"description": 0, "name": 0, "contact": 0, "fingerprint": 0, "receipt_hash": 0}))
+	cur, err := s.st.C(collectionCases).Find(ctx, bson.M{})
 	if err != nil {
 		return fmt.Errorf("cases: load index: %w", err)
 	}
@@ -150,31 +155,27 @@ func (s *Service) loadIndex(ctx context.Context) error {
 	for i := range all {
 		s.putRow(&all[i])
 	}
-	ecur, err := s.st.C(collectionEvents).Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"case_id": 1, "at": 1}))
+	ecur, err := s.st.C(collectionEvents).Find(ctx, bson.M{})
 	if err != nil {
 		return fmt.Errorf("cases: load index: %w", err)
 	}
-	var evs []struct {
-		ID     string    `bson:"_id"`
-		CaseID string    `bson:"case_id"`
-		At     time.Time `bson:"at"`
-	}
+	var evs []Event
 	if err := ecur.All(ctx, &evs); err != nil {
 		return fmt.Errorf("cases: load index: %w", err)
 	}
-	ix.events = map[string][]eventRef{}
+	ix.events = map[string][]Event{}
 	for _, e := range evs {
-		ix.events[e.CaseID] = append(ix.events[e.CaseID], eventRef{ID: e.ID, At: e.At})
+		ix.events[e.CaseID] = append(ix.events[e.CaseID], e)
 	}
 	for id := range ix.events {
-		sortRefs(ix.events[id])
+		sortEvents(ix.events[id])
 	}
 	ix.next, ix.loaded = end, true
 	return nil
 }
 
-// putRow keeps the light copy of c: no sealed text, only a keyed hash of
-// what "about" says, for similar cases.
+// putRow keeps the copy of c as stored, and a keyed hash of what "about"
+// says (folded), for similar cases.
 func (s *Service) putRow(c *Case) {
 	ix := &s.index
 	if about := fold(s.Field(c, "about")); about != "" {
@@ -182,13 +183,12 @@ func (s *Service) putRow(c *Case) {
 	} else {
 		delete(ix.about, c.ID)
 	}
-	light := *c
-	light.Description, light.About, light.Name, light.Contact, light.Fingerprint, light.ReceiptHash = nil, nil, nil, nil, nil, nil
-	ix.rows[c.ID] = &light
+	cp := *c
+	ix.rows[c.ID] = &cp
 }
 
-func sortRefs(r []eventRef) {
-	slices.SortFunc(r, func(a, b eventRef) int {
+func sortEvents(r []Event) {
+	slices.SortFunc(r, func(a, b Event) int {
 		if c := a.At.Compare(b.At); c != 0 {
 			return c
 		}
@@ -209,7 +209,7 @@ func (s *Service) catchUp(ctx context.Context) error {
 		var e journalEntry
 		err := s.st.C(collectionJournal).FindOne(ctx, bson.M{"_id": strconv.FormatInt(ix.next, 10)}).Decode(&e)
 		if errors.Is(err, mongo.ErrNoDocuments) {
-			return nil
+			return s.checkTrimmed(ctx)
 		}
 		if err != nil {
 			return fmt.Errorf("cases: journal: %w", err)
@@ -227,29 +227,67 @@ func (s *Service) catchUp(ctx context.Context) error {
 			s.putRow(&c)
 		}
 		if e.EventID != "" {
-			var ev eventRef
+			var ev Event
 			err := s.st.C(collectionEvents).FindOne(ctx, bson.M{"_id": e.EventID}).Decode(&ev)
 			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 				return fmt.Errorf("cases: journal: %w", err)
 			}
-			refs := ix.events[e.CaseID]
-			if err == nil && !slices.ContainsFunc(refs, func(r eventRef) bool { return r.ID == ev.ID }) {
-				refs = append(refs, ev)
-				sortRefs(refs)
-				ix.events[e.CaseID] = refs
+			evs := ix.events[e.CaseID]
+			if err == nil && !slices.ContainsFunc(evs, func(x Event) bool { return x.ID == ev.ID }) {
+				evs = append(evs, ev)
+				sortEvents(evs)
+				ix.events[e.CaseID] = evs
 			}
 		}
 		ix.next++
 	}
 }
 
-// eventIDs returns the ids of a case's events in timeline order.
-func (s *Service) eventIDs(ctx context.Context, caseID string) ([]string, error) {
-	var ids []string
+// checkTrimmed reads everything again when the entry due next was
+// trimmed from the journal already (this copy fell too far behind).
+func (s *Service) checkTrimmed(ctx context.Context) error {
+	ix := &s.index
+	var hint struct {
+		N int64 `bson:"n"`
+	}
+	err := s.st.C(collectionHint).FindOne(ctx, bson.M{"_id": journalHintID}).Decode(&hint)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return fmt.Errorf("cases: journal hint: %w", err)
+	}
+	if hint.N < ix.next {
+		return nil // nothing new
+	}
+	// The hint is raised only after its entry was written: an entry at
+	// or beyond ours exists or existed, so ours was trimmed.
+	s.log.Info("cases: this instance fell behind the journal; reading every case again")
+	return s.loadIndex(ctx)
+}
+
+// cached returns copies of a case and its events as stored, from the
+// copy in memory (nil when there is no such case).
+func (s *Service) cached(ctx context.Context, id string) (*Case, []Event, error) {
+	var c *Case
+	var evs []Event
 	err := s.indexed(ctx, func(ix *caseIndex) {
-		for _, r := range ix.events[caseID] {
-			ids = append(ids, r.ID)
+		if r, ok := ix.rows[id]; ok {
+			cp := *r
+			c = &cp
 		}
+		evs = slices.Clone(ix.events[id])
 	})
-	return ids, err
+	return c, evs, err
+}
+
+// View returns a case for showing it, from the copy in memory (see
+// index.go): as fresh as every instance's journal. Decisions that change
+// the case read it from the database (Get, Change).
+func (s *Service) View(ctx context.Context, id string) (*Case, error) {
+	c, _, err := s.cached(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return s.Get(ctx, id)
+	}
+	return c, nil
 }

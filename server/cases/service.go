@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
@@ -422,24 +421,12 @@ func (s *Service) Append(ctx context.Context, e Event, body string) (Event, erro
 	return e, nil
 }
 
-// Timeline returns every event of a case, oldest first. The ids come from
-// the index and each event is read by its id (see index.go).
+// Timeline returns every event of a case, oldest first, from the copy in
+// memory (see index.go).
 func (s *Service) Timeline(ctx context.Context, caseID string) ([]Event, error) {
-	ids, err := s.eventIDs(ctx, caseID)
+	_, evs, err := s.cached(ctx, caseID)
 	if err != nil {
-		return nil, err
-	}
-	evs := make([]Event, 0, len(ids))
-	for _, id := range ids {
-		var e Event
-		err := s.st.C(collectionEvents).FindOne(ctx, bson.M{"_id": id}).Decode(&e)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			continue // removed since (retention)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("cases: timeline: %w", err)
-		}
-		evs = append(evs, e)
+		return nil, fmt.Errorf("cases: timeline: %w", err)
 	}
 	return evs, nil
 }

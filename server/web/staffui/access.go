@@ -54,7 +54,7 @@ func canSeeContact(u *staff.User, c *cases.Case) bool {
 // open answers 404 as if it did not exist, so ids cannot be probed.
 func (h *Handler) loadCase(c *fiber.Ctx) (*cases.Case, error) {
 	u := CurrentUser(c)
-	k, err := h.Cases.Get(c.UserContext(), c.Params("id"))
+	k, err := h.Cases.View(c.UserContext(), c.Params("id"))
 	if errors.Is(err, cases.ErrNotFound) {
 		return nil, fiber.ErrNotFound
 	}

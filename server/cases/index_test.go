@@ -1,0 +1,68 @@
+package cases
+
+import (
+	"crypto/rand"
+	"testing"
+
+	"github.com/gehoord/gehoord/server/i18n"
+	"github.com/gehoord/gehoord/server/seal"
+	"github.com/gehoord/gehoord/server/store/storetest"
+)
+
+// TestIndexFollowsOtherInstances: two instances on one database; what one
+// writes, the other's inbox, case view and timeline show at its next
+// read, also after it fell behind the trimmed journal.
+func TestIndexFollowsOtherInstances(t *testing.T) {
+	sts := storetest.Instances(t, 2)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	sl, err := seal.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewService(Config{Store: sts[0], Sealer: sl, Texts: i18n.Default()})
+	b := NewService(Config{Store: sts[1], Sealer: sl, Texts: i18n.Default()})
+	if err := a.EnsureIndexes(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	r := newCase(t, a, nil)
+	if box, err := a.Inbox(ctx, InboxFilter{Viewer: "coord"}); err != nil || box.Total != 1 {
+		t.Fatalf("a's inbox: %v %d", err, box.Total)
+	}
+	r2 := newCase(t, b, nil)
+	if _, err := b.Assign(ctx, r.ID, "coord", "h1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.SendMessage(ctx, r.ID, "h1", Outgoing{Line: "We read it."}); err != nil {
+		t.Fatal(err)
+	}
+	box, err := a.Inbox(ctx, InboxFilter{Viewer: "h1", Assigned: AssignedMe})
+	if err != nil || box.Total != 1 || box.Items[0].Case.ID != r.ID {
+		t.Fatalf("a does not see b's assignment: %v %+v", err, box)
+	}
+	if c, err := a.View(ctx, r2.ID); err != nil || c.Reference != r2.Reference {
+		t.Fatalf("a does not see b's new case: %v", err)
+	}
+	msgs, _ := a.Messages(ctx, r.ID)
+	if len(msgs) != 2 || msgs[1].Body != "We read it." {
+		t.Fatalf("a's timeline: %+v", msgs)
+	}
+	// b writes more than the journal keeps while a does not look.
+	journalKeep = 3
+	defer func() { journalKeep = 500 }()
+	for range 5 {
+		if _, err := b.AddNote(ctx, r2.ID, "h1", "note"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.SetPriority(ctx, r2.ID, "coord", 2); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := a.View(ctx, r2.ID); err != nil || c.Priority != 2 {
+		t.Fatalf("a after the journal was trimmed: %v %+v", err, c)
+	}
+	if evs, _ := a.Timeline(ctx, r2.ID); len(evs) != 2+5+1 {
+		t.Errorf("a's timeline after trimming: %d events", len(evs))
+	}
+}
