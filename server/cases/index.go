@@ -41,6 +41,9 @@ const (
 // variable so a test can make it small.
 var journalKeep int64 = 500
 
+// trimEvery: how often a writer trims the journal (in entries).
+var trimEvery int64 = 50
+
 type journalEntry struct {
 	ID      string    `bson:"_id"`
 	CaseID  string    `bson:"case_id"`
@@ -85,8 +88,14 @@ func (s *Service) writeJournal(ctx context.Context, caseID, eventID string) erro
 		}
 		// Only a hint: losing it costs a later writer a few duplicates.
 		_ = s.st.Upsert(ctx, collectionHint, journalHintID, bson.M{"$max": bson.M{"n": n}})
-		if n > journalKeep {
-			if _, err := s.st.Delete(ctx, collectionJournal, bson.M{"_id": strconv.FormatInt(n-journalKeep, 10)}); err != nil {
+		if n > journalKeep && n%trimEvery == 0 {
+			// Every trimEvery entries, the ones before the kept ones go
+			// (the journal is read only near its end).
+			old := bson.A{}
+			for k := max(1, n-journalKeep-trimEvery*2); k <= n-journalKeep; k++ {
+				old = append(old, strconv.FormatInt(k, 10))
+			}
+			if _, err := s.st.DeleteAll(ctx, collectionJournal, bson.M{"_id": bson.M{"$in": old}}); err != nil {
 				s.log.Warn("cases: trim the journal", "err", err)
 			}
 		}

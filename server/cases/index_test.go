@@ -49,8 +49,8 @@ func TestIndexFollowsOtherInstances(t *testing.T) {
 		t.Fatalf("a's timeline: %+v", msgs)
 	}
 	// b writes more than the journal keeps while a does not look.
-	journalKeep = 3
-	defer func() { journalKeep = 500 }()
+	journalKeep, trimEvery = 3, 1
+	defer func() { journalKeep, trimEvery = 500, 50 }()
 	for range 5 {
 		if _, err := b.AddNote(ctx, r2.ID, "h1", "note"); err != nil {
 			t.Fatal(err)
@@ -58,6 +58,13 @@ func TestIndexFollowsOtherInstances(t *testing.T) {
 	}
 	if _, err := b.SetPriority(ctx, r2.ID, "coord", 2); err != nil {
 		t.Fatal(err)
+	}
+	end, err := a.journalEnd(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := sts[0].C(collectionJournal).CountDocuments(ctx, map[string]any{}); n >= end-1-journalKeep {
+		t.Errorf("the journal keeps %d of %d entries", n, end-1)
 	}
 	if c, err := a.View(ctx, r2.ID); err != nil || c.Priority != 2 {
 		t.Fatalf("a after the journal was trimmed: %v %+v", err, c)
