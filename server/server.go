@@ -148,7 +148,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	d.jobs = append(d.jobs, &periodic{name: "rate limits", every: 5 * time.Minute, log: log,
 		run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st) }},
 		&periodic{name: "write claims", every: 30 * time.Minute, log: log, run: st.SweepClaims},
-		&periodic{name: "public views", every: 5 * time.Minute, log: log, run: d.PublicViews.Sweep})
+		&periodic{name: "public views", every: 5 * time.Minute, log: log, run: d.PublicViews.Sweep},
+		// The copy of the cases the staff pages read (cases/index.go): read
+		// once soon after start and kept up with, so no one waits for it.
+		&periodic{name: "case copy", every: time.Minute, log: log, run: d.Cases.CatchUp})
 	return d, nil
 }
 

@@ -121,6 +121,13 @@ func (s *Service) indexed(ctx context.Context, f func(ix *caseIndex)) error {
 	return nil
 }
 
+// CatchUp reads every case once (the first time) and then what the
+// journal says changed: a background job calls it, so staff pages do not
+// wait for the first reading.
+func (s *Service) CatchUp(ctx context.Context) error {
+	return s.indexed(ctx, func(*caseIndex) {})
+}
+
 // journalEnd finds the first journal number not yet written.
 func (s *Service) journalEnd(ctx context.Context) (int64, error) {
 	var hint struct {
