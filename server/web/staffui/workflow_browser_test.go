@@ -56,48 +56,60 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 
 // TestCasePageCommonPathInThreeSubmits: a handler takes a new case,
 // triages it and chooses the route, answers her and closes it — three
-// forms posted in the browser, no JavaScript of ours needed.
+// forms posted in the browser, once without JavaScript and once with it.
 func TestCasePageCommonPathInThreeSubmits(t *testing.T) {
 	env := servertest.Start(t)
 	h := stafftest.SignIn(t, env, "handler")
-	k := newCase(t, env, nil)
-	ctx, posts := staffBrowser(t, env, h)
-	cp := env.URL + "/staff/cases/" + k.ID
+	for _, js := range []bool{false, true} {
+		k := newCase(t, env, nil)
+		ctx, posts := staffBrowser(t, env, h)
+		if !js {
+			run(t, ctx, "no scripts", emulation.SetScriptExecutionDisabled(true))
+		}
+		cp := env.URL + "/staff/cases/" + k.ID
 
-	run(t, ctx, "open the case", chromedp.Navigate(cp), chromedp.WaitVisible("#description", chromedp.ByQuery))
-	// Her words, the deadlines and the first action are on the first screen.
-	var first bool
-	run(t, ctx, "first screen", chromedp.Evaluate(`(() => { const h = innerHeight;
-		return ["#description", "#deadlines", "#take-form"].every(s => { const r = document.querySelector(s).getBoundingClientRect(); return r.top < h && r.height > 0 }) })()`, &first))
-	if !first {
-		t.Error("her words, deadlines or the next action are not on the first screen")
-	}
-	run(t, ctx, "take", chromedp.Click("#take-form button", chromedp.ByQuery), chromedp.WaitVisible("#route-form", chromedp.ByQuery))
-	run(t, ctx, "route", chromedp.Click(`#route-form input[value="listening"]`, chromedp.ByQuery),
-		chromedp.Click("#route-form button", chromedp.ByQuery), chromedp.WaitVisible("#f-close", chromedp.ByQuery))
-	var hash string
-	run(t, ctx, "back where she was", chromedp.Evaluate(`location.hash`, &hash))
-	if hash != "#s-next" {
-		t.Errorf("after choosing the route the page is at %q, want the section acted in", hash)
-	}
-	run(t, ctx, "answer and close",
-		chromedp.SendKeys("#f-line", "We listened, and we wrote down what happened to you.", chromedp.ByQuery),
-		chromedp.SetValue("#f-close", string(cases.OutcomeResolved), chromedp.ByQuery),
-		chromedp.Click(`#message-form button[value="send"]`, chromedp.ByQuery),
-		// The confirmation after the redirect: the page of the closed case.
-		chromedp.WaitVisible(`p.flash`, chromedp.ByQuery))
-	c, err := env.Deps.Cases.Get(t.Context(), k.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.State != cases.StateClosed || c.Outcome != cases.OutcomeResolved || c.AssignedTo != h.User.ID || c.Route != cases.StateListening {
-		t.Errorf("after the common path: %s %s %q route %s", c.State, c.Outcome, c.AssignedTo, c.Route)
-	}
-	if sent, _ := env.Deps.Cases.ExplanationSent(t.Context(), k.ID); !sent {
-		t.Error("closed without the reasoned answer")
-	}
-	if n := posts.Load(); n > 3 {
-		t.Errorf("%d submits for the common path, want at most 3", n)
+		run(t, ctx, "open the case", chromedp.Navigate(cp), chromedp.WaitVisible("#description", chromedp.ByQuery))
+		// Her words, the deadlines and the first action are on the first screen.
+		var first bool
+		run(t, ctx, "first screen", chromedp.Evaluate(`(() => { const h = innerHeight;
+			return ["#description", "#deadlines", "#take-form"].every(s => { const r = document.querySelector(s).getBoundingClientRect(); return r.top < h && r.height > 0 }) })()`, &first))
+		if !first {
+			t.Errorf("js %v: her words, deadlines or the next action are not on the first screen", js)
+		}
+		// A mark on this document: with the script, no form reloads it.
+		run(t, ctx, "mark", chromedp.Evaluate(`window.stayed = true`, nil))
+		run(t, ctx, "take", chromedp.Click("#take-form button", chromedp.ByQuery), chromedp.WaitVisible("#route-form", chromedp.ByQuery))
+		run(t, ctx, "route", chromedp.Click(`#route-form input[value="listening"]`, chromedp.ByQuery),
+			chromedp.Click("#route-form button", chromedp.ByQuery), chromedp.WaitVisible("#f-close", chromedp.ByQuery))
+		var hash string
+		run(t, ctx, "back where she was", chromedp.Evaluate(`location.hash`, &hash))
+		if hash != "#s-next" {
+			t.Errorf("js %v: after choosing the route the page is at %q, want the section acted in", js, hash)
+		}
+		run(t, ctx, "answer and close",
+			chromedp.SendKeys("#f-line", "We listened, and we wrote down what happened to you.", chromedp.ByQuery),
+			chromedp.SetValue("#f-close", string(cases.OutcomeResolved), chromedp.ByQuery),
+			chromedp.Click(`#message-form button[value="send"]`, chromedp.ByQuery),
+			// A closed case offers no answer form any more.
+			chromedp.WaitNotPresent(`#f-close`, chromedp.ByQuery))
+		c, err := env.Deps.Cases.Get(t.Context(), k.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.State != cases.StateClosed || c.Outcome != cases.OutcomeResolved || c.AssignedTo != h.User.ID || c.Route != cases.StateListening {
+			t.Errorf("js %v: after the common path: %s %s %q route %s", js, c.State, c.Outcome, c.AssignedTo, c.Route)
+		}
+		if sent, _ := env.Deps.Cases.ExplanationSent(t.Context(), k.ID); !sent {
+			t.Errorf("js %v: closed without the reasoned answer", js)
+		}
+		var stayed bool
+		run(t, ctx, "stayed", chromedp.Evaluate(`window.stayed === true`, &stayed))
+		if stayed != js {
+			t.Errorf("js %v: the page was reloaded: %v", js, !stayed)
+		}
+		if n := posts.Load(); n > 3 {
+			t.Errorf("js %v: %d submits for the common path, want at most 3", js, n)
+		}
 	}
 }
 
