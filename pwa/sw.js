@@ -2,8 +2,12 @@
 // VERSION (a hash of every shell file) and SHELL (their URLs) when it serves
 // this file, so any change to the app installs a fresh cache.
 //
-// Queued reports never live here: they are in IndexedDB, encrypted, and an
-// update of the worker or its cache cannot touch them.
+// Queued reports never live here: they are in IndexedDB, sealed to the
+// desk, and an update of the worker or its cache cannot touch them. The
+// worker is a module (registered with type: 'module') so it sends with the
+// page's own code.
+import * as outbox from './js/outbox.js';
+
 const VERSION = '%%VERSION%%';
 const SHELL = [/*SHELL*/];
 const PREFIX = 'gehoord-app-';
@@ -56,14 +60,26 @@ async function fromCache(key, req) {
   return fetch(req);
 }
 
-// Background Sync: the queue is encrypted with a key that exists only in an
-// unlocked page, so the worker cannot send it itself. It wakes the open
-// pages, and an unlocked page syncs; a locked or closed app syncs when it is
-// next opened and unlocked.
+// Background Sync (and periodic sync where the browser grants it): the
+// items are sealed to the desk, so the worker sends them itself, with the
+// app locked or closed. A failure rejects the event, and the browser tries
+// again later; the open pages are told either way, to redraw.
+async function sendAll() {
+  let result;
+  try {
+    result = await outbox.send();
+  } finally {
+    const pages = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    for (const p of pages) p.postMessage({ type: 'sent', result });
+  }
+}
+
 self.addEventListener('sync', (event) => {
   if (event.tag !== 'gehoord-sync') return;
-  event.waitUntil((async () => {
-    const pages = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-    for (const p of pages) p.postMessage({ type: 'sync' });
-  })());
+  event.waitUntil(sendAll());
+});
+
+self.addEventListener('periodicsync', (event) => {
+  if (event.tag !== 'gehoord-sync') return;
+  event.waitUntil(sendAll().catch(() => { /* the next period tries again */ }));
 });

@@ -47,8 +47,8 @@ func headingIs(cat *i18n.Catalog, lang, key string) func([]byte) string {
 		if err != nil {
 			return err.Error()
 		}
-		if got := d.Find("html").AttrOr("lang", ""); got != lang {
-			return fmt.Sprintf("<html lang=%q>, want %q", got, lang)
+		if got := d.Find("html").AttrOr("lang", ""); got != i18n.HTMLLang(lang) {
+			return fmt.Sprintf("<html lang=%q>, want %q", got, i18n.HTMLLang(lang))
 		}
 		if got := strings.TrimSpace(d.Find("h1").First().Text()); got != want {
 			return fmt.Sprintf("<h1> is %q, want %q (%s in %s)", got, want, key, lang)

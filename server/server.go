@@ -27,6 +27,7 @@ import (
 	"github.com/gehoord/gehoord/server/config"
 	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/i18n"
+	"github.com/gehoord/gehoord/server/metrics"
 	"github.com/gehoord/gehoord/server/outreach"
 	"github.com/gehoord/gehoord/server/push"
 	"github.com/gehoord/gehoord/server/ratelimit"
@@ -88,11 +89,11 @@ type Job interface {
 
 // Build opens the database and makes every dependency from the config.
 func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Deps, error) {
-	key, err := seal.LoadKey(cfg.DataDir, cfg.SecretKey)
+	ring, err := seal.LoadRing(cfg.DataDir, cfg.SecretKey)
 	if err != nil {
 		return nil, err
 	}
-	sealer, err := seal.New(key)
+	sealer, err := seal.NewRing(ring)
 	if err != nil {
 		return nil, err
 	}
@@ -247,6 +248,7 @@ func New(d *Deps) (*fiber.App, error) {
 		// what they keep, so this is the second line of defence.
 		Immutable: true,
 	})
+	app.Use(metrics.Requests())
 	app.Use(recover.New())
 	app.Use(securityHeaders(d.Config.Secure()))
 	app.Use(requestLog(d.Log))
@@ -269,7 +271,8 @@ func New(d *Deps) (*fiber.App, error) {
 		return nil, err
 	}
 	(&public.Handler{Cases: d.Cases, View: d.View, Catalog: d.Catalog, StatusMisses: d.StatusMisses, Work: d.PublicWork,
-		ClientKey: d.ClientKey, TakeReport: d.TakeReport, Heard: heardHandler(d), Views: d.PublicViews, Log: d.Log}).Routes(app)
+		ClientKey: d.ClientKey, TakeReport: d.TakeReport, Heard: heardHandler(d), Views: d.PublicViews, Log: d.Log,
+		RetentionDays: d.Config.RetentionDays}).Routes(app)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, nil
@@ -429,6 +432,9 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 // periodic runs a sweep every interval until stopped: FerretDB v1 has no
 // TTL indexes, so expired documents (rate-limit hits, sessions) are deleted
 // by the application.
+// jobRuns counts the periodic sweeps by job name and result.
+var jobRuns = metrics.NewCounter("gehoord_job_runs_total", "Background job runs, by job and result.", "job", "result")
+
 type periodic struct {
 	name   string
 	every  time.Duration
@@ -452,6 +458,9 @@ func (p *periodic) Start(ctx context.Context) {
 			case <-t.C:
 				if err := p.run(ctx); err != nil && ctx.Err() == nil {
 					p.log.Warn("periodic sweep failed", "job", p.name, "err", err)
+					jobRuns.With(p.name, "error").Inc()
+				} else if err == nil {
+					jobRuns.With(p.name, "ok").Inc()
 				}
 			}
 		}

@@ -83,9 +83,12 @@ func (c cardCounter) AddHandedOut(ctx context.Context, batch string, n int, day 
 
 // mountOutreach comes after mountStaff: the device pages use Require.
 func mountOutreach(app *fiber.App, d *Deps) error {
+	syncer := outreach.NewSyncer(outreach.CaseIntake{Cases: d.Cases}, d.Rounds, d.Catalog)
+	syncer.SetDesk(d.Sealer.Desk())
 	h, err := appui.New(appui.Handler{
 		Devices:   d.Devices,
-		Syncer:    outreach.NewSyncer(outreach.CaseIntake{Cases: d.Cases}, d.Rounds, d.Catalog),
+		Syncer:    syncer,
+		DeskKey:   d.Sealer.Desk().PublicKey,
 		Catalog:   d.Catalog,
 		View:      d.View,
 		Log:       d.Log,

@@ -11,6 +11,7 @@ import (
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/web/staffui"
+	"github.com/gehoord/gehoord/server/workdays"
 )
 
 // The staff room: users, sessions, the audit log, the staff pages, and the
@@ -33,7 +34,8 @@ func mountStaff(app *fiber.App, d *Deps) error {
 	staffui.New(staffui.Handler{
 		Store: d.Store, Sealer: d.Sealer, Cases: d.Cases, Staff: d.Staff, Audit: d.Audit,
 		View: d.View, Catalog: d.Catalog, Log: d.Log, Secure: d.Config.Secure(), ClientKey: d.ClientKey,
-		SocialMap: d.SocialMap,
+		SocialMap: d.SocialMap, Recorded: recordedBy(d),
+		ReportThreshold: d.Config.ReportThreshold, PilotStart: pilotStart(d.Config.PilotStart),
 	}).Routes(app)
 	return nil
 }
@@ -51,4 +53,12 @@ func staffHeard(d *Deps) func(c *fiber.Ctx, caseID string, yes bool, reason stri
 		}
 		return err
 	}
+}
+
+// pilotStart is the configured first day of the pilot as an Amsterdam date.
+func pilotStart(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, workdays.Amsterdam)
 }

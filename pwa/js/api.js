@@ -23,8 +23,10 @@ async function call(path, body, token, method = 'POST', signal = undefined) {
 
 // register signs the outreach worker in and registers this tablet; the
 // answer carries the device token, once.
-export function register({ email, password, code, label }) {
-  return call('/api/v1/outreach/devices', { email, password, code, label });
+// previous_token (signing in again) proves it is the same tablet, so the
+// items it sealed before still open at the desk.
+export function register({ email, password, code, label, previous_token }) {
+  return call('/api/v1/outreach/devices', { email, password, code, label, previous_token });
 }
 
 export function sync(token, batch) {

@@ -1,6 +1,8 @@
-// IndexedDB access for the outreach app. Every record the app keeps is
-// encrypted before it gets here (see vault.js); this module only stores
-// { id, kind, iv, ct } objects and never sees plaintext.
+// IndexedDB access for the outreach app, from the page and the service
+// worker. Every record the app keeps is encrypted before it gets here:
+// under the passphrase (vault.js) or sealed to the desk (sealed.js); this
+// module never sees plaintext. The few plain records (the send-only device
+// record, the revoke-only token, send times) hold no case content.
 //
 // All writes go through one promise chain, one transaction per change, so two
 // writes can never interleave. The connection is reopened when the browser
@@ -8,7 +10,7 @@
 // schema.
 
 const NAME = 'gehoord';
-const VERSION = 1;
+const VERSION = 2;
 
 let conn = null; // Promise<IDBDatabase> | null
 let chain = Promise.resolve();
@@ -19,6 +21,12 @@ const MIGRATIONS = [
     db.createObjectStore('meta', { keyPath: 'id' });
     const items = db.createObjectStore('items', { keyPath: 'id' });
     items.createIndex('kind', 'kind');
+  },
+  // The outbox: items sealed to the desk's public key (see sealed.js). Not
+  // under the passphrase: the service worker sends them while the app is
+  // locked or closed, and nobody but the desk can open them.
+  (db) => {
+    db.createObjectStore('outbox', { keyPath: 'id' });
   },
 ];
 
@@ -115,7 +123,7 @@ export function del(store, id) {
 
 // clearAll empties every store (used by "reset this tablet").
 export function clearAll() {
-  return write(['meta', 'items'], (s) => Promise.all([req2p(s.meta.clear()), req2p(s.items.clear())]));
+  return write(['meta', 'items', 'outbox'], (s) => Promise.all([req2p(s.meta.clear()), req2p(s.items.clear()), req2p(s.outbox.clear())]));
 }
 
 // settled resolves when every queued write has finished.
@@ -126,8 +134,8 @@ export function settled() {
 // dump returns every record of every store; the tests use it to check that
 // nothing readable is stored.
 export async function dump() {
-  const [meta, items] = await Promise.all([all('meta'), all('items')]);
-  return { meta, items };
+  const [meta, items, outbox] = await Promise.all([all('meta'), all('items'), all('outbox')]);
+  return { meta, items, outbox };
 }
 
 // closeForTest closes the connection behind the module's back, as a browser

@@ -4,6 +4,7 @@ import * as vault from './vault.js';
 import * as store from './store.js';
 import * as sync from './sync.js';
 import * as api from './api.js';
+import * as outbox from './outbox.js';
 import * as i18n from './i18n.js';
 import { h, field, choices, select, button, show, say, formValues, SECRET } from './ui.js';
 import { uuid, receipt, group, today } from './ids.js';
@@ -34,8 +35,11 @@ async function boot() {
   }
   vault.startIdleWatch();
   vault.onBeforeLock(async () => { if (current) await current(); });
-  vault.onLock(() => { sync.stop(); current = null; header(); unlockScreen(); });
-  addEventListener('online', () => { if (vault.unlocked()) sync.syncNow(); });
+  // Locking keeps sending: the outbox is sealed to the desk and needs no
+  // passphrase.
+  vault.onLock(() => { current = null; header(); unlockScreen(); });
+  if (cfg.sent_keep_hours !== undefined) sync.setKeepHours(Number(cfg.sent_keep_hours));
+  addEventListener('online', () => sync.syncNow());
   sync.subscribe(() => {
     header();
     if (!onHome) return;
@@ -52,7 +56,7 @@ async function boot() {
 
 function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
-  navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).then((reg) => {
+  navigator.serviceWorker.register('/app/sw.js', { scope: '/app/', type: 'module' }).then((reg) => {
     const watch = (w) => w && w.addEventListener('statechange', () => {
       if (w.state === 'installed' && navigator.serviceWorker.controller) { updateReady = true; if (onHome) home(); }
     });
@@ -61,7 +65,7 @@ function registerWorker() {
     reg.addEventListener('updatefound', () => watch(reg.installing));
   }).catch(() => { /* the app still works online */ });
   navigator.serviceWorker.addEventListener('message', (e) => {
-    if (e.data && e.data.type === 'sync' && vault.unlocked()) sync.syncNow();
+    if (e.data && e.data.type === 'sent') sync.fromWorker(e.data.result);
   });
 }
 
@@ -94,7 +98,7 @@ function header() {
     kids.push(button(T('app.lock'), () => vault.lock(), 'secondary', { id: 'lock' }));
     store.counts().then((c) => {
       const pill = document.getElementById('queue-pill');
-      if (pill && !sync.status.running) pill.textContent = N('app.queue.waiting', c.total);
+      if (pill && !sync.status.running) pill.textContent = N('app.queue.reports', c.reports);
     }).catch(() => {});
   }
   const other = ui === 'nl' ? 'en' : 'nl';
@@ -106,6 +110,9 @@ async function switchUI(lang) {
   await i18n.load(lang);
   ui = lang;
   localStorage.setItem('gehoord.ui', lang);
+  // The worker's language also goes with each sync, for rejection texts.
+  const s = await outbox.sender().catch(() => null);
+  if (s) await outbox.setSender({ ...s, lang });
   document.documentElement.lang = lang;
   header();
   if (!vault.unlocked()) { if (await vault.exists()) unlockScreen(); else signInScreen(); return; }
@@ -133,9 +140,10 @@ function signInScreen(again = false, msg = '') {
     const v = formValues(form);
     form.querySelector('button[type=submit]').disabled = true;
     try {
-      const res = await api.register({ email: v.email.trim(), password: v.password, code: v.code.trim(), label: v.label });
+      const prev = again ? await outbox.sender().catch(() => null) : null;
+      const res = await api.register({ email: v.email.trim(), password: v.password, code: v.code.trim(), label: v.label, previous_token: prev ? prev.token : undefined });
       if (again) {
-        await store.setMeta('device', { id: res.id, token: res.token, label: res.label });
+        await store.setDevice(res, ui);
         await keepRevokeToken(res);
         sync.resetAuth();
         say(T('app.signin.done'));
@@ -146,7 +154,10 @@ function signInScreen(again = false, msg = '') {
         passphraseScreen();
       }
     } catch (err) {
-      const key = !err.status ? 'app.error.offline' : err.status === 403 ? 'app.signin.forbidden'
+      // A 403 says which: no second factor yet, or a role without tablets.
+      const forbidden = { 'urn:gehoord:problem:second-factor-not-set-up': 'app.signin.no_second_factor',
+        'urn:gehoord:problem:role-not-allowed': 'app.signin.role_not_allowed' }[err.body && err.body.type] || 'app.signin.forbidden';
+      const key = !err.status ? 'app.error.offline' : err.status === 403 ? forbidden
         : err.status === 429 ? 'app.signin.too_many' : 'app.signin.failed';
       signInScreen(again, T(key));
     }
@@ -171,7 +182,7 @@ function passphraseScreen(msg = '') {
     say(T('app.passphrase.working'));
     await db.clearAll();
     await vault.create(v.p1);
-    await store.setMeta('device', { id: pendingToken.id, token: pendingToken.token, label: pendingToken.label });
+    await store.setDevice(pendingToken, ui);
     await keepRevokeToken(pendingToken);
     pendingToken = null;
     checkStorage();
@@ -233,6 +244,14 @@ async function withdraw() {
 
 async function afterUnlock() {
   vault.touch();
+  // A tablet registered before sealing: its send record is made from the
+  // registration in the vault (the desk's key is fetched when sending).
+  if (!(await outbox.sender())) {
+    const dev = await store.getMeta('device');
+    if (dev && dev.token) await store.setDevice(dev, ui);
+  }
+  await migrateDraft();
+  await store.reconcile().catch(() => {});
   header();
   await sync.loadStatus();
   home();
@@ -245,6 +264,9 @@ async function home() {
   current = null;
   onHome = true;
   const round = await store.getMeta('round');
+  const drafts = await listDrafts();
+  const history = (await store.getMeta('history')) || {};
+  if (!onHome) return;
   const notices = [];
   if (updateReady) {
     notices.push(h('div', { class: 'notice', id: 'update' }, h('p', null, T('app.update.ready')),
@@ -257,16 +279,59 @@ async function home() {
       h('p', null, T('app.device.revoked')),
       button(T('app.device.register_again'), () => signInScreen(true))));
   }
+  const sent = round && history[round.id];
   const roundBox = h('section', { 'aria-labelledby': 'round-h' },
     h('h2', { id: 'round-h' }, T('app.round.title')),
     round ? h('p', { id: 'round-now' }, roundText(round)) : h('p', null, T('app.round.none')),
+    round ? h('p', { id: 'round-sent' }, sent
+      ? T('app.round.sent', { reports: N('app.round.sent_reports', sent.reports), cards: N('app.round.sent_cards', sent.cards),
+        time: new Date(sent.times[sent.times.length - 1]).toLocaleTimeString(ui, { hour: '2-digit', minute: '2-digit' }) })
+      : T('app.round.sent_none')) : null,
     button(T(round ? 'app.round.change' : 'app.round.start'), () => roundScreen(round), 'secondary', { id: 'round-edit' }));
   const actions = h('div', { class: 'actions' },
     button(T('app.home.new_report'), () => (round ? reportScreen() : roundScreen(null, true)), 'big', { id: 'new-report' }),
     button(T('app.home.cards'), () => (round ? cardsScreen(round) : roundScreen(null, false, true)), 'big secondary', { id: 'cards' }));
+  // One draft per person: each unfinished report is listed, to resume or
+  // discard; "New report" always starts clean.
+  const draftBox = drafts.length ? h('section', { 'aria-labelledby': 'drafts-h', id: 'drafts' },
+    h('h2', { id: 'drafts-h' }, T('app.drafts.title')),
+    h('ul', { class: 'drafts' }, drafts.map((d) => h('li', { 'data-id': d.body.id },
+      h('p', null, T('app.drafts.item', { time: new Date(d.saved).toLocaleTimeString(ui, { hour: '2-digit', minute: '2-digit' }), language: langName(d.body.language) })),
+      button(T('app.drafts.resume'), () => reportForm(d.body, { draft: true, fixing: d.fixing }), 'secondary', { class: 'secondary resume' }),
+      button(T('app.drafts.discard'), async () => { await dropDraft(d.body.id); home(); }, 'link', { class: 'link discard' }))))) : null;
   const queue = h('section', { 'aria-labelledby': 'queue-h', id: 'queue' }, h('h2', { id: 'queue-h' }, T('app.queue.title')), h('div', { id: 'queue-body' }));
-  show(h('h1', null, T('app.home.title')), notices, roundBox, actions, queue);
+  show(h('h1', null, T('app.home.title')), notices, roundBox, actions, draftBox || [], queue);
   homeQueue();
+}
+
+const langName = (code) => ((cfg.languages.find((l) => l.code === code) || {}).name || code);
+
+// ---- drafts: one per person, in the vault ----
+
+async function listDrafts() {
+  const all = (await store.getMeta('drafts')) || {};
+  return Object.values(all).sort((a, b) => a.saved - b.saved);
+}
+
+async function putDraft(d) {
+  const all = (await store.getMeta('drafts')) || {};
+  all[d.body.id] = { ...d, saved: Date.now() };
+  await store.setMeta('drafts', all);
+}
+
+async function dropDraft(id) {
+  const all = (await store.getMeta('drafts')) || {};
+  if (!(id in all)) return;
+  delete all[id];
+  await store.setMeta('drafts', Object.keys(all).length ? all : null);
+}
+
+// migrateDraft moves the single draft of earlier versions into the list.
+async function migrateDraft() {
+  const old = await store.getMeta('draft');
+  if (!old || !old.body) return;
+  await putDraft({ body: old.body, fixing: null });
+  await store.setMeta('draft', null);
 }
 
 function roundText(r) {
@@ -307,13 +372,14 @@ async function homeQueue() {
   if (!box || !vault.unlocked()) return;
   const mine = ++queueSeq;
   let all;
-  try { all = await store.items(); } catch { return; }
+  try { all = (await store.queue()).filter((it) => it.state !== 'sent'); } catch { return; }
   if (mine !== queueSeq) return;
   const rejected = all.filter((it) => it.state === 'rejected');
-  const waiting = all.length - rejected.length;
+  const reports = all.filter((it) => it.kind === 'report' && it.state !== 'rejected').length;
+  const cards = all.filter((it) => it.kind === 'cards' && it.state !== 'rejected').length;
   const st = sync.status;
   const kids = [
-    h('p', { id: 'queue-waiting' }, N('app.queue.waiting', waiting)),
+    h('p', { id: 'queue-waiting' }, N('app.queue.reports', reports), cards ? ' · ' + N('app.queue.cards', cards) : ''),
     h('p', { id: 'queue-last' }, st.lastSync ? T('app.queue.last_sync', { time: new Date(st.lastSync).toLocaleString(ui) }) : T('app.queue.never')),
   ];
   if (st.running) kids.push(h('p', null, T('app.sync.running')));
@@ -325,8 +391,9 @@ async function homeQueue() {
   if (rejected.length) {
     kids.push(h('h3', null, N('app.queue.rejected', rejected.length)));
     kids.push(h('ul', { class: 'rejected', id: 'rejected' }, rejected.map((it) => h('li', { 'data-id': it.id },
-      h('p', null, h('strong', null, T(KIND_LABEL[it.kind])), ' ', it.kind === 'cards' ? `${it.body.batch} × ${it.body.count}` : it.body.category ? i18n.t(ui, `category.${it.body.category}.label`) : ''),
-      h('ul', null, (it.errors || []).map((e) => h('li', { class: 'field-error' }, e.detail))),
+      h('p', null, h('strong', null, T(KIND_LABEL[it.kind])), ' ',
+        it.kind === 'cards' ? `${it.entry.batch} × ${it.entry.count}` : it.kind === 'report' ? langName(it.entry.language) : ''),
+      h('ul', null, (it.errors || []).map((e) => h('li', { class: 'field-error' }, errorText(e, it)))),
       button(T('app.queue.fix'), () => fixItem(it), 'secondary')))));
   }
   kids.push(button(T('app.queue.sync_now'), async () => {
@@ -334,6 +401,15 @@ async function homeQueue() {
     say(sync.status.lastError ? T('app.queue.offline') : T('app.queue.synced'));
   }, '', { id: 'sync-now', disabled: st.running }));
   box.replaceChildren(...kids);
+}
+
+// errorText: the desk's reason in the worker's language, with her
+// language's text beside it when that differs (a report's errors are
+// about what she said).
+function errorText(e, it) {
+  const mine = e.staff || e.detail;
+  const hers = it.kind === 'report' && e.detail && e.detail !== mine ? e.detail : '';
+  return [mine, hers ? h('span', { lang: it.entry.language, class: 'hers' }, ` (${hers})`) : null];
 }
 
 // ---- the round of a visit ----
@@ -368,7 +444,7 @@ function roundScreen(round, thenReport = false, thenCards = false) {
 
 // ---- QR cards handed out on this round ----
 
-function cardsScreen(round, msg = '', values = {}) {
+function cardsScreen(round, msg = '', values = {}, fixing = null) {
   leaveHome();
   const form = h('form', { novalidate: true, autocomplete: 'off', id: 'cards-form' },
     msg ? h('p', { class: 'error-summary', role: 'alert' }, msg) : null,
@@ -382,12 +458,14 @@ function cardsScreen(round, msg = '', values = {}) {
     const v = formValues(form);
     const batch = v.batch.trim().toUpperCase();
     const count = Number(v.count);
-    if (!batch) return cardsScreen(round, T('app.cards.batch_required'), v);
-    if (!Number.isInteger(count) || count < 1 || count > 10000) return cardsScreen(round, T('app.cards.count_invalid'), v);
+    if (!batch) return cardsScreen(round, T('app.cards.batch_required'), v, fixing);
+    if (!Number.isInteger(count) || count < 1 || count > 10000) return cardsScreen(round, T('app.cards.count_invalid'), v, fixing);
     await store.enqueue('cards', {
       id: uuid(), round: round.id, batch, setting: round.setting, municipality: round.municipality,
       date: round.date, count, language: ui,
     });
+    // The rejected count goes only now that its correction is saved.
+    if (fixing) await store.remove(fixing.id);
     sync.requestBackground();
     say(T('app.cards.saved'));
     if (navigator.onLine) sync.syncNow();
@@ -403,36 +481,54 @@ function emptyReport(round, lang) {
     id: uuid(), receipt: receipt(), kind: '', category: '', description: '', about: '',
     municipality: round ? muniCode(round.municipality) : 'unknown', happened_on: '', setting: round ? round.setting : '',
     wish: '', identity: { mode: '' }, share_identity: false, reporter: 'outreach', language: lang,
-    round: round ? round.id : '',
+    round: round ? round.id : '', card: '', batch: '',
   };
 }
 
-async function reportScreen() {
-  const draft = await store.getMeta('draft');
+// herLanguage: the language chosen last in this round, else the worker's.
+async function herLanguage(round) {
+  const last = await store.getMeta('lastlang');
+  if (last && round && last.round === round.id && cfg.languages.some((l) => l.code === last.lang)) return last.lang;
+  return cfg.languages.some((l) => l.code === ui) ? ui : 'nl';
+}
+
+async function rememberLanguage(lang) {
   const round = await store.getMeta('round');
-  if (draft) return reportForm(draft.body, { draft: true });
-  return reportForm(emptyReport(round, cfg.languages.some((l) => l.code === ui) ? ui : 'nl'), {});
+  if (round) await store.setMeta('lastlang', { round: round.id, lang });
+}
+
+// reportScreen: "New report" always starts a clean form for the next
+// person; unfinished ones wait on the home screen.
+async function reportScreen() {
+  const round = await store.getMeta('round');
+  return reportForm(emptyReport(round, await herLanguage(round)), {});
+}
+
+// batches of the round: the card batches counted on it, to choose from.
+async function roundBatches(roundId) {
+  const list = await store.items('cards').catch(() => []);
+  return [...new Set(list.filter((it) => it.entry && it.entry.round === roundId).map((it) => it.entry.batch))].sort();
 }
 
 async function fixItem(it) {
   if (it.kind === 'cards') {
-    const round = { id: it.body.round, date: it.body.date, setting: it.body.setting, municipality: it.body.municipality };
-    await store.deleteItem(it.id);
-    return cardsScreen(round, (it.errors || []).map((e) => e.detail).join(' '), it.body);
+    const e = it.entry;
+    const round = { id: e.round, date: e.date, setting: e.setting, municipality: e.municipality };
+    // The rejected count stays in the queue until the corrected one is saved.
+    return cardsScreen(round, (it.errors || []).map((x) => x.staff || x.detail).join(' '), { batch: e.batch, count: e.count }, it);
   }
   if (it.kind === 'report') {
-    const conflict = (it.errors || []).some((e) => e.field === 'id');
+    // Her words were sealed for the desk and are not on the tablet: the
+    // worker records the report again with her, under a new id, keeping
+    // the receipt she was given (unless the desk refused it).
     const weak = (it.errors || []).some((e) => e.field === 'receipt');
-    const serverErrors = {};
-    for (const e of it.errors || []) serverErrors[e.field] = e.detail;
-    // A conflicting id means the server has another report under it: this
-    // one becomes a new report (new id, same receipt). A receipt the server
-    // refuses is made again; the receipt screen then shows the new one.
-    let body = conflict ? { ...it.body, id: uuid() } : it.body;
-    if (weak) body = { ...body, receipt: receipt() };
-    return reportForm(body, { fixing: it, serverErrors });
+    const round = await store.getMeta('round');
+    // She told it when it was first saved: the desk's deadlines run from then.
+    const body = { ...emptyReport(round, it.entry.language || 'nl'), round: it.entry.round || '', batch: it.entry.batch || '',
+      recorded_at: new Date(it.created).toISOString() };
+    if (it.entry.receipt && !weak) body.receipt = it.entry.receipt;
+    return reportForm(body, { fixing: { id: it.id, errors: it.errors || [] } });
   }
-  await store.putItem({ ...it, state: 'queued', errors: [] });
   home();
 }
 
@@ -443,7 +539,7 @@ async function reportForm(r, opts) {
   const L = (key, args) => i18n.t(lang, key, args);
   const errs = opts.errors || {};
   const srv = opts.serverErrors || {};
-  const err = (f) => srv[f] || (errs[f] ? L(errs[f]) : null);
+  const err = (f) => srv[f] || (errs[f] ? (f === 'card' ? T(errs[f]) : L(errs[f])) : null);
 
   const langSel = select({ label: T('app.report.language'), name: 'language', value: lang, options: cfg.languages.map((l) => ({ value: l.code, label: l.name })) });
   const catOptions = [];
@@ -452,10 +548,17 @@ async function reportForm(r, opts) {
     for (const c of cfg.categories.filter((x) => x.group === g)) catOptions.push({ value: c.id, label: L(`category.${c.id}.label`) });
   }
   const round = await store.getMeta('round');
+  const batches = await roundBatches(r.round || (round && round.id));
+  if (r.batch && !batches.includes(r.batch)) batches.push(r.batch);
+  const fixNote = opts.fixing ? h('div', { class: 'error-summary', role: 'alert', id: 'fix-note', lang: ui },
+    h('p', null, T('app.report.fix_sealed')),
+    h('ul', null, (opts.fixing.errors || []).map((e) => h('li', null, errorText(e, { kind: 'report', entry: { language: lang } }))))) : null;
   const form = h('form', { novalidate: true, autocomplete: 'off', id: 'report', lang },
     Object.keys(errs).length || Object.keys(srv).length ? h('div', { class: 'error-summary', role: 'alert', id: 'report-errors' },
       h('p', null, L('form.errors_title')),
       h('ul', null, Object.keys({ ...errs, ...srv }).map((f) => h('li', null, err(f))))) : null,
+    // The public form's reassurance, in her language, before anything is asked.
+    h('div', { class: 'notice', id: 'reassure' }, h('p', null, L('form.no_police')), h('p', null, L('form.identity_hint'))),
     choices({ legend: L('form.kind'), name: 'kind', value: r.kind, error: err('kind'),
       options: cfg.kinds.map((k) => ({ value: k, label: L(`kind.${k}.label`) })) }),
     choices({ legend: L('form.category'), name: 'category', value: r.category, error: err('category'), hint: L('form.category_hint'), cls: 'tiles-set',
@@ -474,11 +577,16 @@ async function reportForm(r, opts) {
     field({ label: L('form.name'), name: 'identity.name', value: r.identity.name || '', hint: L('form.name_hint'), error: err('identity.name'), attrs: { maxlength: cfg.max.short } }),
     field({ label: L('form.contact'), name: 'identity.contact', value: r.identity.contact || '', hint: L('form.contact_hint'), error: err('identity.contact'), attrs: { maxlength: cfg.max.short } }),
     h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'share_identity', checked: !!r.share_identity }), L('form.share_identity')),
+    // The worker's part: which card she handed over.
+    h('div', { lang: ui, class: 'worker' },
+      select({ label: T('app.report.batch'), name: 'batch', value: r.batch || '', hint: T('app.report.batch_hint'),
+        options: [{ value: '', label: T('app.report.batch_none') }, ...batches.map((b) => ({ value: b, label: b }))] }),
+      field({ label: T('app.report.card'), name: 'card', value: r.card || '', hint: T('app.report.card_hint'), error: err('card'), attrs: { maxlength: 20, autocapitalize: 'characters' } })),
     h('p', { class: 'visit', lang: ui }, T('app.report.visit', { round: round ? roundText(round) : T('app.round.none') })),
     h('div', { class: 'actions', lang: ui },
       h('button', { type: 'submit', id: 'save-report' }, T('app.report.save')),
-      button(T('app.report.discard'), async () => { await store.setMeta('draft', null); if (opts.fixing) await store.deleteItem(opts.fixing.id); current = null; home(); }, 'secondary', { id: 'discard' }),
-      button(T('app.common.back'), async () => { await saveDraft(); current = null; home(); }, 'link')));
+      button(T('app.report.discard'), async () => { await dropDraft(r.id); current = null; home(); }, 'secondary', { id: 'discard' }),
+      button(T('app.common.back'), async () => { await saveDraft(); current = null; home(); }, 'link', { id: 'back' })));
 
   const collect = () => {
     const v = formValues(form);
@@ -486,21 +594,22 @@ async function reportForm(r, opts) {
       ...r, kind: v.kind, category: v.category || '', description: v.description, about: v.about,
       municipality: v.municipality, happened_on: v.happened_on, setting: v.setting, wish: v.wish,
       identity: { mode: v['identity.mode'], name: v['identity.name'], contact: v['identity.contact'] },
-      share_identity: !!v.share_identity,
+      share_identity: !!v.share_identity, card: v.card || '', batch: v.batch || '',
     };
   };
-  // The open form is saved (encrypted) as a draft while typing and before
-  // locking, so neither a lock nor a closed tab loses what she said.
+  // The open form is saved (encrypted) as this person's draft while typing
+  // and before locking, so neither a lock nor a closed tab loses what she said.
   let timer = null;
   const saveDraft = async () => {
     clearTimeout(timer);
     if (!vault.unlocked() || !document.body.contains(form)) return;
-    await store.setMeta('draft', { body: collect(), fixing: opts.fixing ? opts.fixing.id : null });
+    await putDraft({ body: collect(), fixing: opts.fixing || null });
   };
   current = saveDraft;
   form.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(saveDraft, 400); });
   langSel.querySelector('select').addEventListener('change', async (e) => {
     await saveDraft();
+    await rememberLanguage(e.target.value);
     reportForm({ ...collect(), language: e.target.value }, { ...opts, errors: {}, serverErrors: {} });
   });
   form.addEventListener('submit', async (e) => {
@@ -508,11 +617,13 @@ async function reportForm(r, opts) {
     clearTimeout(timer);
     const body = normalize(collect());
     const problems = validate(body, cfg);
+    if (body.card && !/^[0-9A-Z-]{1,20}$/.test(body.card)) problems.push({ field: 'card', key: 'app.report.card_invalid' });
     if (problems.length) {
       const m = {};
       for (const p of problems) if (!m[p.field]) m[p.field] = p.key;
       return reportForm(collect(), { ...opts, errors: m, serverErrors: {} });
     }
+    if (!body.batch) delete body.batch;
     current = null;
     const t0 = performance.now();
     await saveReport(body, opts.fixing);
@@ -521,15 +632,19 @@ async function reportForm(r, opts) {
   });
   show(h('h1', null, T(opts.fixing ? 'app.report.fix_title' : 'app.report.title')),
     opts.draft ? h('p', { class: 'notice' }, T('app.report.draft_restored')) : null,
-    h('p', null, T('app.report.intro')), langSel, form);
+    fixNote, h('p', null, T('app.report.intro')), langSel, form);
 }
 
-// saveReport queues a report and clears the draft; exported for the tests'
+// saveReport seals and queues a report and drops its draft; a corrected
+// report replaces the rejected one only now. Exported for the tests'
 // benchmark through window.gehoord.
 async function saveReport(body, fixing) {
-  if (fixing && fixing.id !== body.id) await store.deleteItem(fixing.id);
-  await store.enqueue('report', body);
-  await store.setMeta('draft', null);
+  // When she told it: the desk's received time and deadlines start here.
+  const rec = { ...body, recorded_at: body.recorded_at || new Date().toISOString() };
+  await store.enqueue('report', rec);
+  if (fixing && fixing.id !== body.id) await store.remove(fixing.id);
+  await dropDraft(body.id);
+  await rememberLanguage(body.language);
   sync.requestBackground();
   if (navigator.onLine) sync.syncNow();
 }
@@ -541,20 +656,22 @@ function receiptScreen(body) {
   const msg = h('p', { class: 'field-error', id: 'receipt-msg', hidden: true }, L('receipt.confirm_needed'));
   show(
     h('div', { lang }, h('h1', null, L('receipt.title')), h('p', null, L('receipt.your_number'))),
-    h('p', { class: 'receipt', id: 'receipt', lang }, group(body.receipt)),
+    h('p', { class: 'receipt', id: 'receipt', lang: 'zxx' }, h('span', null, group(body.receipt))),
     h('div', { lang }, h('p', null, h('strong', null, L('receipt.keep'))), h('p', null, L('receipt.keep_how'))),
     h('p', { class: 'notice', lang: ui }, T('app.receipt.card')),
     h('p', { lang: ui }, T('app.receipt.queued')),
     h('label', { class: 'choice', for: 'receipt-ok', lang }, check, L('receipt.confirm')),
     msg,
-    h('button', { type: 'button', id: 'receipt-done', lang, onclick: () => {
+    h('button', { type: 'button', id: 'receipt-done', lang, onclick: async () => {
       if (!check.checked) { msg.hidden = false; check.focus(); return; }
+      // Handed over: the tablet forgets her number.
+      await store.handedOver(body.id).catch(() => {});
       home();
     } }, L('receipt.done')));
 }
 
 // Hooks for the browser tests and the benchmark: the same modules the app
 // uses, nothing the app would not do itself.
-window.gehoord = { db, vault, store, sync, ids: { uuid, receipt }, saveReport, emptyReport, normalize };
+window.gehoord = { db, vault, store, sync, outbox, ids: { uuid, receipt }, saveReport, emptyReport, normalize };
 
 boot();

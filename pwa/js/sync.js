@@ -1,20 +1,19 @@
-// Sync: sends the queue to POST /api/v1/outreach/sync in batches and acts on
-// each item's result. created and duplicate both mean the server has it, so
-// the item is deleted here; rejected stays, with its errors, until the
-// worker fixes it. Nothing is ever dropped because it failed too often.
+// Sync from the page: sends the outbox (sealed items, see outbox.js) and,
+// when the app is unlocked, brings the list up to date (store.reconcile).
+// Sending needs no passphrase, so the page keeps trying while locked, and
+// the service worker sends with the app closed (Background Sync).
 import * as store from './store.js';
-import * as api from './api.js';
+import * as outbox from './outbox.js';
 import * as vault from './vault.js';
 
-export const MAX_ITEMS = 100; // per request; the server takes up to 500
-export const MAX_BYTES = 512 * 1024;
 export const BASE_DELAY = 2000;
-export const MAX_DELAY = 5 * 60 * 1000;
+// Short enough that a tablet back on a working network sends within a
+// minute even after a long time offline (the online event may not come).
+export const MAX_DELAY = 30 * 1000;
 export const TAG = 'gehoord-sync';
 
 export const status = {
   running: false, lastSync: null, lastError: null, unauthorized: false, failures: 0, nextTry: null,
-  lastResult: {}, // how many items of the last sync were created, duplicate, rejected
 };
 
 const subs = new Set();
@@ -23,11 +22,15 @@ function emit() { for (const fn of subs) fn(status); }
 
 let running = null;
 let timer = null;
+let keepHours = store.KEEP_SENT_HOURS;
+export function setKeepHours(h) { if (Number.isFinite(h) && h >= 0) keepHours = h; }
 
-// loadStatus restores the last successful sync time after unlocking.
+// loadStatus restores the last sync time and whether the tablet was
+// refused (both kept outside the vault, so the worker's sends count).
 export async function loadStatus() {
-  const s = await store.getMeta('sync');
-  if (s) { status.lastSync = s.lastSync || null; status.unauthorized = !!s.unauthorized; }
+  const [st, s] = await Promise.all([outbox.state(), outbox.sender()]);
+  if (st && st.lastSync) status.lastSync = st.lastSync;
+  status.unauthorized = !!(s && s.unauthorized);
   emit();
 }
 
@@ -48,93 +51,57 @@ function schedule() {
   timer = setTimeout(() => { timer = null; syncNow(); }, delay);
 }
 
-const ORDER = { round: 0, report: 1, cards: 2 };
-const FIELD = { round: 'rounds', report: 'reports', cards: 'cards' };
-const RESULTS = { round: 'rounds', report: 'results', cards: 'cards' };
-
-function take(items) {
-  items.sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.created - b.created);
-  const batch = [];
-  let bytes = 0;
-  for (const it of items) {
-    const size = JSON.stringify(it.body).length;
-    if (batch.length && (batch.length >= MAX_ITEMS || bytes + size > MAX_BYTES)) break;
-    batch.push(it);
-    bytes += size;
-  }
-  return batch;
-}
-
-async function apply(batch, resp) {
-  let progress = 0;
-  const tally = status.lastResult;
-  for (const kind of Object.keys(FIELD)) {
-    const sent = batch.filter((it) => it.kind === kind);
-    const results = (resp && resp[RESULTS[kind]]) || [];
-    for (let i = 0; i < sent.length; i++) {
-      const it = sent[i];
-      const r = results[i];
-      if (!r || r.id !== it.id) continue; // keep it; the next sync sends it again
-      tally[r.result] = (tally[r.result] || 0) + 1;
-      if (r.result === 'created' || r.result === 'duplicate') {
-        await store.deleteItem(it.id);
-        progress++;
-      } else if (r.result === 'rejected') {
-        await store.putItem({ ...it, state: 'rejected', errors: r.errors || [], reference: undefined });
-        progress++;
-      }
-    }
-  }
-  return progress;
-}
-
 async function run() {
-  if (!vault.unlocked()) return { skipped: 'locked' };
-  const device = await store.getMeta('device');
-  if (!device || !device.token) {
-    status.unauthorized = true;
-    emit();
-    return { skipped: 'no device' };
-  }
   status.running = true;
-  status.lastResult = {};
   emit();
-  let sent = 0;
   try {
-    for (;;) {
-      const waiting = (await store.items()).filter((it) => it.state !== 'rejected');
-      if (!waiting.length) break;
-      const batch = take(waiting);
-      const body = { reports: [], cards: [], rounds: [] };
-      for (const it of batch) body[FIELD[it.kind]].push(it.body);
-      const resp = await api.sync(device.token, body);
-      const progress = await apply(batch, resp);
-      sent += batch.length;
-      if (!progress) throw new Error('the server answered without results');
-    }
-    status.lastSync = Date.now();
-    status.lastError = null;
-    status.failures = 0;
-    status.unauthorized = false;
-    await store.setMeta('sync', { lastSync: status.lastSync });
-    return { sent };
-  } catch (err) {
-    if (err && err.status === 401) {
-      // The device was revoked (or never known): keep every item, stop
-      // retrying, and let a signed-in worker register the tablet again.
+    // What waited for the desk's key (saved before the tablet had it) is
+    // sealed first, so it goes in this send.
+    if (vault.unlocked()) await store.reconcile(keepHours).catch(() => {});
+    const r = await outbox.send();
+    if (r.error === 'unauthorized' || r.skipped === 'no device') {
+      // Keep every item, stop retrying, and let a signed-in worker
+      // register the tablet again.
       status.unauthorized = true;
       status.lastError = 'unauthorized';
-      await store.setMeta('sync', { lastSync: status.lastSync, unauthorized: true }).catch(() => {});
       return { error: 'unauthorized' };
     }
+    ok();
+    if (vault.unlocked()) await store.reconcile(keepHours).catch(() => {});
+    return { sent: r.sent || 0 };
+  } catch (err) {
     status.failures++;
     status.lastError = err && err.status ? `http ${err.status}` : 'offline';
-    if (vault.unlocked()) schedule();
+    schedule();
+    requestBackground(); // should the app be closed before the next try
     return { error: status.lastError };
   }
 }
 
-// stop cancels a planned retry (when the app locks).
+function ok() {
+  status.lastSync = Date.now();
+  status.lastError = null;
+  status.failures = 0;
+  status.unauthorized = false;
+  status.nextTry = null;
+}
+
+// fromWorker: the service worker sent (Background Sync). Its wake-ups are
+// not the page's tries: a failure there does not lengthen the page's
+// backoff, and a success clears it.
+export async function fromWorker(result) {
+  if (result && result.error === 'unauthorized') {
+    status.unauthorized = true;
+    status.lastError = 'unauthorized';
+  } else if (result) {
+    ok();
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (vault.unlocked()) await store.reconcile(keepHours).catch(() => {});
+  }
+  emit();
+}
+
+// stop cancels a planned retry.
 export function stop() {
   clearTimeout(timer);
   timer = null;
@@ -142,15 +109,17 @@ export function stop() {
 }
 
 // requestBackground asks the browser to wake the service worker when the
-// network is back (Background Sync, where the browser has it).
+// network is back (Background Sync, where the browser has it), and every
+// so often (periodic sync, where granted).
 export async function requestBackground() {
   try {
     const reg = await navigator.serviceWorker.ready;
     if (reg.sync) await reg.sync.register(TAG);
-  } catch { /* not supported or not allowed: the online event still works */ }
+    if (reg.periodicSync) await reg.periodicSync.register(TAG, { minInterval: 15 * 60 * 1000 }).catch(() => {});
+  } catch { /* not supported or not allowed: the online event and retries still work */ }
 }
 
-// reset clears the retry state after a fresh registration.
+// resetAuth clears the retry state after a fresh registration.
 export function resetAuth() {
   status.unauthorized = false;
   status.lastError = null;

@@ -178,10 +178,10 @@ func TestValidate(t *testing.T) {
 }
 
 func TestScanCountsPerDayAndStoresNothingElse(t *testing.T) {
-	s, st := newService(t)
+	_, st := newService(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 27, 23, 30, 0, 0, time.UTC) // already the 28th in Amsterdam
-	s = cards.NewService(cards.Config{Store: st, Now: func() time.Time { return now }})
+	s := cards.NewService(cards.Config{Store: st, Now: func() time.Time { return now }})
 	b := mustCreate(t, s, cards.NewBatch{Count: 2})
 	codes, _ := s.Codes(ctx, b.ID)
 

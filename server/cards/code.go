@@ -56,8 +56,5 @@ func Normalize(s string) string {
 	return b.String()
 }
 
-// Valid says whether s is a well-formed code as stored (already normalised).
-func Valid(s string) bool { return len(s) == CodeLen && Normalize(s) == s }
-
 // newCode is NewCode; tests replace it to force a collision.
 var newCode = NewCode

@@ -6,3 +6,6 @@ func SetNewCode(f func() string) (restore func()) {
 	newCode = f
 	return func() { newCode = old }
 }
+
+// Valid says whether s is a well-formed code as stored (already normalised).
+func Valid(s string) bool { return len(s) == CodeLen && Normalize(s) == s }

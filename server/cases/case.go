@@ -10,13 +10,16 @@ import (
 
 // Case is one case as stored. Fields of type []byte are sealed.
 type Case struct {
-	ID          string    `bson:"_id"`
-	ClientID    string    `bson:"client_id"`
-	Fingerprint []byte    `bson:"fingerprint"`
-	Reference   string    `bson:"reference"`
-	ReceiptHash []byte    `bson:"receipt_hash"`
-	CreatedAt   time.Time `bson:"created_at"`
-	UpdatedAt   time.Time `bson:"updated_at"`
+	ID          string `bson:"_id"`
+	ClientID    string `bson:"client_id"`
+	Fingerprint []byte `bson:"fingerprint"`
+	Reference   string `bson:"reference"`
+	ReceiptHash []byte `bson:"receipt_hash"`
+	// ReceiptChecked: the receipt ends in its check digit. Cases stored
+	// before check digits lack the field (see CheckReceipt).
+	ReceiptChecked bool      `bson:"receipt_checked"`
+	CreatedAt      time.Time `bson:"created_at"`
+	UpdatedAt      time.Time `bson:"updated_at"`
 	// LastActivity orders the inbox after deadlines: her reply moves it up.
 	LastActivity time.Time `bson:"last_activity"`
 

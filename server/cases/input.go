@@ -109,6 +109,13 @@ type Input struct {
 	// Set by the server from the outreach device, never by the sender.
 	Device string `json:"-"`
 	Round  string `json:"-"`
+	// RecordedAt is when the outreach worker saved the report on her
+	// tablet (checked for plausibility by the sync): the case is received
+	// then, and its deadlines run from then. Zero means now.
+	RecordedAt time.Time `json:"-"`
+	// Batch is the card batch the worker chose for the card she handed
+	// over, when there is no card code to look it up from.
+	Batch string `json:"-"`
 }
 
 // FieldError is one invalid field with the catalog key that explains it.

@@ -48,6 +48,7 @@ type Service struct {
 	notify Notifier
 	log    *slog.Logger
 	now    func() time.Time
+	legacy legacyReceipts
 	// index serves the lists (see index.go).
 	index caseIndex
 }
@@ -103,7 +104,7 @@ func GroupReceipt(r string) string {
 // receipt for it.
 func (s *Service) fingerprint(in Input, src receiptSource) []byte {
 	c := in
-	c.ID, c.Device, c.Round = "", "", ""
+	c.ID, c.Device, c.Round, c.RecordedAt = "", "", "", time.Time{}
 	b, _ := json.Marshal(c)
 	if src == receiptForm {
 		return s.seal.MAC("report", string(b), "form")
@@ -169,7 +170,7 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 	}
 	fp := s.fingerprint(in, src)
 	if in.ID != "" {
-		if r, err := s.existing(ctx, in, fp); err == nil || !errors.Is(err, ErrNotFound) {
+		if r, err := s.existing(ctx, in, fp, src); err == nil || !errors.Is(err, ErrNotFound) {
 			return r, err
 		}
 	}
@@ -188,6 +189,10 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 		err = s.st.Insert(ctx, collectionCases, c)
 		if err == nil {
 			s.journal(ctx, c.ID, "")
+			if !c.ReceiptChecked {
+				// An outdated tablet's receipt: lookups here must try it.
+				s.legacy.saw(s.now())
+			}
 			if replaced {
 				s.receiptReplaced(ctx, c)
 			}
@@ -204,7 +209,7 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 		}
 		// Which key clashed? The same client id: another instance (or an
 		// earlier try) took this report first.
-		if r, e := s.existing(ctx, in, fp); !errors.Is(e, ErrNotFound) {
+		if r, e := s.existing(ctx, in, fp, src); !errors.Is(e, ErrNotFound) {
 			return r, e
 		}
 		// Otherwise the receipt clashed with another case's.
@@ -237,7 +242,7 @@ func (s *Service) receiptReplaced(ctx context.Context, c *Case) {
 }
 
 // existing answers a repeat: the same content gives the same case.
-func (s *Service) existing(ctx context.Context, in Input, fp []byte) (Result, error) {
+func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receiptSource) (Result, error) {
 	var c Case
 	err := s.st.C(collectionCases).FindOne(ctx, bson.M{"client_id": in.ID}).Decode(&c)
 	if err != nil {
@@ -248,7 +253,12 @@ func (s *Service) existing(ctx context.Context, in Input, fp []byte) (Result, er
 	}
 	// A crash between the insert and what follows it is healed here.
 	s.afterCreate(ctx, &c)
-	return Result{ID: c.ID, Reference: c.Reference, Receipt: in.Receipt, Duplicate: true}, nil
+	receipt := in.Receipt
+	if src == receiptForm && !c.ReceiptChecked {
+		// Stored before receipts had a check digit.
+		receipt = s.legacyFormReceipt(in.ID)
+	}
+	return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt, Duplicate: true}, nil
 }
 
 func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, receipt string) (*Case, error) {
@@ -279,6 +289,15 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 			batch = ""
 		}
 	}
+	if batch == "" && in.Batch != "" && cardRe.MatchString(in.Batch) {
+		batch = in.Batch
+	}
+	// An outreach report was received when she told it, not when the
+	// tablet found a network: its received time and deadlines start then.
+	received := now
+	if !in.RecordedAt.IsZero() && in.RecordedAt.Before(now) {
+		received = in.RecordedAt.UTC()
+	}
 	if ch == ChannelWeb && in.Card != "" {
 		ch = ChannelCard
 	}
@@ -296,14 +315,14 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 	c := &Case{
 		ID: id, ClientID: clientID, Fingerprint: fp,
 		Reference:   fmt.Sprintf("%s-%d-%04d", referencePrefix, now.Year(), n),
-		ReceiptHash: receiptHash,
-		CreatedAt:   now, UpdatedAt: now, LastActivity: now,
+		ReceiptHash: receiptHash, ReceiptChecked: ReceiptChecks(receipt),
+		CreatedAt: received, UpdatedAt: now, LastActivity: now,
 		Kind: in.Kind, Category: in.Category, Group: group, Municipality: municipality, Region: region,
 		HappenedOn: in.HappenedOn, Setting: in.Setting, Wish: in.Wish,
 		IdentityMode: in.Identity.Mode, ShareIdentity: in.ShareIdentity, Reporter: in.Reporter,
 		Language: in.Language, Channel: string(ch), Card: in.Card, Batch: batch,
 		Device: in.Device, Round: in.Round,
-		State: StateReceived, Deadlines: ComputeDeadlines(now), Themes: []string{},
+		State: StateReceived, Deadlines: ComputeDeadlines(received), Themes: []string{},
 		ReportOnly: in.ReportOnly,
 	}
 	// The acknowledgement goes out with the case (afterCreate writes it,
@@ -368,6 +387,7 @@ func (s *Service) ByReceipt(ctx context.Context, receipt string) (*Case, error) 
 	if err != nil {
 		return nil, fmt.Errorf("cases: by receipt: %w", store.NotFound(err))
 	}
+	s.countReturn(ctx)
 	return &c, nil
 }
 

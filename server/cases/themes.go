@@ -36,6 +36,11 @@ type Theme struct {
 	CreatedBy     string    `bson:"created_by"`
 	CreatedAt     time.Time `bson:"created_at"`
 	UpdatedAt     time.Time `bson:"updated_at"`
+
+	// Summary is the desk's public summary for the theme report (what it
+	// sends the organisation or ministry), sealed like every free text.
+	Summary       string `bson:"-"`
+	SummarySealed []byte `bson:"summary_sealed,omitempty"`
 }
 
 // ThemeIndexes are the indexes of themes.
@@ -63,6 +68,7 @@ func (s *Service) openTheme(t *Theme) {
 	if t.OrgName, err = s.seal.Open(t.OrgNameSealed, themeFieldCtx(t.ID, "org_name")); err != nil {
 		s.log.Error("cases: open theme organisation", "theme", t.ID, "err", err)
 	}
+	s.openSummary(t)
 }
 
 // CreateTheme makes a theme.

@@ -1,5 +1,5 @@
-// Package cli is the gehoord command: serve (the default), user add, and
-// version.
+// Package cli is the gehoord command: serve (the default), user, backup,
+// restore, keys and version.
 package cli
 
 import (
@@ -9,13 +9,18 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gehoord/gehoord/server"
 	"github.com/gehoord/gehoord/server/config"
+	"github.com/gehoord/gehoord/server/metrics"
+	"github.com/gehoord/gehoord/server/seal"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
@@ -45,6 +50,17 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "backup", "restore", "keys":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		run := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+			"backup": backupCmd, "restore": restoreCmd, "keys": keysCmd,
+		}[cmd]
+		if err := run(ctx, rest, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "gehoord:", err)
+			return 1
+		}
+		return 0
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -60,6 +76,10 @@ func usage(w io.Writer) {
   gehoord user passwd --email E                       set a staff user's password; their sessions end
   gehoord user reset --email E                        temporary password; new password and second factor at next sign-in
                                                       (passwords are typed without echo, or read from standard input)
+  gehoord backup --out FILE                           a consistent backup, also while the server runs (not the key)
+  gehoord restore --in FILE                           restore a backup into an empty database (needs the backup's key)
+  gehoord keys rotate                                 re-seal everything to a new key; run again to resume
+  gehoord keys drop-old                               remove the old key once nothing needs it
   gehoord version                                     print the version
 `)
 }
@@ -77,6 +97,9 @@ func NewLogger(w io.Writer, level string) (*slog.Logger, error) {
 // accepting, let requests in flight finish, stop jobs, close the database.
 // ready, when not nil, receives the listening address.
 func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, ready chan<- string) error {
+	if err := keyForExistingData(cfg); err != nil {
+		return err
+	}
 	d, err := server.Build(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -104,6 +127,11 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			"  go run ./cmd/gehoord user add --email you@example.org --role admin --name \"Your Name\"\n"+
 			"and type the password at the prompt (it is not shown).\n")
 	}
+	stopMetrics, err := serveMetrics(cfg, d, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	d.Start(context.WithoutCancel(ctx))
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
@@ -119,12 +147,70 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
 		log.Error("shutdown", "err", err)
 	}
+	// A stop right after start can reach fasthttp before its Serve took
+	// the listener; Shutdown then leaves it open and Serve never returns.
+	_ = ln.Close()
 	if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
 		log.Warn("listener", "err", err)
 	}
 	d.Stop()
 	log.Info("stopped")
 	return nil
+}
+
+// keyForExistingData refuses to start on an embedded database that has
+// data but no key (a restored folder, a key file lost or left behind):
+// the server would make a new key that opens nothing in it, and seal new
+// cases with it. A first start, on an empty folder, makes the key.
+func keyForExistingData(cfg config.Config) error {
+	if strings.TrimSpace(cfg.SecretKey) != "" || cfg.MongoURI != "" {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, seal.KeyFile)); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if files, _ := filepath.Glob(filepath.Join(cfg.DataDir, "db", "*.sqlite")); len(files) > 0 {
+		return fmt.Errorf("%s holds a database but no key (%s): a new key would open nothing in it. "+
+			"Put the desk's key file back (mode 0600) or set GEHOORD_SECRET_KEY", cfg.DataDir, seal.KeyFile)
+	}
+	return nil
+}
+
+// serveMetrics serves /metrics on the separate metrics address, when one is
+// configured, and registers what the server measures at each scrape.
+func serveMetrics(cfg config.Config, d *server.Deps, log *slog.Logger) (stop func(), err error) {
+	if cfg.MetricsAddr == "" {
+		return func() {}, nil
+	}
+	metrics.GaugeFuncVec("gehoord_push_jobs", "Push jobs by state: pending and sending are the queue, done and failed the results still kept.", "state",
+		func() map[string]float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			out := map[string]float64{}
+			stats, err := d.Push.QueueStats(ctx)
+			if err != nil {
+				return out
+			}
+			for k, v := range stats {
+				out[k] = float64(v)
+			}
+			return out
+		})
+	metrics.GaugeFunc("gehoord_hash_slots", "Receipt and password hashes that may run at once.", func() float64 { return float64(seal.Hashes.Size()) })
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on GEHOORD_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Default.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {

@@ -27,6 +27,9 @@ const userUsage = `usage:
 The password is typed at a prompt without echo, or read as the first line
 of standard input when that is not a terminal.`
 
+//lint:ignore ST1005 the usage is shown as it is, full sentences included
+var errUserUsage = errors.New(userUsage)
+
 // userCmd runs `gehoord user add|passwd|reset`. A password never comes
 // from the command line (the process list, the shell history): it is typed
 // at a prompt that does not echo, or is the first line of standard input.
@@ -34,20 +37,23 @@ of standard input when that is not a terminal.`
 // `serve`.
 func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New(userUsage)
+		return errUserUsage
 	}
 	cfg, err := config.FromEnv(nil, nil)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := keyForExistingData(cfg); err != nil {
+		return err
+	}
 	switch args[0] {
 	case "add":
-		key, err := seal.LoadKey(cfg.DataDir, cfg.SecretKey)
+		ring, err := seal.LoadRing(cfg.DataDir, cfg.SecretKey)
 		if err != nil {
 			return err
 		}
-		sealer, err := seal.New(key)
+		sealer, err := seal.NewRing(ring)
 		if err != nil {
 			return err
 		}
@@ -74,7 +80,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		return UserReset(ctx, args[1:], stdin, stdout, d.Staff, d.Audit)
 	}
-	return errors.New(userUsage)
+	return errUserUsage
 }
 
 // UserAdd parses the flags of `user add`, reads the password and creates

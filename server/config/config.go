@@ -44,7 +44,19 @@ type Config struct {
 	// DeviceIdle: an outreach tablet's token unused this long stops
 	// working; the tablet asks to sign in again and keeps its queue.
 	DeviceIdle time.Duration
+	// MetricsAddr, when set, serves /metrics (Prometheus text format) on
+	// this separate address, which has no sign-in: bind it to loopback or
+	// a private network the monitoring reaches.
+	MetricsAddr string
+	// ReportThreshold: reports show no count below it (never below
+	// MinReportThreshold). PilotStart: where the pilot dashboard's
+	// cumulative figures begin (zero: 1 January of the current year).
+	ReportThreshold int
+	PilotStart      time.Time
 }
+
+// MinReportThreshold is the least threshold a desk may set for reports.
+const MinReportThreshold = 5
 
 // FromEnv reads the environment, then lets flags in args override it.
 func FromEnv(args []string, getenv func(string) string) (Config, error) {
@@ -69,6 +81,7 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.PushContact, "push-contact", env("GEHOORD_PUSH_CONTACT", ""), "VAPID contact, mailto: or https: (GEHOORD_PUSH_CONTACT)")
 	pushHosts := fs.String("push-hosts", env("GEHOORD_PUSH_HOSTS", ""), "comma-separated push service host names an endpoint may point at, *.domain for its subdomains; default the browsers' push services (GEHOORD_PUSH_HOSTS)")
 	proxies := fs.String("trusted-proxies", env("GEHOORD_TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (GEHOORD_TRUSTED_PROXIES)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("GEHOORD_METRICS_ADDR", ""), "serve /metrics on this separate host:port, without sign-in; empty: off (GEHOORD_METRICS_ADDR)")
 	var intErr error
 	intEnv := func(k string, def int) int {
 		v := strings.TrimSpace(getenv(k))
@@ -85,6 +98,8 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.ReportsPerHour, "reports-per-hour", intEnv("GEHOORD_REPORTS_PER_HOUR", 200), "new reports per hour through the public form and API, all clients together (GEHOORD_REPORTS_PER_HOUR)")
 	var idleDays int
 	fs.IntVar(&idleDays, "device-idle-days", intEnv("GEHOORD_DEVICE_IDLE_DAYS", 30), "a tablet's token stops working after this many days without a sync (GEHOORD_DEVICE_IDLE_DAYS)")
+	fs.IntVar(&c.ReportThreshold, "report-threshold", intEnv("GEHOORD_REPORT_THRESHOLD", 10), "reports show counts below this as \"< n\", at least 5 (GEHOORD_REPORT_THRESHOLD)")
+	pilotStart := fs.String("pilot-start", env("GEHOORD_PILOT_START", ""), "first day of the pilot, YYYY-MM-DD, for the evaluation dashboard (GEHOORD_PILOT_START)")
 	if intErr != nil {
 		return c, intErr
 	}
@@ -112,6 +127,11 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("config: GEHOORD_ADDR %q is not host:port: %w", c.Addr, err)
 	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return c, fmt.Errorf("config: GEHOORD_METRICS_ADDR %q is not host:port: %w", c.MetricsAddr, err)
+		}
+	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
 	}
@@ -132,6 +152,16 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("config: GEHOORD_DEVICE_IDLE_DAYS must be at least one day")
 	}
 	c.DeviceIdle = time.Duration(idleDays) * 24 * time.Hour
+	if c.ReportThreshold < MinReportThreshold {
+		return c, fmt.Errorf("config: GEHOORD_REPORT_THRESHOLD must be at least %d", MinReportThreshold)
+	}
+	if *pilotStart != "" {
+		t, err := time.Parse(time.DateOnly, *pilotStart)
+		if err != nil {
+			return c, fmt.Errorf("config: GEHOORD_PILOT_START %q is not a date (YYYY-MM-DD)", *pilotStart)
+		}
+		c.PilotStart = t
+	}
 	return c, nil
 }
 

@@ -90,3 +90,24 @@ func TestDeviceIdleDays(t *testing.T) {
 		}
 	}
 }
+
+// TestReportThreshold: reports hide counts below 10 unless configured,
+// and no desk can set the threshold below 5.
+func TestReportThreshold(t *testing.T) {
+	c, err := FromEnv(nil, env(nil))
+	if err != nil || c.ReportThreshold != 10 || !c.PilotStart.IsZero() {
+		t.Fatalf("default: %d %v %v", c.ReportThreshold, c.PilotStart, err)
+	}
+	c, err = FromEnv(nil, env(map[string]string{"GEHOORD_REPORT_THRESHOLD": "5", "GEHOORD_PILOT_START": "2026-02-01"}))
+	if err != nil || c.ReportThreshold != 5 || c.PilotStart.Format(time.DateOnly) != "2026-02-01" {
+		t.Fatalf("configured: %d %v %v", c.ReportThreshold, c.PilotStart, err)
+	}
+	for _, bad := range []map[string]string{{"GEHOORD_REPORT_THRESHOLD": "4"}, {"GEHOORD_REPORT_THRESHOLD": "0"}, {"GEHOORD_PILOT_START": "1 feb"}} {
+		if _, err := FromEnv(nil, env(bad)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	if _, err := FromEnv([]string{"-report-threshold", "3"}, env(nil)); err == nil {
+		t.Error("a threshold of 3 accepted by flag")
+	}
+}

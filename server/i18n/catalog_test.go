@@ -258,7 +258,7 @@ func TestNothingLeftInEnglish(t *testing.T) {
 
 func TestRenderingAndFallback(t *testing.T) {
 	cat := i18n.Default()
-	if got := cat.T("nl", "receipt.reference", "reference", "GH-2026-0001"); got != "Dossiernummer: GH-2026-0001" {
+	if got := cat.T("nl", "receipt.reference", "reference", "GH-2026-0001"); got != "Meldingsnummer: GH-2026-0001" {
 		t.Fatalf("T = %q", got)
 	}
 	if got := cat.T("xx", "receipt.reference", "reference", "GH-1"); got != "Case number: GH-1" {

@@ -241,6 +241,20 @@ func (c *Catalog) Name(lang string) string {
 	return lang
 }
 
+// htmlTags are the BCP 47 tags pages declare where the catalog code alone
+// is not precise: the Chinese catalog is written in simplified characters,
+// and a screen reader or a font choice needs to know that.
+var htmlTags = map[string]string{"zh": "zh-Hans"}
+
+// HTMLLang returns the tag for the lang attribute of content in the
+// catalog language code (addresses and catalogs keep the code).
+func HTMLLang(code string) string {
+	if t, ok := htmlTags[code]; ok {
+		return t
+	}
+	return code
+}
+
 // Match picks the best catalog language from an Accept-Language header,
 // among the given languages (the first is the fallback).
 func Match(header string, among []string) string {

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -97,6 +99,15 @@ func newToken(prefix string) string {
 // answers ErrSignIn, ErrRateLimited or ErrSecondFactorSetup as the
 // Authenticator does, ErrForbidden for a role without outreach work.
 func (d *Devices) Register(ctx context.Context, email, password, code, label, client string) (Device, string, error) {
+	return d.RegisterAfter(ctx, email, password, code, label, client, "")
+}
+
+// RegisterAfter is Register for a tablet that was registered before (then
+// revoked, expired or signed out) and proves it with its earlier device
+// token: the new device succeeds the old one, so the items the tablet
+// sealed under the old device's id still open (they are bound to it). An
+// unknown previous token is ignored: the tablet is registered afresh.
+func (d *Devices) RegisterAfter(ctx context.Context, email, password, code, label, client, previousToken string) (Device, string, error) {
 	if d.auth == nil {
 		return Device{}, "", ErrSignIn
 	}
@@ -107,17 +118,39 @@ func (d *Devices) Register(ctx context.Context, email, password, code, label, cl
 	if !RolesAllowed[u.Role] {
 		return Device{}, "", ErrForbidden
 	}
-	return d.Create(ctx, u.ID, label)
+	var before []string
+	if previousToken != "" {
+		prev, err := d.byToken(ctx, previousToken, false)
+		switch {
+		case err == nil:
+			before = append(slices.Clone(prev.Predecessors), prev.ID)
+			if len(before) > maxPredecessors {
+				before = before[len(before)-maxPredecessors:]
+			}
+		case !errors.Is(err, ErrUnauthorized):
+			return Device{}, "", err
+		}
+	}
+	return d.create(ctx, u.ID, label, before)
 }
+
+// maxPredecessors bounds the chain of earlier registrations a device
+// carries (a tablet signed in again many times).
+const maxPredecessors = 8
 
 // Create registers a device for an already verified user.
 func (d *Devices) Create(ctx context.Context, userID, label string) (Device, string, error) {
+	return d.create(ctx, userID, label, nil)
+}
+
+func (d *Devices) create(ctx context.Context, userID, label string, before []string) (Device, string, error) {
 	label = cleanLabel(label)
 	token, revoke := newToken(tokenPrefix), newToken(revokePrefix)
 	t := now()
 	dev := Device{
 		ID: uuid.NewString(), UserID: userID, Label: label,
 		TokenHash: HashToken(token), RevokeHash: HashToken(revoke), Created: t, LastSeen: t,
+		Predecessors: before,
 	}
 	if err := d.st.Insert(ctx, devicesColl, dev); err != nil {
 		return Device{}, "", fmt.Errorf("outreach: insert device: %w", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
+	"time"
 
 	"github.com/gehoord/gehoord/server/cases"
 )
@@ -22,13 +24,17 @@ func (ci CaseIntake) Submit(ctx context.Context, raw json.RawMessage, dev Device
 		return IntakeResult{}, reject("", "error.bad_request")
 	}
 	var extra struct {
-		Round string `json:"round"`
+		Round      string `json:"round"`
+		RecordedAt string `json:"recorded_at"`
+		Batch      string `json:"batch"`
 	}
 	_ = json.Unmarshal(raw, &extra)
 	if extra.Round != "" && !uuidRe.MatchString(extra.Round) {
 		return IntakeResult{}, reject("round", "app.error.id")
 	}
 	in.Device, in.Round = dev.ID, extra.Round
+	in.RecordedAt = RecordedAt(extra.RecordedAt, now())
+	in.Batch = strings.ToUpper(strings.TrimSpace(extra.Batch))
 	res, err := ci.Cases.Create(ctx, in, cases.ChannelOutreach)
 	var ve *cases.ValidationError
 	switch {
@@ -44,4 +50,25 @@ func (ci CaseIntake) Submit(ctx context.Context, raw json.RawMessage, dev Device
 		return IntakeResult{}, err
 	}
 	return IntakeResult{Reference: res.Reference, Duplicate: res.Duplicate}, nil
+}
+
+// Plausible recorded-at times: a tablet's clock may run a little fast, and
+// a tablet may stay offline for a long round, but not for weeks.
+const (
+	RecordedSkew   = 5 * time.Minute
+	RecordedMaxAge = 14 * 24 * time.Hour
+)
+
+// RecordedAt is the time the tablet says the report was saved, when it is
+// plausible; otherwise zero, and the case is received when it arrives (a
+// wrong clock must never cost her the report).
+func RecordedAt(s string, now time.Time) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.After(now.Add(RecordedSkew)) || t.Before(now.Add(-RecordedMaxAge)) {
+		return time.Time{}
+	}
+	if t.After(now) {
+		return now
+	}
+	return t.UTC()
 }

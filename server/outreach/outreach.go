@@ -79,6 +79,10 @@ type Device struct {
 	// this device. The app keeps it outside its vault, so "erase
 	// everything" withdraws the tablet even when the passphrase is lost.
 	RevokeHash []byte `bson:"revoke_hash,omitempty" json:"-"`
+	// Predecessors are the earlier registrations of the same tablet (it
+	// proved each with its old token when signing in again): items it
+	// sealed under those ids are its own.
+	Predecessors []string `bson:"predecessors,omitempty" json:"-"`
 	// RevokeToken is set only on the Device that Create returns (shown
 	// once, like the token); it is never stored.
 	RevokeToken string `bson:"-" json:"-"`

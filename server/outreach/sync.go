@@ -3,6 +3,7 @@ package outreach
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,11 +21,41 @@ const (
 
 // SyncRequest is the body of POST /api/v1/outreach/sync. Reports are kept
 // raw: each one is exactly a POST /api/v1/reports body and is decoded by the
-// intake, so the two paths cannot drift apart.
+// intake, so the two paths cannot drift apart. Sealed items carry a round,
+// report or card count sealed on the tablet to the desk key (see
+// SealedItem); Language is the worker's own language, for the rejection
+// texts she reads.
 type SyncRequest struct {
-	Reports []json.RawMessage `json:"reports"`
-	Cards   []CardCount       `json:"cards,omitempty"`
-	Rounds  []Round           `json:"rounds,omitempty"`
+	Reports  []json.RawMessage `json:"reports"`
+	Cards    []CardCount       `json:"cards,omitempty"`
+	Rounds   []Round           `json:"rounds,omitempty"`
+	Sealed   []SealedItem      `json:"sealed,omitempty"`
+	Language string            `json:"language,omitempty"`
+}
+
+// SealedItem is one item sealed on the tablet to the desk's public key:
+// its plaintext is exactly what the item would be in rounds, reports or
+// cards. Binary fields are unpadded base64url.
+type SealedItem struct {
+	V    int    `json:"v"`
+	Kid  string `json:"kid"`
+	Kind string `json:"kind"` // round, report or cards
+	ID   string `json:"id"`
+	EPK  string `json:"epk"`
+	IV   string `json:"iv"`
+	CT   string `json:"ct"`
+}
+
+// SealedAAD is the associated data a sealed item is bound to: the scheme's
+// version, the desk key, the device that sealed it, its kind and id. An
+// item copied to another device's sync, or relabelled, does not open.
+func SealedAAD(kid, device, kind, id string) []byte {
+	return []byte("gehoord/sealed/v1|" + kid + "|" + device + "|" + kind + "|" + id)
+}
+
+// DeskOpener opens sealed items with the desk's private key (seal.Desk).
+type DeskOpener interface {
+	Open(kid string, epk, iv, ct, aad []byte) ([]byte, error)
 }
 
 // SyncResponse has one result per item of each array, in order.
@@ -32,6 +63,11 @@ type SyncResponse struct {
 	Results []ItemResult `json:"results"`
 	Cards   []ItemResult `json:"cards"`
 	Rounds  []ItemResult `json:"rounds"`
+	Sealed  []ItemResult `json:"sealed"`
+	// DeskKid names the desk key tablets seal to now: a tablet holding
+	// another (the desk's key was rotated) fetches the new one, so nothing
+	// it seals later depends on the old key staying in the ring.
+	DeskKid string `json:"desk_kid,omitempty"`
 }
 
 // ItemResult is the outcome for one item.
@@ -42,10 +78,12 @@ type ItemResult struct {
 	Errors    []ItemError `json:"errors,omitempty"`
 }
 
-// ItemError is one translated problem with an item.
+// ItemError is one translated problem with an item: Detail in the item's
+// language (hers), Staff in the worker's when she sent hers.
 type ItemError struct {
 	Field  string `json:"field"`
 	Detail string `json:"detail"`
+	Staff  string `json:"staff,omitempty"`
 }
 
 // FieldError is an untranslated problem: a field and a catalog key.
@@ -95,6 +133,7 @@ type Syncer struct {
 	intake Intake
 	rounds *Rounds
 	tr     Translator
+	desk   DeskOpener
 }
 
 // NewSyncer builds the sync service.
@@ -102,79 +141,184 @@ func NewSyncer(intake Intake, rounds *Rounds, tr Translator) *Syncer {
 	return &Syncer{intake: intake, rounds: rounds, tr: tr}
 }
 
+// SetDesk lets the syncer open sealed items; without it they are rejected.
+func (s *Syncer) SetDesk(d DeskOpener) { s.desk = d }
+
+// item is one round, report or card count of a batch, plain or opened.
+type item struct {
+	id, lang string
+	round    Round
+	card     CardCount
+	raw      json.RawMessage
+	rej      *Rejection // set when a sealed item did not open
+	out      *ItemResult
+}
+
 // Sync handles one batch from an authenticated device. A rejected item never
 // stops the others. An error is returned only when the server itself fails
 // (the database is gone, say): then the tablet keeps everything and tries
 // again later, and what was already stored comes back as duplicate.
 func (s *Syncer) Sync(ctx context.Context, dev Device, req SyncRequest) (SyncResponse, error) {
-	if len(req.Reports)+len(req.Cards)+len(req.Rounds) > MaxBatch {
+	if len(req.Reports)+len(req.Cards)+len(req.Rounds)+len(req.Sealed) > MaxBatch {
 		return SyncResponse{}, ErrTooMany
 	}
 	resp := SyncResponse{
-		Results: make([]ItemResult, 0, len(req.Reports)),
-		Cards:   make([]ItemResult, 0, len(req.Cards)),
-		Rounds:  make([]ItemResult, 0, len(req.Rounds)),
+		Results: make([]ItemResult, len(req.Reports)),
+		Cards:   make([]ItemResult, len(req.Cards)),
+		Rounds:  make([]ItemResult, len(req.Rounds)),
+		Sealed:  make([]ItemResult, len(req.Sealed)),
+	}
+	var rounds, reports, cards []item
+	for i, r := range req.Rounds {
+		rounds = append(rounds, item{id: r.ID, lang: r.Language, round: r, out: &resp.Rounds[i]})
+	}
+	for i, raw := range req.Reports {
+		h := peek(raw)
+		reports = append(reports, item{id: h.ID, lang: h.Language, raw: raw, out: &resp.Results[i]})
+	}
+	for i, c := range req.Cards {
+		cards = append(cards, item{id: c.ID, lang: c.Language, card: c, out: &resp.Cards[i]})
+	}
+	// Sealed items are opened here, on arrival, and never before: the
+	// tablet cannot read them, and nothing of them is stored sealed.
+	for i, si := range req.Sealed {
+		it := s.open(dev, si)
+		it.out = &resp.Sealed[i]
+		switch si.Kind {
+		case "round":
+			rounds = append(rounds, it)
+		case "cards":
+			cards = append(cards, it)
+		default:
+			reports = append(reports, it)
+		}
 	}
 	// Rounds first: reports and card counts point at them.
-	for _, r := range req.Rounds {
-		dup, err := s.rounds.SaveRound(ctx, dev, r)
-		res, err := s.result(r.ID, r.Language, "", dup, err)
-		if err != nil {
+	for _, it := range rounds {
+		var dup bool
+		var err error
+		if it.rej != nil {
+			err = it.rej
+		} else {
+			dup, err = s.rounds.SaveRound(ctx, dev, it.round)
+		}
+		if err := s.result(it, req.Language, "", dup, err); err != nil {
 			return SyncResponse{}, err
 		}
-		resp.Rounds = append(resp.Rounds, res)
 	}
-	for _, raw := range req.Reports {
-		head := peek(raw)
+	for _, it := range reports {
 		var ir IntakeResult
 		var err error
-		if head.ID == "" {
+		switch {
+		case it.rej != nil:
+			err = it.rej
+		case it.id == "":
 			err = reject("id", "error.field.id")
-		} else {
-			ir, err = s.intake.Submit(ctx, raw, dev)
+		default:
+			ir, err = s.intake.Submit(ctx, it.raw, dev)
 		}
-		res, err := s.result(head.ID, head.Language, ir.Reference, ir.Duplicate, err)
-		if err != nil {
+		if err := s.result(it, req.Language, ir.Reference, ir.Duplicate, err); err != nil {
 			return SyncResponse{}, err
 		}
-		resp.Results = append(resp.Results, res)
 	}
-	for _, c := range req.Cards {
-		dup, err := s.rounds.SaveCards(ctx, dev, c)
-		res, err := s.result(c.ID, c.Language, "", dup, err)
-		if err != nil {
+	for _, it := range cards {
+		var dup bool
+		var err error
+		if it.rej != nil {
+			err = it.rej
+		} else {
+			dup, err = s.rounds.SaveCards(ctx, dev, it.card)
+		}
+		if err := s.result(it, req.Language, "", dup, err); err != nil {
 			return SyncResponse{}, err
 		}
-		resp.Cards = append(resp.Cards, res)
 	}
 	return resp, nil
 }
 
-func (s *Syncer) result(id, lang, ref string, dup bool, err error) (ItemResult, error) {
+// open opens a sealed item bound to this device. One that does not open
+// (another device's, tampered, an unknown key) or whose content names
+// another id is rejected, and the tablet keeps it.
+func (s *Syncer) open(dev Device, si SealedItem) item {
+	id := si.ID
+	if len(id) > 64 {
+		id = id[:64]
+	}
+	it := item{id: id}
+	bad := func() item { it.rej = reject("sealed", "app.error.sealed"); return it }
+	if s.desk == nil || si.V != 1 || (si.Kind != "round" && si.Kind != "report" && si.Kind != "cards") {
+		return bad()
+	}
+	epk, e1 := base64.RawURLEncoding.DecodeString(si.EPK)
+	iv, e2 := base64.RawURLEncoding.DecodeString(si.IV)
+	ct, e3 := base64.RawURLEncoding.DecodeString(si.CT)
+	if e1 != nil || e2 != nil || e3 != nil {
+		return bad()
+	}
+	// Bound to this device, or to an earlier registration of this tablet.
+	var plain []byte
+	var err error
+	for _, id := range append([]string{dev.ID}, dev.Predecessors...) {
+		if plain, err = s.desk.Open(si.Kid, epk, iv, ct, SealedAAD(si.Kid, id, si.Kind, si.ID)); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return bad()
+	}
+	switch si.Kind {
+	case "round":
+		if json.Unmarshal(plain, &it.round) != nil || it.round.ID != si.ID {
+			return bad()
+		}
+		it.lang = it.round.Language
+	case "cards":
+		if json.Unmarshal(plain, &it.card) != nil || it.card.ID != si.ID {
+			return bad()
+		}
+		it.lang = it.card.Language
+	default:
+		h := peek(plain)
+		if h.ID != si.ID {
+			return bad()
+		}
+		it.raw, it.lang = plain, h.Language
+	}
+	return it
+}
+
+func (s *Syncer) result(it item, staffLang, ref string, dup bool, err error) error {
 	var rej *Rejection
 	switch {
 	case errors.As(err, &rej):
-		return ItemResult{ID: id, Result: Rejected, Errors: s.translate(lang, rej)}, nil
+		*it.out = ItemResult{ID: it.id, Result: Rejected, Errors: s.translate(it.lang, staffLang, rej)}
 	case err != nil:
-		return ItemResult{}, fmt.Errorf("outreach: sync item %s: %w", id, err)
+		return fmt.Errorf("outreach: sync item %s: %w", it.id, err)
 	case dup:
-		return ItemResult{ID: id, Result: Duplicate, Reference: ref}, nil
+		*it.out = ItemResult{ID: it.id, Result: Duplicate, Reference: ref}
 	default:
-		return ItemResult{ID: id, Result: Created, Reference: ref}, nil
+		*it.out = ItemResult{ID: it.id, Result: Created, Reference: ref}
 	}
+	return nil
 }
 
-func (s *Syncer) translate(lang string, rej *Rejection) []ItemError {
+func (s *Syncer) translate(lang, staffLang string, rej *Rejection) []ItemError {
 	if lang == "" {
 		lang = "nl"
 	}
+	if staffLang != "nl" && staffLang != "en" {
+		staffLang = ""
+	}
 	out := make([]ItemError, 0, len(rej.Fields))
 	for _, f := range rej.Fields {
-		detail := f.Key
+		e := ItemError{Field: f.Field, Detail: f.Key}
 		if s.tr != nil {
-			detail = s.tr.T(lang, f.Key, f.Args...)
+			e.Detail = s.tr.T(lang, f.Key, f.Args...)
+			if staffLang != "" {
+				e.Staff = s.tr.T(staffLang, f.Key, f.Args...)
+			}
 		}
-		out = append(out, ItemError{Field: f.Field, Detail: detail})
+		out = append(out, e)
 	}
 	return out
 }

@@ -21,9 +21,3 @@ type Person struct {
 type Directory interface {
 	Active(ctx context.Context) ([]Person, error)
 }
-
-// DirectoryFunc adapts a function to Directory.
-type DirectoryFunc func(ctx context.Context) ([]Person, error)
-
-// Active calls f.
-func (f DirectoryFunc) Active(ctx context.Context) ([]Person, error) { return f(ctx) }

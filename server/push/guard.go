@@ -90,7 +90,8 @@ func (s *Service) guarded(c *http.Client) (*http.Client, error) {
 	t.Proxy = nil
 	t.DialContext = d.DialContext
 	t.DialTLSContext = nil
-	t.Dial, t.DialTLS = nil, nil // either would bypass DialContext
+	//lint:ignore SA1019 clearing the deprecated hooks is what keeps them from bypassing DialContext
+	t.Dial, t.DialTLS = nil, nil
 	out := &http.Client{
 		Transport: t,
 		Timeout:   c.Timeout,

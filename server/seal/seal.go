@@ -6,19 +6,13 @@ package seal
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 )
 
 // KeyFile is the name of the generated key in the data folder.
@@ -28,55 +22,15 @@ const KeyFile = "secret.key"
 // tampered data.
 var ErrOpen = errors.New("seal: cannot open sealed value")
 
-// LoadKey returns the 32-byte secret key: from envKey (base64) when given,
+// LoadKey returns the current 32-byte secret key: from envKey when given,
 // otherwise from dataDir/secret.key, generating it (mode 0600) on first use.
+// LoadRing gives the whole ring.
 func LoadKey(dataDir, envKey string) ([]byte, error) {
-	if envKey != "" {
-		k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(envKey))
-		if err != nil {
-			k, err = base64.RawURLEncoding.DecodeString(strings.TrimSpace(envKey))
-		}
-		if err != nil || len(k) != 32 {
-			return nil, errors.New("seal: GEHOORD_SECRET_KEY must be 32 bytes in base64")
-		}
-		return k, nil
-	}
-	path := filepath.Join(dataDir, KeyFile)
-	b, err := readPrivate(path)
-	var open *exposedError
-	if errors.As(err, &open) {
+	r, err := LoadRing(dataDir, envKey)
+	if err != nil {
 		return nil, err
 	}
-	if err == nil {
-		k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
-		if err != nil || len(k) != 32 {
-			return nil, fmt.Errorf("seal: %s is not a 32-byte base64 key", path)
-		}
-		return k, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("seal: read key: %w", err)
-	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("seal: create data folder: %w", err)
-	}
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		return nil, fmt.Errorf("seal: generate key: %w", err)
-	}
-	// O_EXCL: if two processes start at once, only one key is ever written.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return LoadKey(dataDir, "")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("seal: write key: %w", err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(k) + "\n"); err != nil {
-		return nil, fmt.Errorf("seal: write key: %w", err)
-	}
-	return k, f.Sync()
+	return r.Keys[0], nil
 }
 
 // readPrivate reads the key file, refusing it when its group or others may
@@ -107,69 +61,44 @@ func (e *exposedError) Error() string {
 		"every sealed field. Make it readable by the desk's user only (chmod 600 %s) and start again", e.path, e.perm, e.path)
 }
 
-// Sealer seals and opens values with keys derived from the secret key.
+// Sealer seals and opens values with keys derived from the secret keys of
+// a Ring: the first seals, every one opens (see ring.go for the format).
 type Sealer struct {
-	aead        cipher.AEAD
+	keys        []sealKey // keys[0] seals
 	receiptSalt []byte
 	macKey      []byte
+	desk        *Desk
 }
 
 // New builds a Sealer from the 32-byte secret key.
 func New(key []byte) (*Sealer, error) {
-	if len(key) != 32 {
-		return nil, errors.New("seal: key must be 32 bytes")
-	}
-	encKey, err := hkdf.Key(sha256.New, key, nil, "gehoord seal v1", 32)
-	if err != nil {
-		return nil, fmt.Errorf("seal: derive key: %w", err)
-	}
-	block, err := aes.NewCipher(encKey)
-	if err != nil {
-		return nil, fmt.Errorf("seal: cipher: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("seal: gcm: %w", err)
-	}
-	salt, err := hkdf.Key(sha256.New, key, nil, "gehoord receipt salt v1", 16)
-	if err != nil {
-		return nil, fmt.Errorf("seal: derive salt: %w", err)
-	}
-	mac, err := hkdf.Key(sha256.New, key, nil, "gehoord mac v1", 32)
-	if err != nil {
-		return nil, fmt.Errorf("seal: derive mac key: %w", err)
-	}
-	return &Sealer{aead: aead, receiptSalt: salt, macKey: mac}, nil
+	return NewRing(Ring{Keys: [][]byte{key}})
 }
 
-// Seal encrypts plain. context binds the ciphertext to where it is stored
+// Seal encrypts plain with the current key, recording that key's id in
+// front (see ring.go). context binds the ciphertext to where it is stored
 // (for example "case:<id>:description") so it cannot be moved elsewhere.
 // An empty plain seals to nil, so optional fields stay absent.
 func (s *Sealer) Seal(plain, context string) []byte {
 	if plain == "" {
 		return nil
 	}
-	nonce := make([]byte, s.aead.NonceSize())
+	k := s.keys[0]
+	out := make([]byte, 0, headerLen+k.aead.NonceSize()+len(plain)+k.aead.Overhead())
+	out = append(append(out, headerMagic), k.id[:]...)
+	nonce := make([]byte, k.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		panic("seal: no randomness: " + err.Error()) // the OS is broken; nothing safe to do
 	}
-	return s.aead.Seal(nonce, nonce, []byte(plain), []byte(context))
+	out = append(out, nonce...)
+	return k.aead.Seal(out, nonce, []byte(plain), []byte(context))
 }
 
-// Open decrypts what Seal made with the same context.
+// Open decrypts what Seal made with the same context, under any key of
+// the ring, including values sealed before key ids were recorded.
 func (s *Sealer) Open(sealed []byte, context string) (string, error) {
-	if len(sealed) == 0 {
-		return "", nil
-	}
-	n := s.aead.NonceSize()
-	if len(sealed) < n {
-		return "", ErrOpen
-	}
-	p, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte(context))
-	if err != nil {
-		return "", ErrOpen
-	}
-	return string(p), nil
+	p, _, err := s.open(sealed, context)
+	return p, err
 }
 
 // ReceiptHash is the slow, keyed hash under which a receipt is stored and

@@ -16,25 +16,71 @@ import (
 type Organisation struct {
 	// Key is the stable identifier (lower-case letters, digits, dashes); it
 	// is the document id, the CSV upsert key and part of the staff URLs.
-	Key            string    `bson:"_id" json:"key"`
-	Name           string    `bson:"name" json:"name"`
-	About          string    `bson:"about" json:"about"` // one line, in the organisation's own words
-	Topics         []string  `bson:"topics" json:"topics"`
-	Regions        []string  `bson:"regions" json:"regions"` // safety regions, or ["national"]
-	Municipalities []string  `bson:"municipalities" json:"municipalities"`
-	Languages      []string  `bson:"languages" json:"languages"` // ISO 639-1 codes
-	Phone          string    `bson:"phone" json:"phone"`
-	Web            string    `bson:"web" json:"web"`
-	Email          string    `bson:"email" json:"email"`
-	Address        string    `bson:"address" json:"address"`
-	WalkIn         string    `bson:"walk_in" json:"walk_in"` // when and where to walk in
-	Hours          string    `bson:"hours" json:"hours"`
-	Evening        bool      `bson:"evening" json:"evening"` // reachable after 18:00 on some days
-	BySexWorkers   bool      `bson:"by_sex_workers" json:"by_sex_workers"`
-	VerifiedOn     string    `bson:"verified_on" json:"verified_on"` // YYYY-MM-DD; "" = to verify
-	Retired        bool      `bson:"retired" json:"retired"`
-	CreatedAt      time.Time `bson:"created_at" json:"created_at"`
-	UpdatedAt      time.Time `bson:"updated_at" json:"updated_at"`
+	Key            string   `bson:"_id" json:"key"`
+	Name           string   `bson:"name" json:"name"`
+	About          string   `bson:"about" json:"about"` // one line, in the organisation's own words
+	Topics         []string `bson:"topics" json:"topics"`
+	Regions        []string `bson:"regions" json:"regions"` // safety regions, or ["national"]
+	Municipalities []string `bson:"municipalities" json:"municipalities"`
+	Languages      []string `bson:"languages" json:"languages"` // ISO 639-1 codes
+	Phone          string   `bson:"phone" json:"phone"`
+	Web            string   `bson:"web" json:"web"`
+	Email          string   `bson:"email" json:"email"`
+	Address        string   `bson:"address" json:"address"`
+	WalkIn         string   `bson:"walk_in" json:"walk_in"` // when and where to walk in
+	Hours          string   `bson:"hours" json:"hours"`
+	// TextLang is the language About, WalkIn and Hours are written in
+	// ("nl" when not said).
+	TextLang string `bson:"text_lang" json:"text_lang,omitempty"`
+	// Texts holds About, WalkIn and Hours in other languages, by language
+	// code. Always written (null when none), so an edit can remove them.
+	Texts        map[string]LocalText `bson:"texts" json:"texts,omitempty"`
+	Evening      bool                 `bson:"evening" json:"evening"` // reachable after 18:00 on some days
+	BySexWorkers bool                 `bson:"by_sex_workers" json:"by_sex_workers"`
+	VerifiedOn   string               `bson:"verified_on" json:"verified_on"` // YYYY-MM-DD; "" = to verify
+	Retired      bool                 `bson:"retired" json:"retired"`
+	CreatedAt    time.Time            `bson:"created_at" json:"created_at"`
+	UpdatedAt    time.Time            `bson:"updated_at" json:"updated_at"`
+}
+
+// LocalText is an organisation's own words in one language.
+type LocalText struct {
+	About  string `bson:"about,omitempty" json:"about,omitempty"`
+	WalkIn string `bson:"walk_in,omitempty" json:"walk_in,omitempty"`
+	Hours  string `bson:"hours,omitempty" json:"hours,omitempty"`
+}
+
+// Shown is one text as a reader sees it: the words and the language they
+// are in, so a page can mark a text that is not in hers.
+type Shown struct{ Text, Lang string }
+
+// TextFor returns what the organisation does, when to walk in and its
+// hours for a reader of lang: each in lang when written in it, else in
+// English when written in English, else as written (in TextLang). Each
+// field falls back on its own: an entry may have only its hours translated.
+func (o *Organisation) TextFor(lang string) (about, walkIn, hours Shown) {
+	base := o.TextLang
+	if base == "" {
+		base = "nl"
+	}
+	pick := func(get func(LocalText) string, own string) Shown {
+		if base == lang && own != "" {
+			return Shown{own, base}
+		}
+		for _, l := range []string{lang, "en"} {
+			if t := get(o.Texts[l]); t != "" {
+				return Shown{t, l}
+			}
+		}
+		if own == "" {
+			return Shown{}
+		}
+		return Shown{own, base}
+	}
+	about = pick(func(t LocalText) string { return t.About }, o.About)
+	walkIn = pick(func(t LocalText) string { return t.WalkIn }, o.WalkIn)
+	hours = pick(func(t LocalText) string { return t.Hours }, o.Hours)
+	return about, walkIn, hours
 }
 
 // ToVerify is how an unverified entry is written in CSV files and forms.
@@ -120,6 +166,33 @@ func (o *Organisation) Normalize() ValidationError {
 	}
 	if o.Name == "" {
 		add("name", "socialmap.error.name_required", "")
+	}
+	o.TextLang = strings.ToLower(strings.TrimSpace(o.TextLang))
+	if o.TextLang == "" {
+		o.TextLang = "nl"
+	}
+	if _, err := language.ParseBase(o.TextLang); err != nil || len(o.TextLang) != 2 {
+		add("text_lang", "socialmap.error.language_unknown", o.TextLang)
+	}
+	texts := make(map[string]LocalText, len(o.Texts))
+	for l, t := range o.Texts {
+		l = strings.ToLower(strings.TrimSpace(l))
+		t = LocalText{About: strings.TrimSpace(t.About), WalkIn: strings.TrimSpace(t.WalkIn), Hours: strings.TrimSpace(t.Hours)}
+		if t == (LocalText{}) || l == o.TextLang {
+			continue // nothing written, or the language of the main fields
+		}
+		if _, err := language.ParseBase(l); err != nil || len(l) != 2 {
+			add("texts", "socialmap.error.language_unknown", l)
+			continue
+		}
+		if utf8.RuneCountInString(t.About) > 500 || utf8.RuneCountInString(t.WalkIn) > 500 || utf8.RuneCountInString(t.Hours) > 500 {
+			add("texts", "socialmap.error.too_long", "")
+		}
+		texts[l] = t
+	}
+	o.Texts = texts
+	if len(o.Texts) == 0 {
+		o.Texts = nil
 	}
 
 	o.Topics = cleanList(o.Topics, strings.ToLower)

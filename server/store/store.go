@@ -311,13 +311,23 @@ func NotFound(err error) error {
 // claimed by inserting a document with a unique id; the counter document
 // is only a hint of where to start.
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
-	var hint struct {
-		N int64 `bson:"n"`
-	}
-	if err := s.C("counters").FindOne(ctx, bson.D{{Key: "_id", Value: name}}).Decode(&hint); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+	// Start at the sequence's hint, or above the floor a restore set
+	// (RaiseSequences), whichever is higher.
+	var n int64
+	cur, err := s.C("counters").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{name, floorID}}}}})
+	if err != nil {
 		return 0, fmt.Errorf("store: read %s hint: %w", name, err)
 	}
-	n := hint.N
+	for cur.Next(ctx) {
+		if v, ok := cur.Current.Lookup("n").AsInt64OK(); ok && v > n {
+			n = v
+		}
+	}
+	err = cur.Err()
+	_ = cur.Close(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: read %s hint: %w", name, err)
+	}
 	for range 10000 {
 		n++
 		err := s.Insert(ctx, "sequence_claims", bson.D{

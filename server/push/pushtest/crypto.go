@@ -37,7 +37,7 @@ func VerifyVAPID(header, origin string, now time.Time) (Claims, string, error) {
 	var c Claims
 	rest, ok := strings.CutPrefix(header, "vapid ")
 	if !ok {
-		return c, "", fmt.Errorf("Authorization %q is not the vapid scheme", trim(header))
+		return c, "", fmt.Errorf("header Authorization %q is not the vapid scheme", trim(header))
 	}
 	var tok, k string
 	for _, part := range strings.Split(rest, ",") {
@@ -123,7 +123,7 @@ func checkSub(sub string) error {
 			return fmt.Errorf("JWT sub %q is a localhost address", sub)
 		}
 	default:
-		return fmt.Errorf("JWT sub %q is neither mailto: nor https:", sub)
+		return fmt.Errorf("JWT sub %q is neither a mailto: nor an https: address", sub)
 	}
 	return nil
 }

@@ -215,7 +215,7 @@ func (s *Subscriber) check(r *http.Request, m *Message) error {
 	switch m.Urgency {
 	case "", "very-low", "low", "normal", "high":
 	default:
-		return fmt.Errorf("Urgency %q invalid", m.Urgency)
+		return fmt.Errorf("header Urgency %q invalid", m.Urgency)
 	}
 	if err := checkTopic(m.Topic); err != nil {
 		return err
@@ -249,11 +249,11 @@ func checkTopic(t string) error {
 		return nil
 	}
 	if len(t) > 32 {
-		return fmt.Errorf("Topic %q longer than 32 characters", t)
+		return fmt.Errorf("header Topic %q longer than 32 characters", t)
 	}
 	for _, c := range t {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return fmt.Errorf("Topic %q has a character outside base64url", t)
+			return fmt.Errorf("header Topic %q has a character outside base64url", t)
 		}
 	}
 	return nil

@@ -228,9 +228,18 @@ type statusResponse struct {
 }
 
 // open finds the case of a receipt, with misses rate limited per client.
-// The lookup is counted before the receipt is hashed, so parallel guesses
-// cannot all pass the limit; a lookup that finds her case is taken back.
+// A number whose digits cannot be a receipt (the check digit catches the
+// typo) is answered 422 first: no hash, no miss counted. The lookup is
+// counted before the receipt is hashed, so parallel guesses cannot all
+// pass the limit; a lookup that finds her case is taken back.
 func (h *Handler) open(c *fiber.Ctx, receipt string) (*cases.Case, error) {
+	chk, err := h.Cases.CheckReceipt(c.UserContext(), receipt)
+	if err != nil {
+		return nil, err
+	}
+	if chk == cases.ReceiptTypo {
+		return nil, h.checkDigits(c)
+	}
 	a, err := h.StatusMisses.Take(c.UserContext(), h.ClientKey(c))
 	if err != nil {
 		return nil, err
@@ -241,12 +250,25 @@ func (h *Handler) open(c *fiber.Ctx, receipt string) (*cases.Case, error) {
 	}
 	cs, err := h.Cases.ByReceipt(c.UserContext(), receipt)
 	if errors.Is(err, cases.ErrNotFound) {
-		return nil, problem.Write(c, problem.Problem{Status: fiber.StatusNotFound, Detail: h.Catalog.T(h.lang(c, ""), "status.not_found")})
+		if chk == cases.ReceiptMaybeOld {
+			// Not an old receipt either: most likely a typo.
+			return nil, h.checkDigits(c)
+		}
+		l := h.lang(c, "")
+		return nil, problem.Write(c, problem.Problem{Status: fiber.StatusNotFound,
+			Detail: h.Catalog.T(l, "status.not_found") + " " + h.Catalog.T(l, "status.not_found_outreach")})
 	}
 	if uerr := a.Undo(c.UserContext()); uerr != nil {
 		h.Log.Error("api: take back status lookup", "err", uerr)
 	}
 	return cs, err
+}
+
+// checkDigits answers a number that cannot be a receipt.
+func (h *Handler) checkDigits(c *fiber.Ctx) error {
+	d := h.Catalog.T(h.lang(c, ""), "status.check_digits")
+	return problem.Write(c, problem.Problem{Status: fiber.StatusUnprocessableEntity, Detail: d,
+		Errors: []problem.FieldError{{Field: "receipt", Detail: d}}})
 }
 
 func (h *Handler) status(c *fiber.Ctx) error {

@@ -83,10 +83,12 @@ func TestAPICreatesCaseAndReceiptOpensIt(t *testing.T) {
 		!strings.Contains(s.Messages[0].Body, c.Reference) {
 		t.Fatalf("status = %+v", s)
 	}
-	// Nothing else opens it: another number, the reference, a near miss.
-	for _, wrong := range []string{"0000000000000000", c.Reference, c.Receipt[:15], c.Receipt + "1"} {
+	// Nothing else opens it: another number is not found; the reference
+	// or a near miss cannot be a receipt at all.
+	mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": "0000000000000000"}), 404)
+	for _, wrong := range []string{c.Reference, c.Receipt[:15], c.Receipt + "1"} {
 		r = env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": wrong})
-		mustProblem(t, r, 404)
+		mustProblem(t, r, 422)
 	}
 	// Her reply lands on the case and flips its state.
 	r = env.PostJSON(t, "/api/v1/status/messages", map[string]string{"receipt": c.Receipt, "body": "Ik heb nog een brief"})
@@ -192,7 +194,7 @@ func TestErrorCodesAreProblemJSON(t *testing.T) {
 	// receipt is refused for a while.
 	var last servertest.Response
 	for i := range 11 {
-		last = env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": fmt.Sprintf("99999999999999%02d", i)})
+		last = env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": cases.WithCheckDigit(fmt.Sprintf("9999999999999%02d", i))})
 	}
 	mustProblem(t, last, 429)
 	if last.Header.Get("Retry-After") == "" {
@@ -361,7 +363,7 @@ func TestStatusMissLimitHoldsUnderParallelLookups(t *testing.T) {
 	env := servertest.Start(t)
 	paths := []string{"/api/v1/status", "/api/v1/status/messages"}
 	codes := burst(t, 120, func(i int) *http.Request {
-		b, _ := json.Marshal(map[string]string{"receipt": fmt.Sprintf("%016d", 5000+i), "body": "Hallo"})
+		b, _ := json.Marshal(map[string]string{"receipt": cases.WithCheckDigit(fmt.Sprintf("%015d", 5000+i)), "body": "Hallo"})
 		r, _ := http.NewRequest(http.MethodPost, env.URL+paths[i%len(paths)], bytes.NewReader(b))
 		r.Header.Set("Content-Type", "application/json")
 		return r
@@ -379,13 +381,13 @@ func TestStatusLookupsThatFindCountNothing(t *testing.T) {
 	var c created
 	env.PostJSON(t, "/api/v1/reports", report("De bank sloot mijn rekening")).JSON(t, &c)
 	for i := range 9 {
-		mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": fmt.Sprintf("%016d", 7000+i)}), 404)
+		mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": cases.WithCheckDigit(fmt.Sprintf("%015d", 7000+i))}), 404)
 	}
 	for i := range 15 {
 		if r := env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": c.Receipt}); r.StatusCode != 200 {
 			t.Fatalf("own lookup %d after 9 misses: %d %s", i+1, r.StatusCode, r.Body)
 		}
 	}
-	mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": "0000000000007777"}), 404)
+	mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": cases.WithCheckDigit("000000000007777")}), 404)
 	mustProblem(t, env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": c.Receipt}), 429)
 }

@@ -1,6 +1,7 @@
 package appui
 
 import (
+	"encoding/base64"
 	"errors"
 	"strings"
 
@@ -22,11 +23,22 @@ func isJSON(c *fiber.Ctx) bool {
 	return ct == "application/json"
 }
 
+// The two causes of a 403 at registration, told apart by the problem's
+// type so the app can tell her which one it is (pwa/js/main.js). Both come
+// only after a right password, so they tell a stranger nothing.
+const (
+	ProblemNoSecondFactor = "urn:gehoord:problem:second-factor-not-set-up"
+	ProblemRoleNotAllowed = "urn:gehoord:problem:role-not-allowed"
+)
+
 type registerRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 	Code     string `json:"code"`
 	Label    string `json:"label"`
+	// PreviousToken: this tablet's earlier device token, when it signs in
+	// again, so what it sealed before still opens.
+	PreviousToken string `json:"previous_token"`
 }
 
 type registerResponse struct {
@@ -37,6 +49,39 @@ type registerResponse struct {
 	RevokeToken string `json:"revoke_token"`
 	Label       string `json:"label"`
 	Created     string `json:"created"`
+	// DeskKey is the key the tablet seals every item to.
+	DeskKey *deskKeyResponse `json:"desk_key,omitempty"`
+}
+
+type deskKeyResponse struct {
+	Kid string `json:"kid"`
+	Key string `json:"key"` // uncompressed P-256 point, base64url
+}
+
+func (h *Handler) deskKeyBody() *deskKeyResponse {
+	if h.DeskKey == nil {
+		return nil
+	}
+	kid, key := h.DeskKey()
+	return &deskKeyResponse{Kid: kid, Key: base64.RawURLEncoding.EncodeToString(key)}
+}
+
+// deskKey: GET /api/v1/outreach/desk-key, for an enrolled tablet (its
+// bearer token), which seals every item to it. A tablet enrolled before
+// sealing existed fetches it here.
+func (h *Handler) deskKey(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if _, err := h.Devices.Authenticate(c.UserContext(), bearer(c)); errors.Is(err, outreach.ErrUnauthorized) {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="gehoord"`)
+		return problem.New(c, fiber.StatusUnauthorized, "this device is not registered or was revoked")
+	} else if err != nil {
+		return err
+	}
+	k := h.deskKeyBody()
+	if k == nil {
+		return fiber.ErrNotFound
+	}
+	return c.JSON(k)
 }
 
 // deviceRegister: POST /api/v1/outreach/devices. A staff member with the
@@ -54,14 +99,16 @@ func (h *Handler) deviceRegister(c *fiber.Ctx) error {
 	if err := c.App().Config().JSONDecoder(c.Body(), &req); err != nil {
 		return problem.New(c, fiber.StatusBadRequest, "the request is not valid JSON")
 	}
-	dev, token, err := h.Devices.Register(c.UserContext(), req.Email, req.Password, req.Code, req.Label, h.ClientKey(c))
+	dev, token, err := h.Devices.RegisterAfter(c.UserContext(), req.Email, req.Password, req.Code, req.Label, h.ClientKey(c), req.PreviousToken)
 	switch {
 	case errors.Is(err, outreach.ErrRateLimited):
 		return problem.New(c, fiber.StatusTooManyRequests, "too many failed sign-ins; wait 15 minutes")
 	case errors.Is(err, outreach.ErrSecondFactorSetup):
-		return problem.New(c, fiber.StatusForbidden, "set up the second factor in the staff pages first")
+		return problem.Write(c, problem.Problem{Type: ProblemNoSecondFactor, Status: fiber.StatusForbidden,
+			Detail: "set up the second factor in the staff pages first"})
 	case errors.Is(err, outreach.ErrForbidden):
-		return problem.New(c, fiber.StatusForbidden, "this role may not register outreach tablets")
+		return problem.Write(c, problem.Problem{Type: ProblemRoleNotAllowed, Status: fiber.StatusForbidden,
+			Detail: "this role may not register outreach tablets"})
 	case errors.Is(err, outreach.ErrSignIn):
 		return problem.New(c, fiber.StatusUnauthorized, "wrong e-mail address, password or code")
 	case err != nil:
@@ -69,6 +116,7 @@ func (h *Handler) deviceRegister(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(registerResponse{
 		ID: dev.ID, Token: token, RevokeToken: dev.RevokeToken, Label: dev.Label, Created: dev.Created.Format("2006-01-02T15:04:05Z07:00"),
+		DeskKey: h.deskKeyBody(),
 	})
 }
 
@@ -130,6 +178,9 @@ func (h *Handler) syncPost(c *fiber.Ctx) error {
 		h.Log.Error("outreach sync failed", "device", dev.ID, "err", err)
 		c.Set(fiber.HeaderRetryAfter, "30")
 		return problem.New(c, fiber.StatusServiceUnavailable, "the server could not take the batch now; try again later")
+	}
+	if k := h.deskKeyBody(); k != nil {
+		resp.DeskKid = k.Kid
 	}
 	return c.JSON(resp)
 }

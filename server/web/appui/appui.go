@@ -59,6 +59,12 @@ type Handler struct {
 	UserName UserNamer
 	Audit    func(c *fiber.Ctx, deviceID string)
 	Now      func() time.Time
+	// DeskKey is the desk's public key the tablets seal each item to
+	// (seal.Desk.PublicKey); nil when sealing is not set up.
+	DeskKey func() (kid string, key []byte)
+	// SentKeep is how long a tablet keeps a sent item's list entry
+	// (default 12 hours; 0 hours drops it at the next unlock).
+	SentKeep time.Duration
 
 	files   map[string]*file // by URL path
 	version string
@@ -81,14 +87,14 @@ func New(h Handler) (*Handler, error) {
 	if h.Now == nil {
 		h.Now = time.Now
 	}
+	if h.SentKeep <= 0 {
+		h.SentKeep = 12 * time.Hour
+	}
 	if err := h.buildShell(); err != nil {
 		return nil, err
 	}
 	return &h, nil
 }
-
-// Version is the cache version of the current app shell.
-func (h *Handler) Version() string { return h.version }
 
 // Shell lists the precached URLs (the service worker's SHELL) in order.
 func (h *Handler) Shell() []string {
@@ -230,6 +236,9 @@ type appConfig struct {
 	Languages     []appLanguage  `json:"languages"`
 	Max           map[string]int `json:"max"`
 	Sync          map[string]int `json:"sync"`
+	// SentKeepHours: how long the tablet keeps the list entry (time, her
+	// language) of a sent item under the passphrase.
+	SentKeepHours int `json:"sent_keep_hours"`
 
 	// Municipalities a report or round may name, besides "unknown" and
 	// "online": precached with the app, so the choice works offline.
@@ -254,6 +263,7 @@ func (h *Handler) config(langs []string) appConfig {
 		IdentityModes: cases.IdentityModes,
 		Max:           map[string]int{"description": cases.MaxDescription, "short": cases.MaxShort},
 		Sync:          map[string]int{"max_items": outreach.MaxBatch},
+		SentKeepHours: int(h.SentKeep / time.Hour),
 	}
 	c.Municipalities = cases.MunicipalityChoices()
 	for _, cat := range cases.Categories {
@@ -281,6 +291,7 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/api/v1/outreach/devices", h.deviceRegister)
 	app.Post("/api/v1/outreach/sync", h.syncPost)
 	app.Delete("/api/v1/outreach/device", h.deviceDelete)
+	app.Get("/api/v1/outreach/desk-key", h.deskKey)
 
 	// Admins: the registered tablets.
 	if h.Staff != nil && h.View != nil {

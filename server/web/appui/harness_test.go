@@ -3,6 +3,7 @@ package appui_test
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -396,8 +397,10 @@ func setupTablet(t *testing.T, b *browser, env *servertest.Env, origin string) (
 	b.run(chromedp.Navigate(origin + "/app/"))
 	b.wait("window.gehoord && document.querySelector('#signin')", 20*time.Second)
 	tok, _ := json.Marshal(token)
+	kid, key := env.Deps.Sealer.Desk().PublicKey()
+	desk, _ := json.Marshal(map[string]string{"kid": kid, "key": base64.RawURLEncoding.EncodeToString(key)})
 	b.js(fmt.Sprintf(`(async () => { await gehoord.vault.create(%q);
-		await gehoord.store.setMeta('device', {id: %q, token: %s, label: 't'}); return true })()`, Passphrase, dev.ID, tok), nil)
+		await gehoord.store.setDevice({id: %q, token: %s, label: 't', desk_key: %s}, 'nl'); return true })()`, Passphrase, dev.ID, tok, desk), nil)
 	return dev.ID
 }
 
@@ -408,8 +411,9 @@ func reportJS(description string) string {
 		description: %s, wish: 'heard', identity: {mode: 'anonymous'}})`, d)
 }
 
+// queueLen: items not yet at the desk (sealed in the outbox).
 func (b *browser) queueLen() int {
 	var n int
-	b.js(`gehoord.store.items().then(l => l.length)`, &n)
+	b.js(`gehoord.store.waiting()`, &n)
 	return n
 }

@@ -40,7 +40,7 @@ func TestAppExpiredDeviceKeepsQueue(t *testing.T) {
 	b.fill("#signin [name=password]", "correct horse battery staple")
 	b.fill("#signin [name=code]", codes[0])
 	b.submit("#signin")
-	b.wait("gehoord.store.items().then(l => l.length === 0)", 30*time.Second)
+	b.wait("gehoord.store.waiting().then(n => n === 0)", 30*time.Second)
 	if got := len(casesOnServer(t, be.env)); got != 3 {
 		t.Fatalf("server has %d cases after the new sign-in, want 3", got)
 	}

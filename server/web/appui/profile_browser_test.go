@@ -129,7 +129,7 @@ func TestAppLeavesNothingInBrowserProfile(t *testing.T) {
 	b.wait("document.querySelector('#new-report')", 20*time.Second)
 
 	// Online, the case reaches the desk as typed.
-	b.wait("gehoord.store.items().then(l => l.length === 0) && !gehoord.sync.status.running", 30*time.Second)
+	b.wait("gehoord.store.waiting().then(n => n === 0) && !gehoord.sync.status.running", 30*time.Second)
 	all := casesOnServer(t, be.env)
 	if len(all) != 1 {
 		t.Fatalf("server has %d cases, want 1", len(all))

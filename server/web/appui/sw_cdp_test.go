@@ -22,7 +22,9 @@ func dispatchSync(t *testing.T, b *browser, origin string) {
 			}
 		}
 	})
-	b.run(serviceworker.Enable())
+	// Enabling reports the registrations; a second call in the same
+	// session only does after disabling.
+	b.run(serviceworker.Disable(), serviceworker.Enable())
 	var id string
 	select {
 	case id = <-regs:

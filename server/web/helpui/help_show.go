@@ -34,6 +34,9 @@ type helpResult struct {
 	Langs       []Lang
 	LangMatch   bool
 	Tel         string // the phone number for a tel: link
+	// The organisation's own words for this reader, each with its language
+	// (the page marks a text that is not in hers).
+	AboutText, WalkInText, HoursText socialmap.Shown
 }
 
 // helpShow is the search form and, once asked, the results. A plain GET
@@ -87,6 +90,7 @@ func (h *Handler) helpShow(c *fiber.Ctx) error {
 				byReach[m.Reach] = g
 			}
 			r := helpResult{Organisation: m.Organisation, Langs: languageNames(m.Languages), LangMatch: m.LanguageMatch, Tel: telHref(m.Phone)}
+			r.AboutText, r.WalkInText, r.HoursText = m.TextFor(lang)
 			for _, t := range socialmap.Topics() {
 				if m.HasTopic(t) {
 					r.TopicLabels = append(r.TopicLabels, topicKeys[t])
@@ -101,7 +105,12 @@ func (h *Handler) helpShow(c *fiber.Ctx) error {
 			}
 		}
 	}
-	return h.View.Render(c, fiber.StatusOK, "public/help", &view.Data{Lang: lang, Page: p})
+	d := &view.Data{Lang: lang, Page: p}
+	if p.UnknownPlace {
+		// The field's error, so the page title says there is one.
+		d.Errors = map[string]string{"place": h.Catalog.T(lang, "help.unknown_place", "place", p.Place)}
+	}
+	return h.View.Render(c, fiber.StatusOK, "public/help", d)
 }
 
 func reachName(r socialmap.Reach) string {

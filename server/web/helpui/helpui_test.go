@@ -189,7 +189,7 @@ func TestRightsPages(t *testing.T) {
 			if rawKey.MatchString(main) {
 				t.Errorf("%s/%s shows a raw key", lang, topic)
 			}
-			if !strings.Contains(main, "2026-11") {
+			if !strings.Contains(main, helpui.RightsChecked) {
 				t.Errorf("%s/%s has no checked date", lang, topic)
 			}
 			if doc.Find("dl.routes dt").Length() < 2 {
@@ -309,5 +309,59 @@ func TestStaffSocialMap(t *testing.T) {
 		!strings.Contains(res.Header.Get("Content-Disposition"), "attachment") ||
 		!bytes.HasPrefix(csvBody, []byte("\xef\xbb\xbfkey,name,")) || bytes.Count(csvBody, []byte("\n")) != 8 {
 		t.Errorf("export: %s\n%s", res.Header, csvBody)
+	}
+}
+
+// TestHelpTextsInHerLanguage: an organisation's description, walk-in and
+// hours show in the reader's language where written; otherwise the text
+// that exists is shown marked with its lang and named, never passed off
+// as hers. The staff form keeps the translations.
+func TestHelpTextsInHerLanguage(t *testing.T) {
+	app, svc := newApp(t)
+	ctx := context.Background()
+	_, err := svc.Create(ctx, socialmap.Organisation{Key: "multi", Name: "Meertalig Project", Topics: []string{"legal"},
+		Regions: []string{"national"}, Languages: []string{"nl", "ro"}, Web: "https://example.org", VerifiedOn: "2026-11-20",
+		About: "Juridisch advies", WalkIn: "Dinsdag 14-17", Hours: "ma-vr 9-17",
+		Texts: map[string]socialmap.LocalText{"ro": {About: "Sfaturi juridice", Hours: "luni-vineri 9-17"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, doc := get(t, app, "/ro/help?topic=legal&go=1")
+	org := doc.Find(".org").First()
+	if about := org.Find("p").Not(".badges, .meta").First(); about.Text() != "Sfaturi juridice" {
+		t.Errorf("ro about = %q", about.Text())
+	}
+	if !strings.Contains(org.Find("dd").Text(), "luni-vineri 9-17") {
+		t.Errorf("ro hours missing: %q", org.Find("dd").Text())
+	}
+	marked := org.Find(".text-lang").Prev()
+	if l, _ := marked.Attr("lang"); marked.Length() != 1 || l != "nl" || marked.Text() != "Dinsdag 14-17" {
+		t.Fatalf("the Dutch walk-in is not marked nl: %d %q", marked.Length(), marked.Text())
+	}
+	if note := org.Find(".text-lang").Text(); !strings.Contains(note, "Nederlands") {
+		t.Errorf("the fallback does not say its language: %q", note)
+	}
+	_, doc = get(t, app, "/zh/help?topic=legal&go=1")
+	if n := doc.Find(`.org .text-lang`).Prev().Filter(`[lang="nl"]`).Length(); n != 3 {
+		t.Errorf("zh reader: %d Dutch texts marked, want 3", n)
+	}
+
+	// The staff form shows and keeps the translations.
+	_, doc = get(t, app, "/staff/socialmap/multi/edit")
+	if v := doc.Find(`textarea[name="about.ro"]`).Text(); v != "Sfaturi juridice" {
+		t.Fatalf("edit form about.ro = %q", v)
+	}
+	form := url.Values{"_csrf": {testCSRF}, "name": {"Meertalig Project"}, "topics": {"legal"}, "regions": {"national"},
+		"languages": {"nl, ro"}, "web": {"https://example.org"}, "verified_on": {"2026-11-20"}, "text_lang": {"nl"},
+		"about": {"Juridisch advies"}, "about.ro": {"Sfaturi juridice"}, "walk_in.th": {"วันอังคาร 14-17"}}
+	if res, _ := post(t, app, "/staff/socialmap/multi/edit", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	o, err := svc.Get(ctx, "multi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Texts["ro"].About != "Sfaturi juridice" || o.Texts["ro"].Hours != "" || o.Texts["th"].WalkIn != "วันอังคาร 14-17" || len(o.Texts) != 2 {
+		t.Fatalf("saved texts: %+v", o.Texts)
 	}
 }

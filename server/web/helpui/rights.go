@@ -8,7 +8,7 @@ import (
 
 // RightsChecked is when the facts on the rights pages were last checked
 // (shown on every page through "rights.checked").
-const RightsChecked = "2026-11"
+const RightsChecked = "2026-12"
 
 // rightsTopic is one know-your-rights page. Every key is spelled out so the
 // translators and the catalog tests see them all.
@@ -40,6 +40,9 @@ var complaintRoutes = map[string]complaintRoute{
 }
 
 var rightsTopics = []rightsTopic{
+	{ID: "legal", Title: "rights.legal.title", Summary: "rights.legal.summary",
+		Paras:  []string{"rights.legal.p1", "rights.legal.p2", "rights.legal.p3", "rights.legal.p4", "rights.legal.p5", "rights.legal.p6"},
+		Routes: []string{"juridischloket", "municipality", "kvk"}},
 	{ID: "door", Title: "rights.door.title", Summary: "rights.door.summary",
 		Paras:  []string{"rights.door.p1", "rights.door.p2", "rights.door.p3", "rights.door.p4", "rights.door.p5", "rights.door.p6"},
 		Routes: []string{"police", "municipality", "ombudsman", "juridischloket"}},
@@ -57,7 +60,7 @@ var rightsTopics = []rightsTopic{
 		Routes: []string{"municipality", "huurcommissie", "juridischloket"}},
 	{ID: "refuse", Title: "rights.refuse.title", Summary: "rights.refuse.summary",
 		Paras:  []string{"rights.refuse.p1", "rights.refuse.p2", "rights.refuse.p3", "rights.refuse.p4", "rights.refuse.p5", "rights.refuse.p6"},
-		Routes: []string{"arbeidsinspectie", "municipality", "juridischloket"}},
+		Routes: []string{"juridischloket", "arbeidsinspectie", "municipality"}},
 	{ID: "banks", Title: "rights.banks.title", Summary: "rights.banks.summary",
 		Paras:  []string{"rights.banks.p1", "rights.banks.p2", "rights.banks.p3", "rights.banks.p4", "rights.banks.p5"},
 		Routes: []string{"kifid", "juridischloket"}},

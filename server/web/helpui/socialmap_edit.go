@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/web/view"
 )
@@ -20,14 +21,13 @@ type formPage struct {
 	National string
 	// Checked marks the chosen topics and regions.
 	Checked map[string]bool
+	// Langs are the languages a text can be written in (the public ones).
+	Langs []string
 }
-
-var formFields = []string{"key", "name", "about", "municipalities", "languages", "phone", "web", "email",
-	"address", "walk_in", "hours", "verified_on"}
 
 func (h *Handler) renderForm(c *fiber.Ctx, status int, isNew bool, o socialmap.Organisation, errs map[string]string) error {
 	p := formPage{New: isNew, Key: o.Key, Org: o, Topics: topicOptions(), Regions: socialmap.Regions(),
-		National: socialmap.National, Checked: map[string]bool{}}
+		National: socialmap.National, Checked: map[string]bool{}, Langs: cases.PublicLanguages}
 	for _, t := range o.Topics {
 		p.Checked["topic:"+t] = true
 	}
@@ -42,6 +42,13 @@ func (h *Handler) renderForm(c *fiber.Ctx, status int, isNew bool, o socialmap.O
 		"key": o.Key, "name": o.Name, "about": o.About, "municipalities": strings.Join(o.Municipalities, "\n"),
 		"languages": strings.Join(o.Languages, ", "), "phone": o.Phone, "web": o.Web, "email": o.Email,
 		"address": o.Address, "walk_in": o.WalkIn, "hours": o.Hours, "verified_on": verified,
+		"text_lang": o.TextLang,
+	}
+	if form["text_lang"] == "" {
+		form["text_lang"] = "nl"
+	}
+	for l, t := range o.Texts {
+		form["about."+l], form["walk_in."+l], form["hours."+l] = t.About, t.WalkIn, t.Hours
 	}
 	page := "staff/socialmap_form"
 	return h.View.Render(c, status, page, &view.Data{Lang: staffLang(c), Page: p, Form: form, Errors: errs})
@@ -73,7 +80,12 @@ func orgFromForm(c *fiber.Ctx) socialmap.Organisation {
 		}
 		return out
 	}
+	texts := map[string]socialmap.LocalText{}
+	for _, l := range cases.PublicLanguages {
+		texts[l] = socialmap.LocalText{About: v("about." + l), WalkIn: v("walk_in." + l), Hours: v("hours." + l)}
+	}
 	return socialmap.Organisation{
+		TextLang: v("text_lang"), Texts: texts,
 		Key: v("key"), Name: v("name"), About: v("about"),
 		Topics: multi("topics"), Regions: multi("regions"),
 		Municipalities: socialmap.SplitList(v("municipalities")),

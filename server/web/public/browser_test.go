@@ -41,7 +41,7 @@ func TestPublicPagesAccessibleInEveryLanguage(t *testing.T) {
 	if err := chromedp.Run(ctx, network.Enable()); err != nil {
 		t.Fatal(err)
 	}
-	pages := []string{"/", "/report", "/status", "/privacy", "/languages", "/rights", "/help"}
+	pages := []string{"/", "/report", "/status", "/privacy", "/languages", "/rights", "/rights/legal", "/help"}
 	for _, scheme := range []string{"light", "dark"} {
 		if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
 			return emulateScheme(ctx, scheme)

@@ -52,6 +52,9 @@ type Handler struct {
 	// Views holds the pages that are shown once and the forms' tokens.
 	Views *Views
 	Log   *slog.Logger
+	// RetentionDays is how long after closing names and contacts are
+	// kept (the configured retention, shown on the privacy page).
+	RetentionDays int
 }
 
 // Routes mounts the public pages. Language-prefixed routes are checked by
@@ -149,21 +152,39 @@ func (h *Handler) home(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	return h.page(c, fiber.StatusOK, "public/home", nil)
+	return h.View.Shared(c, "public/home", &view.Data{Lang: Lang(c)}, nil)
 }
 
 func (h *Handler) languages(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	return h.page(c, fiber.StatusOK, "public/choose", nil)
+	return h.View.Shared(c, "public/choose", &view.Data{Lang: Lang(c)}, nil)
 }
 
 func (h *Handler) privacy(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	return h.page(c, fiber.StatusOK, "public/privacy", nil)
+	return h.View.Shared(c, "public/privacy", &view.Data{Lang: Lang(c), Page: privacyPage{Period: h.period(Lang(c))}}, nil)
+}
+
+type privacyPage struct{ Period string }
+
+// period says the retention in words: whole years or months where it is
+// one, days otherwise.
+func (h *Handler) period(lang string) string {
+	d := h.RetentionDays
+	if d <= 0 {
+		d = 365 // the configuration's default
+	}
+	switch {
+	case d%365 == 0:
+		return h.Catalog.N(lang, "privacy.period_years", d/365)
+	case d%30 == 0:
+		return h.Catalog.N(lang, "privacy.period_months", d/30)
+	}
+	return h.Catalog.N(lang, "privacy.period_days", d)
 }
 
 type group struct {
@@ -235,8 +256,18 @@ func (h *Handler) reportForm(c *fiber.Ctx) error {
 	if len(card) > 20 {
 		card = ""
 	}
-	return h.View.Render(c, fiber.StatusOK, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: h.freshForm(card)})
+	// The form is the same for every visitor but for its id, signature and
+	// card code: rendered once, those filled in per visit.
+	form := h.freshForm(card)
+	fill := map[string]string{view.FormIDMark: form["id"], view.FormTokenMark: form["token"], view.FormCardMark: card}
+	form["id"], form["token"], form["card"] = view.FormIDMark, view.FormTokenMark, view.FormCardMark
+	return h.View.Shared(c, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: form}, fill)
 }
+
+// reportFieldOrder is the order the form shows its fields (and so the
+// error summary its errors).
+var reportFieldOrder = []string{"form", "kind", "category", "description", "about", "municipality", "happened_on",
+	"setting", "wish", "identity_mode", "name", "contact", "reporter"}
 
 var formFields = []string{"id", "token", "card", "kind", "category", "description", "about", "municipality",
 	"happened_on", "setting", "wish", "identity_mode", "name", "contact", "share_identity", "reporter"}
@@ -415,7 +446,7 @@ func (h *Handler) view(c *fiber.Ctx) error {
 		return h.showReceipt(c, v)
 	case v.Kind == viewForm:
 		return h.View.Render(c, fiber.StatusUnprocessableEntity, "public/report",
-			&view.Data{Lang: Lang(c), Page: theForm, Form: v.Form, Errors: h.translate(c, v.Errors)})
+			&view.Data{Lang: Lang(c), Page: theForm, Form: v.Form, Errors: h.translate(c, v.Errors), FieldOrder: reportFieldOrder})
 	case v.Kind == viewStatus:
 		return h.showStatus(c, v)
 	case v.Kind == viewLookup:
@@ -467,7 +498,9 @@ func (h *Handler) savedPage(c *fiber.Ctx) error {
 
 type statusPage struct {
 	Found, NotFound, Limited, CanReply, AskHeard bool
-	Reference, Flash, State                      string
+	// Typo: the digits cannot be a receipt (the check digit is wrong).
+	Typo                    bool
+	Reference, Flash, State string
 	// Token names her case in the page's forms (never the receipt).
 	Token string
 	// Draft is a reply she wrote that was not sent yet.
@@ -479,20 +512,35 @@ func (h *Handler) statusForm(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
+	// A failed look-up is the receipt field's error, tied to the field.
 	switch c.Query("e") {
 	case "not_found":
-		return h.page(c, fiber.StatusNotFound, "public/status", statusPage{NotFound: true})
+		return h.View.Render(c, fiber.StatusNotFound, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{NotFound: true},
+			Errors: map[string]string{"receipt": h.Catalog.T(Lang(c), "status.not_found") + " " + h.Catalog.T(Lang(c), "status.not_found_outreach")}})
 	case "too_many":
-		return h.page(c, fiber.StatusTooManyRequests, "public/status", statusPage{Limited: true})
+		return h.View.Render(c, fiber.StatusTooManyRequests, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{Limited: true},
+			Errors: h.translate(c, map[string]string{"receipt": "error.too_many"})})
+	case "check":
+		return h.View.Render(c, fiber.StatusUnprocessableEntity, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{Typo: true},
+			Errors: h.translate(c, map[string]string{"receipt": "status.check_digits"})})
 	}
-	return h.page(c, fiber.StatusOK, "public/status", statusPage{})
+	return h.View.Shared(c, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{}}, nil)
 }
 
 // lookup opens the case for a receipt, counting misses per client so the
-// 10^16 receipts cannot be tried one after another. The lookup is counted
+// 10^15 receipts cannot be tried one after another. A number whose digits
+// cannot be a receipt (a typo the check digit catches) is answered 422
+// before anything else: no hash, no miss counted. The lookup is counted
 // before the receipt is hashed, so parallel guesses cannot all pass the
 // limit; a lookup that finds her case is taken back.
 func (h *Handler) lookup(c *fiber.Ctx, receipt string) (*cases.Case, int, error) {
+	chk, err := h.Cases.CheckReceipt(c.UserContext(), receipt)
+	if err != nil {
+		return nil, 0, err
+	}
+	if chk == cases.ReceiptTypo {
+		return nil, fiber.StatusUnprocessableEntity, nil
+	}
 	a, err := h.StatusMisses.Take(c.UserContext(), h.ClientKey(c))
 	if err != nil {
 		return nil, 0, err
@@ -502,6 +550,10 @@ func (h *Handler) lookup(c *fiber.Ctx, receipt string) (*cases.Case, int, error)
 	}
 	cs, err := h.Cases.ByReceipt(c.UserContext(), receipt)
 	if errors.Is(err, cases.ErrNotFound) {
+		if chk == cases.ReceiptMaybeOld {
+			// Not an old receipt either: most likely a typo.
+			return nil, fiber.StatusUnprocessableEntity, nil
+		}
 		return nil, fiber.StatusNotFound, nil
 	}
 	if uerr := a.Undo(c.UserContext()); uerr != nil {
@@ -551,6 +603,8 @@ func (h *Handler) statusLookup(c *fiber.Ctx) error {
 		return c.Redirect("/"+Lang(c)+"/status?e=too_many", fiber.StatusSeeOther)
 	case fiber.StatusNotFound:
 		return c.Redirect("/"+Lang(c)+"/status?e=not_found", fiber.StatusSeeOther)
+	case fiber.StatusUnprocessableEntity:
+		return c.Redirect("/"+Lang(c)+"/status?e=check", fiber.StatusSeeOther)
 	}
 	v := View{Kind: viewStatus, Case: cs.ID}
 	if d := c.FormValue("body"); strings.TrimSpace(d) != "" {

@@ -116,7 +116,7 @@ func TestFormCreatesCaseAndStatusShowsAcknowledgement(t *testing.T) {
 		t.Fatalf("reply: %d", r.StatusCode)
 	}
 	// An unknown receipt gets one neutral message, no detail.
-	r = submit(t, env, "/nl/status", url.Values{"receipt": {"1111222233334444"}})
+	r = submit(t, env, "/nl/status", url.Values{"receipt": {cases.WithCheckDigit("111122223333444")}})
 	if r.StatusCode != 404 || doc(t, r).Find("#err-receipt").Length() != 1 {
 		t.Fatalf("unknown receipt: %d", r.StatusCode)
 	}
@@ -370,7 +370,7 @@ func TestStatusMissLimitHoldsUnderParallelForms(t *testing.T) {
 	env := servertest.Start(t)
 	paths := []string{"/nl/status", "/en/status"}
 	codes := burst(t, 120, func(i int) *http.Request {
-		form := url.Values{"receipt": {fmt.Sprintf("%016d", 5000+i)}, "body": {"Hallo"}, "heard": {"yes"}}
+		form := url.Values{"receipt": {cases.WithCheckDigit(fmt.Sprintf("%015d", 5000+i))}, "body": {"Hallo"}, "heard": {"yes"}}
 		r, _ := http.NewRequest(http.MethodPost, env.URL+paths[i%len(paths)], strings.NewReader(form.Encode()))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		return r
@@ -391,10 +391,10 @@ func TestStatusFormSharesLimitAndFindsCountNothing(t *testing.T) {
 		if r := submit(t, env, "/nl/status", url.Values{"receipt": {receipt}}); r.StatusCode != 200 {
 			t.Fatalf("own lookup %d: %d", i+1, r.StatusCode)
 		}
-		if r := env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": fmt.Sprintf("%016d", 7000+i)}); r.StatusCode != 404 {
+		if r := env.PostJSON(t, "/api/v1/status", map[string]string{"receipt": cases.WithCheckDigit(fmt.Sprintf("%015d", 7000+i))}); r.StatusCode != 404 {
 			t.Fatalf("API miss %d: %d", i+1, r.StatusCode)
 		}
-		if r := submit(t, env, "/nl/status", url.Values{"receipt": {fmt.Sprintf("%016d", 8000+i)}}); r.StatusCode != 404 {
+		if r := submit(t, env, "/nl/status", url.Values{"receipt": {cases.WithCheckDigit(fmt.Sprintf("%015d", 8000+i))}}); r.StatusCode != 404 {
 			t.Fatalf("form miss %d: %d", i+1, r.StatusCode)
 		}
 	}

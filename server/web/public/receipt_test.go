@@ -2,6 +2,7 @@ package public_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +14,8 @@ import (
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/servertest"
 )
 
@@ -143,5 +146,55 @@ func TestFormRepeatShowsTheSameReceipt(t *testing.T) {
 	}
 	if r := submit(t, env, "/nl/status", url.Values{"receipt": {first}}); r.StatusCode != 200 {
 		t.Fatalf("the receipt does not open her case: %d", r.StatusCode)
+	}
+}
+
+// On the status page a number copied with one digit wrong or two swapped
+// is answered "check the digits" (422, tied to the field) and costs none of
+// her ten misses; an unknown number that could be a receipt is answered
+// "not found" with the word that an outreach worker's number can take
+// until the next day — the same page for every unknown number.
+func TestStatusPageTypoIsNotAMiss(t *testing.T) {
+	env := servertest.Start(t)
+	r := submit(t, env, "/nl/report", fill(openForm(t, env, "/nl/report")))
+	receipt := receiptOf(t, r)
+	if !cases.ReceiptChecks(receipt) {
+		t.Fatalf("the form made %s without a check digit", receipt)
+	}
+	check := i18n.Default().T("nl", "status.check_digits")
+	for i := range 24 {
+		b := []byte(receipt)
+		if j := i % 16; i < 16 {
+			b[j] = '0' + (b[j]-'0'+3)%10
+		} else if b[j] != b[j+1] {
+			b[j], b[j+1] = b[j+1], b[j]
+		} else {
+			b[j] = '0' + (b[j]-'0'+5)%10
+		}
+		r := submit(t, env, "/nl/status", url.Values{"receipt": {cases.GroupReceipt(string(b))}})
+		d := doc(t, r)
+		if r.StatusCode != 422 || strings.TrimSpace(d.Find("#err-receipt").Text()) != check {
+			t.Fatalf("typo %s: %d %q, want 422 %q", b, r.StatusCode, d.Find("#err-receipt").Text(), check)
+		}
+		if in := d.Find("#f-receipt"); !strings.Contains(in.AttrOr("aria-describedby", ""), "err-receipt") || in.AttrOr("aria-invalid", "") != "true" {
+			t.Fatalf("the typo message is not tied to the field")
+		}
+	}
+	notFound := i18n.Default().T("nl", "status.not_found_outreach")
+	var first string
+	for i := range 10 {
+		r := submit(t, env, "/nl/status", url.Values{"receipt": {cases.WithCheckDigit(fmt.Sprintf("%015d", 64000+i))}})
+		msg := doc(t, r).Find("#err-receipt").Text()
+		if r.StatusCode != 404 || !strings.Contains(msg, notFound) {
+			t.Fatalf("miss %d after the typos: %d %q", i+1, r.StatusCode, msg)
+		}
+		if first == "" {
+			first = msg
+		} else if msg != first {
+			t.Fatalf("unknown numbers answered differently: %q, %q", first, msg)
+		}
+	}
+	if r := submit(t, env, "/nl/status", url.Values{"receipt": {receipt}}); r.StatusCode != 429 {
+		t.Fatalf("after ten misses: %d, want 429", r.StatusCode)
 	}
 }

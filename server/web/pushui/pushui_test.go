@@ -67,7 +67,7 @@ func TestServiceWorkerAndManifest(t *testing.T) {
 		}
 	}
 	var m map[string]any
-	res = getJSON(t, env.URL+"/staff/manifest.webmanifest", &m)
+	getJSON(t, env.URL+"/staff/manifest.webmanifest", &m)
 	if m["scope"] != "/staff/" || m["display"] != "standalone" {
 		t.Errorf("manifest %v", m)
 	}

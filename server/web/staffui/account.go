@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/gehoord/gehoord/server/outreach"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -22,6 +23,8 @@ type accountPage struct {
 	RecoveryLeft int
 	// PasswordError is the catalog key of the password form's error.
 	PasswordError string
+	// App: her role may register a tablet, so the outreach app is linked.
+	App bool
 }
 
 func (h *Handler) account(c *fiber.Ctx) error { return h.showAccount(c, fiber.StatusOK, "") }
@@ -34,7 +37,8 @@ func (h *Handler) showAccount(c *fiber.Ctx, status int, passwordError string) er
 	}
 	return h.render(c, status, "staff/account", &view.Data{
 		Form: map[string]string{"lang": u.Lang},
-		Page: accountPage{Sessions: int(n), RecoveryLeft: u.RecoveryLeft(), PasswordError: passwordError}})
+		Page: accountPage{Sessions: int(n), RecoveryLeft: u.RecoveryLeft(), PasswordError: passwordError,
+			App: outreach.RolesAllowed[u.Role]}})
 }
 
 func (h *Handler) accountLang(c *fiber.Ctx) error {

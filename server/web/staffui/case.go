@@ -85,6 +85,8 @@ type casePage struct {
 	// Place is the case's municipality and safety region for display:
 	// names, or the catalog key of "unknown" or "online" in PlaceKey.
 	Place struct{ Municipality, Region, PlaceKey string }
+	// Recorded: the outreach round and tablet that recorded the case.
+	Recorded *recordedLine
 
 	Error string // catalog key
 }
@@ -119,6 +121,7 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 		return err
 	}
 	p.AssignedTo = names[k.AssignedTo]
+	p.Recorded = h.recorded(c, k, names)
 	themes, err := h.Cases.Themes(ctx)
 	if err != nil {
 		return err

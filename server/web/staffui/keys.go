@@ -13,6 +13,9 @@ var dynamicKeys = []string{
 	"staff.flash.referred", "staff.flash.linked", "staff.flash.unlinked", "staff.flash.closed", "staff.flash.reopened",
 	"staff.flash.state", "staff.flash.user_added", "staff.flash.user_changed", "staff.flash.totp_reset", "staff.flash.lang",
 	"staff.flash.theme_added", "staff.flash.signed_out_all", "staff.flash.password", "staff.flash.user_reset",
+	// Report periods and deadline tables (reports.go, server/reports).
+	"staff.reports.kind_month", "staff.reports.kind_quarter", "staff.reports.kind_year", "staff.reports.kind_range",
+	"staff.reports.deadline_ack", "staff.reports.deadline_route", "staff.reports.deadline_answer",
 	// Names of the standard texts in the picker (staff.std.<name>).
 	"staff.std.reading", "staff.std.more_info", "staff.std.route_listening", "staff.std.route_advice",
 	"staff.std.route_intervention", "staff.std.route_mediation", "staff.std.route_investigation",

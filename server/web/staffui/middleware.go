@@ -87,15 +87,6 @@ func CurrentUser(c *fiber.Ctx) *staff.User {
 	return u
 }
 
-// CurrentSession is the signed-in session, or nil.
-func CurrentSession(c *fiber.Ctx) *staff.Session {
-	if CurrentUser(c) == nil {
-		return nil
-	}
-	s, _ := c.Locals(localSession).(*staff.Session)
-	return s
-}
-
 // CSRFToken is the signed-in session's CSRF token ("" without one).
 func CSRFToken(c *fiber.Ctx) string {
 	s, _ := c.Locals(localCSRF).(string)

@@ -44,6 +44,8 @@ type Handler struct {
 	Log     *slog.Logger
 	// SocialMap, when set, offers matching organisations for a referral.
 	SocialMap *socialmap.Service
+	// Recorded, when set, names the outreach round and tablet of a case.
+	Recorded RecordedFunc
 	// Secure: the desk is reached over TLS (cookies get Secure and the
 	// __Host- prefix).
 	Secure bool
@@ -51,6 +53,11 @@ type Handler struct {
 	// hash of it is stored). Defaults to the remote address.
 	ClientKey func(*fiber.Ctx) string
 	Now       func() time.Time
+	// ReportThreshold is the least count reports show (at least
+	// reports.MinThreshold); PilotStart is where the dashboard's
+	// cumulative figures begin (zero: 1 January of this year).
+	ReportThreshold int
+	PilotStart      time.Time
 }
 
 // New fills the defaults of h and returns it.
@@ -119,6 +126,15 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/themes", co, h.themeCreate)
 	app.Get("/staff/themes/:id", co, h.themeView)
 	app.Post("/staff/themes/:id/note", co, h.themeNote)
+
+	// Reports and the pilot's evaluation (see reports.go).
+	app.Get("/staff/reports", co, h.reportsPage)
+	app.Get("/staff/reports/export.csv", co, h.reportsCSV)
+	app.Get("/staff/reports/themes/:id", co, h.themeReport)
+	app.Get("/staff/reports/themes/:id/export.csv", co, h.themeReportCSV)
+	app.Post("/staff/reports/themes/:id/summary", co, h.themeSummary)
+	app.Get("/staff/reports/dashboard", co, h.dashboard)
+	app.Get("/staff/reports/dashboard/export.csv", co, h.dashboardCSV)
 
 	// Administration.
 	ad := Require(staff.RoleAdmin)

@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io/fs"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -42,12 +43,43 @@ type Data struct {
 	// Languages the chooser offers (public pages: all public ones).
 	Languages []string
 	Status    int
+	// FieldOrder is the form's fields in the order shown, so the error
+	// summary lists the errors in that order too.
+	FieldOrder []string
+}
+
+// FieldMessage is one field's error, for the error summary.
+type FieldMessage struct{ Field, Message string }
+
+// OrderedErrors lists the errors in the order of FieldOrder; errors of
+// fields not in it follow, sorted, so none is ever left out.
+func (d *Data) OrderedErrors() []FieldMessage {
+	out := make([]FieldMessage, 0, len(d.Errors))
+	seen := map[string]bool{}
+	for _, f := range d.FieldOrder {
+		if m, ok := d.Errors[f]; ok && !seen[f] {
+			out = append(out, FieldMessage{f, m})
+			seen[f] = true
+		}
+	}
+	var rest []string
+	for f := range d.Errors {
+		if !seen[f] {
+			rest = append(rest, f)
+		}
+	}
+	sort.Strings(rest)
+	for _, f := range rest {
+		out = append(out, FieldMessage{f, d.Errors[f]})
+	}
+	return out
 }
 
 // Renderer holds every page, parsed once at start-up.
 type Renderer struct {
 	pages  map[string]*template.Template
 	byLang sync.Map // page|lang → *template.Template
+	shared sync.Map // page|lang|path → rendered bytes with marks (Shared)
 	cat    *i18n.Catalog
 	assets *Assets
 	// PublicLanguages is what the chooser of public pages offers.
@@ -147,6 +179,9 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 		"tl":    func(l, key string, args ...any) string { return r.cat.T(l, key, args...) },
 		"asset": r.assets.URL,
 		"lang":  func() string { return lang },
+		// htmllang is the language tag a page or a part declares, which
+		// names the script where the catalog code does not (zh-Hans).
+		"htmllang": i18n.HTMLLang,
 		"langname": func(l string) string {
 			return r.cat.Name(l)
 		},
@@ -180,8 +215,9 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 		},
 		"dir": func(l string) string { return "ltr" },
 		// nonce is a fresh random value per use, for addresses a browser
-		// must fetch anew on every page.
-		"nonce": func() string { return rand.Text() },
+		// must fetch anew on every page: a mark here, replaced by Render, so
+		// a page rendered once can still get a new value every time.
+		"nonce": func() string { return nonceMark },
 	}
 }
 
@@ -254,6 +290,52 @@ func (r *Renderer) Render(c *fiber.Ctx, status int, page string, d *Data) error 
 	if err != nil {
 		return err
 	}
+	return r.send(c, status, page, b, nil)
+}
+
+// Marks stand in a shared page for what differs per request: upper-case
+// letters only, so no escaper of html/template changes them.
+const (
+	nonceMark = "GHMARKNONCEQZX"
+	// FormIDMark, FormTokenMark and FormCardMark are what a shared intake
+	// form carries in place of its id, signature and card code.
+	FormIDMark    = "GHMARKFORMIDQZX"
+	FormTokenMark = "GHMARKTOKENQZX"
+	FormCardMark  = "GHMARKCARDQZX"
+)
+
+// Shared writes a page that is the same for every visitor of this address
+// apart from the marks in fill: rendered once per page, language and path,
+// then served from memory with the marks replaced. Public pages that depend
+// on nothing of the request are most of what a card's visitor loads, and
+// rendering the intake form's 342 municipalities for each of them cost far
+// more than sending it. Values in fill go into quoted attributes and are
+// escaped here.
+func (r *Renderer) Shared(c *fiber.Ctx, page string, d *Data, fill map[string]string) error {
+	if !r.cat.HasLanguage(d.Lang) {
+		return r.Render(c, fiber.StatusOK, page, d)
+	}
+	// The route's own path, not the request's: /en/REPORT and /en/report
+	// are one page, and no request can grow the cache.
+	d.Path = strings.TrimPrefix(c.Route().Path, "/:lang")
+	if d.Path == "" {
+		d.Path = "/"
+	}
+	key := page + "|" + d.Lang + "|" + d.Path
+	v, ok := r.shared.Load(key)
+	if !ok {
+		d.Status = fiber.StatusOK
+		b, err := r.render(page, d)
+		if err != nil {
+			return err
+		}
+		v, _ = r.shared.LoadOrStore(key, b)
+	}
+	return r.send(c, fiber.StatusOK, page, v.([]byte), fill)
+}
+
+func (r *Renderer) send(c *fiber.Ctx, status int, page string, b []byte, fill map[string]string) error {
+	b = fillMarks(b, fill)
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	if strings.HasPrefix(page, "public/") {
@@ -262,6 +344,28 @@ func (r *Renderer) Render(c *fiber.Ctx, status int, page string, d *Data) error 
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	}
 	return c.Send(b)
+}
+
+// fillMarks gives every nonce mark its own fresh value and puts fill's
+// values, escaped for a quoted attribute, in place of their marks. It
+// always returns a new slice: Fiber sends the slice it is given as it is,
+// and a shared page must never be handed out to be written into.
+func fillMarks(b []byte, fill map[string]string) []byte {
+	out := make([]byte, 0, len(b)+64)
+	for {
+		i := bytes.Index(b, []byte(nonceMark))
+		if i < 0 {
+			break
+		}
+		out = append(out, b[:i]...)
+		out = append(out, rand.Text()...)
+		b = b[i+len(nonceMark):]
+	}
+	out = append(out, b...)
+	for mark, v := range fill {
+		out = bytes.ReplaceAll(out, []byte(mark), []byte(template.HTMLEscapeString(v)))
+	}
+	return out
 }
 
 func pathWithoutLang(p, lang string) string {
