@@ -130,6 +130,11 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	if err := d.Cases.SealThemes(ctx); err != nil {
 		return nil, err
 	}
+	if n, err := d.Cases.MarkAcknowledged(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		log.Info("recorded the acknowledgement of earlier cases as sent at intake", "cases", n)
+	}
 	if n, err := d.Cases.CodeMunicipalities(ctx); err != nil {
 		return nil, err
 	} else if n > 0 {

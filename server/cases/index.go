@@ -11,6 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gehoord/gehoord/server/store"
 )
@@ -306,4 +307,36 @@ func (s *Service) View(ctx context.Context, id string) (*Case, error) {
 		return s.Get(ctx, id)
 	}
 	return c, nil
+}
+
+// MarkAcknowledged records, for cases stored before the acknowledgement's
+// sending was recorded, that it went out when the case was made (it always
+// did, at intake): their acknowledgement deadline no longer shows as
+// overdue. Run at start; a no-op once done.
+func (s *Service) MarkAcknowledged(ctx context.Context) (int, error) {
+	cur, err := s.st.C(collectionCases).Find(ctx, bson.M{"deadlines.ack_sent": nil},
+		options.Find().SetProjection(bson.M{"_id": 1, "created_at": 1}))
+	if err != nil {
+		return 0, fmt.Errorf("cases: find unacknowledged: %w", err)
+	}
+	var list []struct {
+		ID        string    `bson:"_id"`
+		CreatedAt time.Time `bson:"created_at"`
+	}
+	if err := cur.All(ctx, &list); err != nil {
+		return 0, fmt.Errorf("cases: find unacknowledged: %w", err)
+	}
+	n := 0
+	for _, c := range list {
+		ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "deadlines.ack_sent": nil},
+			bson.M{"$set": bson.M{"deadlines.ack_sent": c.CreatedAt}})
+		if err != nil {
+			return n, fmt.Errorf("cases: mark %s acknowledged: %w", c.ID, err)
+		}
+		if ok {
+			s.journal(ctx, c.ID, "")
+			n++
+		}
+	}
+	return n, nil
 }

@@ -281,3 +281,26 @@ func TestPromiseReportOnly(t *testing.T) {
 		t.Errorf("close a report: %v", err)
 	}
 }
+
+// TestPromiseNoFalseOverdueAckForEarlierCases: cases stored before the
+// acknowledgement's sending was recorded get it from their creation.
+func TestPromiseNoFalseOverdueAckForEarlierCases(t *testing.T) {
+	svc, st, _ := newTestService(t)
+	ctx := t.Context()
+	r := newCase(t, svc, nil)
+	if _, err := st.C(collectionCases).UpdateOne(ctx, map[string]any{"_id": r.ID},
+		map[string]any{"$unset": map[string]any{"deadlines.ack_sent": ""}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.MarkAcknowledged(ctx); err != nil || n != 1 {
+		t.Fatalf("marked %d: %v", n, err)
+	}
+	if n, _ := svc.MarkAcknowledged(ctx); n != 0 {
+		t.Errorf("marked again: %d", n)
+	}
+	svc.now = func() time.Time { return time.Now().Add(10 * 24 * time.Hour) }
+	box, err := svc.Inbox(ctx, InboxFilter{Viewer: "coord"})
+	if err != nil || len(box.Items) != 1 || box.Items[0].Overdue {
+		t.Fatalf("inbox: %v %+v", err, box.Items)
+	}
+}

@@ -189,6 +189,10 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 				p.Next = append(p.Next, s)
 			}
 		}
+		if k.ReportOnly && k.State.Open() && k.State != cases.StateReopenRequested {
+			// For reports only: no one is owed an answer; it closes as is.
+			p.CanClose = true
+		}
 		p.CanReopen = p.IsCoord && (k.State == cases.StateReopenRequested || k.State == cases.StateClosed && k.NewReply)
 		p.Texts = cases.TextsFor(k)
 		p.CanExtend = h.Cases.Extendable(k)
