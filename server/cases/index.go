@@ -63,7 +63,9 @@ type caseIndex struct {
 }
 
 // journal records that a case (and, when eventID is set, one of its
-// events) was written. A failure is logged: other instances then see the
+// events) was written, changed or removed. Every write of a case or an
+// event must be followed by it, or other instances' copies (and this
+// one's) keep showing what was there before. A failure is logged: other instances then see the
 // change at their next full load only.
 func (s *Service) journal(ctx context.Context, caseID, eventID string) {
 	if err := s.writeJournal(ctx, caseID, eventID); err != nil {
@@ -244,17 +246,19 @@ func (s *Service) catchUp(ctx context.Context) error {
 			s.putRow(&c)
 		}
 		if e.EventID != "" {
+			// Added, changed (retention reduces a text) or removed: the
+			// event as it is now replaces the copy's.
 			var ev Event
 			err := s.st.C(collectionEvents).FindOne(ctx, bson.M{"_id": e.EventID}).Decode(&ev)
 			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 				return fmt.Errorf("cases: journal: %w", err)
 			}
-			evs := ix.events[e.CaseID]
-			if err == nil && !slices.ContainsFunc(evs, func(x Event) bool { return x.ID == ev.ID }) {
+			evs := slices.DeleteFunc(ix.events[e.CaseID], func(x Event) bool { return x.ID == e.EventID })
+			if err == nil {
 				evs = append(evs, ev)
 				sortEvents(evs)
-				ix.events[e.CaseID] = evs
 			}
+			ix.events[e.CaseID] = evs
 		}
 		ix.next++
 	}

@@ -3,6 +3,7 @@ package cases
 import (
 	"crypto/rand"
 	"testing"
+	"time"
 
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/seal"
@@ -71,5 +72,40 @@ func TestIndexFollowsOtherInstances(t *testing.T) {
 	}
 	if evs, _ := a.Timeline(ctx, r2.ID); len(evs) != 2+5+1 {
 		t.Errorf("a's timeline after trimming: %d events", len(evs))
+	}
+}
+
+// TestIndexForgetsWhatRetentionErased: a name erased by retention is gone
+// from the copy in memory too, and a changed event replaces the copy's.
+func TestIndexForgetsWhatRetentionErased(t *testing.T) {
+	svc, st, _ := newTestService(t)
+	ctx := t.Context()
+	r := newCase(t, svc, nil)
+	if c, err := svc.View(ctx, r.ID); err != nil || svc.Field(c, "name") != "Anna" {
+		t.Fatalf("before: %v", err)
+	}
+	if _, err := st.C(collectionCases).UpdateOne(ctx, map[string]any{"_id": r.ID},
+		map[string]any{"$set": map[string]any{"state": StateClosed, "closed_at": time.Now().Add(-time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	journalled(t, st, r.ID)
+	if n, err := svc.EraseIdentities(ctx, time.Now()); err != nil || n != 1 {
+		t.Fatalf("erased %d: %v", n, err)
+	}
+	c, err := svc.View(ctx, r.ID)
+	if err != nil || !c.Erased || svc.Field(c, "name") != "" {
+		t.Errorf("the copy still has her name: %v %+v", err, c.Erased)
+	}
+	// An event changed around the service, then journalled.
+	evs, _ := svc.Timeline(ctx, r.ID)
+	if _, err := st.C(collectionEvents).UpdateOne(ctx, map[string]any{"_id": evs[0].ID},
+		map[string]any{"$set": map[string]any{"type": "reduced"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.writeJournal(ctx, r.ID, evs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ = svc.Timeline(ctx, r.ID); evs[0].Type != "reduced" {
+		t.Errorf("the copy keeps the old event: %s", evs[0].Type)
 	}
 }
