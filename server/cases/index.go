@@ -60,7 +60,13 @@ type caseIndex struct {
 	rows   map[string]*Case
 	about  map[string]string // case id -> keyed hash of her "about", folded
 	events map[string][]Event
+	readAt time.Time // when everything was last read
 }
+
+// rereadEvery: how often the background job reads everything again, so a
+// write that was not journalled (a crash between write and journal, a
+// tool writing around the service) shows within this time.
+const rereadEvery = time.Hour
 
 // journal records that a case (and, when eventID is set, one of its
 // events) was written, changed or removed. Every write of a case or an
@@ -126,8 +132,21 @@ func (s *Service) indexed(ctx context.Context, f func(ix *caseIndex)) error {
 
 // CatchUp reads every case once (the first time) and then what the
 // journal says changed: a background job calls it, so staff pages do not
-// wait for the first reading.
+// wait for the first reading. Every rereadEvery it reads everything again,
+// outside the lock, so pages are not held up meanwhile.
 func (s *Service) CatchUp(ctx context.Context) error {
+	s.index.mu.Lock()
+	stale := s.index.loaded && time.Since(s.index.readAt) > rereadEvery
+	s.index.mu.Unlock()
+	if stale {
+		fresh, err := s.readAll(ctx)
+		if err != nil {
+			return err
+		}
+		s.index.mu.Lock()
+		s.swapIn(fresh)
+		s.index.mu.Unlock()
+	}
 	return s.indexed(ctx, func(*caseIndex) {})
 }
 
@@ -153,50 +172,65 @@ func (s *Service) journalEnd(ctx context.Context) (int64, error) {
 	}
 }
 
-// loadIndex reads every case and event once. The journal's end is taken
-// first, so whatever is written while loading is applied again after it.
+// loadIndex reads every case and event into the copy (under its lock).
 func (s *Service) loadIndex(ctx context.Context) error {
-	ix := &s.index
-	end, err := s.journalEnd(ctx)
+	fresh, err := s.readAll(ctx)
 	if err != nil {
 		return err
 	}
+	s.swapIn(fresh)
+	return nil
+}
+
+// readAll reads every case and event into a new copy, without the lock.
+// The journal's end is taken first, so whatever is written while reading
+// is applied again after it.
+func (s *Service) readAll(ctx context.Context) (*caseIndex, error) {
+	end, err := s.journalEnd(ctx)
+	if err != nil {
+		return nil, err
+	}
 	cur, err := s.st.C(collectionCases).Find(ctx, bson.M{})
 	if err != nil {
-		return fmt.Errorf("cases: load index: %w", err)
+		return nil, fmt.Errorf("cases: load index: %w", err)
 	}
 	var all []Case
 	if err := cur.All(ctx, &all); err != nil {
-		return fmt.Errorf("cases: load index: %w", err)
+		return nil, fmt.Errorf("cases: load index: %w", err)
 	}
-	ix.rows = make(map[string]*Case, len(all))
-	ix.about = make(map[string]string, len(all))
+	ix := &caseIndex{rows: make(map[string]*Case, len(all)), about: make(map[string]string, len(all)), events: map[string][]Event{}}
 	for i := range all {
-		s.putRow(&all[i])
+		s.putRowIn(ix, &all[i])
 	}
 	ecur, err := s.st.C(collectionEvents).Find(ctx, bson.M{})
 	if err != nil {
-		return fmt.Errorf("cases: load index: %w", err)
+		return nil, fmt.Errorf("cases: load index: %w", err)
 	}
 	var evs []Event
 	if err := ecur.All(ctx, &evs); err != nil {
-		return fmt.Errorf("cases: load index: %w", err)
+		return nil, fmt.Errorf("cases: load index: %w", err)
 	}
-	ix.events = map[string][]Event{}
 	for _, e := range evs {
 		ix.events[e.CaseID] = append(ix.events[e.CaseID], e)
 	}
 	for id := range ix.events {
 		sortEvents(ix.events[id])
 	}
-	ix.next, ix.loaded = end, true
-	return nil
+	ix.next, ix.loaded, ix.readAt = end, true, time.Now()
+	return ix, nil
+}
+
+// swapIn makes fresh the copy (the caller holds the lock).
+func (s *Service) swapIn(fresh *caseIndex) {
+	ix := &s.index
+	ix.rows, ix.about, ix.events, ix.next, ix.loaded, ix.readAt = fresh.rows, fresh.about, fresh.events, fresh.next, true, fresh.readAt
 }
 
 // putRow keeps the copy of c as stored, and a keyed hash of what "about"
 // says (folded), for similar cases.
-func (s *Service) putRow(c *Case) {
-	ix := &s.index
+func (s *Service) putRow(c *Case) { s.putRowIn(&s.index, c) }
+
+func (s *Service) putRowIn(ix *caseIndex, c *Case) {
 	if about := fold(s.Field(c, "about")); about != "" {
 		ix.about[c.ID] = string(s.seal.MAC("about", about))
 	} else {

@@ -109,3 +109,33 @@ func TestIndexForgetsWhatRetentionErased(t *testing.T) {
 		t.Errorf("the copy keeps the old event: %s", evs[0].Type)
 	}
 }
+
+// TestIndexRereadHealsUnjournalledWrites: a write that never reached the
+// journal shows after the background job's periodic reading.
+func TestIndexRereadHealsUnjournalledWrites(t *testing.T) {
+	svc, st, _ := newTestService(t)
+	ctx := t.Context()
+	r := newCase(t, svc, nil)
+	if err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.C(collectionCases).UpdateOne(ctx, map[string]any{"_id": r.ID},
+		map[string]any{"$set": map[string]any{"priority": 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := svc.View(ctx, r.ID); c.Priority != 0 {
+		t.Fatal("the copy changed without the journal: this test proves nothing")
+	}
+	svc.index.mu.Lock()
+	svc.index.readAt = time.Now().Add(-rereadEvery - time.Minute)
+	svc.index.mu.Unlock()
+	if err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := svc.View(ctx, r.ID); c.Priority != 2 {
+		t.Errorf("after the reading: priority %d", c.Priority)
+	}
+}
