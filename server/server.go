@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ import (
 	"github.com/gehoord/gehoord/server/web/api"
 	"github.com/gehoord/gehoord/server/web/problem"
 	"github.com/gehoord/gehoord/server/web/public"
+	"github.com/gehoord/gehoord/server/web/staffui"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -128,6 +130,11 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	if err := d.Cases.SealThemes(ctx); err != nil {
 		return nil, err
 	}
+	if n, err := d.Cases.MarkAcknowledged(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		log.Info("recorded the acknowledgement of earlier cases as sent at intake", "cases", n)
+	}
 	if n, err := d.Cases.CodeMunicipalities(ctx); err != nil {
 		return nil, err
 	} else if n > 0 {
@@ -152,7 +159,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	d.jobs = append(d.jobs, &periodic{name: "rate limits", every: 5 * time.Minute, log: log,
 		run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st) }},
 		&periodic{name: "write claims", every: 30 * time.Minute, log: log, run: st.SweepClaims},
-		&periodic{name: "public views", every: 5 * time.Minute, log: log, run: d.PublicViews.Sweep})
+		&periodic{name: "public views", every: 5 * time.Minute, log: log, run: d.PublicViews.Sweep},
+		// The copy of the cases the staff pages read (cases/index.go): read
+		// once soon after start and kept up with, so no one waits for it.
+		&periodic{name: "case copy", every: time.Minute, log: log, run: d.Cases.CatchUp})
 	return d, nil
 }
 
@@ -414,6 +424,15 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 		}
 		if d.View == nil {
 			return c.Status(status).SendString(fmt.Sprint(status))
+		}
+		if strings.HasPrefix(c.Path(), "/staff") && staffui.CurrentUser(c) != nil {
+			// Staff stay in their own pages, in their own language.
+			lang := "nl"
+			if l, ok := c.Locals("lang").(string); ok && slices.Contains(staff.Languages, l) {
+				lang = l
+			}
+			return d.View.Render(c, status, "staff/error", &view.Data{Lang: lang, Languages: staff.Languages,
+				Page: struct{ Title, Text string }{page[0], page[1]}})
 		}
 		return d.View.Render(c, status, "public/error", &view.Data{Lang: langOf(c),
 			Page: struct{ Title, Text string }{page[0], page[1]}})

@@ -66,6 +66,13 @@ type Case struct {
 	AnsweredAt time.Time `bson:"answered_at,omitempty"`
 	HeardAt    time.Time `bson:"heard_at,omitempty"`
 	Steps      int       `bson:"steps"`
+	// NewReply: she wrote and no one on the desk has answered or acted
+	// since. It keeps a message on a closed or answered case in sight.
+	NewReply bool `bson:"new_reply"`
+	// ReportOnly: a professional reported on behalf of a worker who does
+	// not complain herself. No name is kept and no deadlines run: the
+	// report is counted and linked to themes (see CloseReport).
+	ReportOnly bool `bson:"report_only"`
 }
 
 // Event is one entry on a case's timeline. Events are appended, never
@@ -135,6 +142,19 @@ type Notifier interface {
 	CaseCreated(ctx context.Context, caseID string) error
 	ReplyReceived(ctx context.Context, caseID, assignedTo string) error
 	ReopenRequested(ctx context.Context, caseID string) error
+}
+
+// AssignNotifier is told when a case is given to a staff user, so she
+// hears of it (push). Optional: a Notifier may implement it.
+type AssignNotifier interface {
+	CaseAssigned(ctx context.Context, caseID, userID string) error
+}
+
+// ClosedReplyNotifier is told of her message on a closed case: the handler
+// and the coordinators hear of it, as the case may need reopening.
+// Optional: without it ReplyReceived is used.
+type ClosedReplyNotifier interface {
+	ClosedReplyReceived(ctx context.Context, caseID, assignedTo string) error
 }
 
 // CardResolver tells which card batch a card code belongs to ("" if none).

@@ -451,6 +451,10 @@ func probeClose(t *testing.T, e *probeEnv) {
 	const n = 12
 	outcomes := []Outcome{OutcomeResolved, OutcomePartlyResolved, OutcomeNotPossible, OutcomeWithdrawn}
 	r := newCases(t, e, 1, StateFeedback, false)[0]
+	// Closing needs the reasoned answer sent first.
+	if _, err := e.svc(0).SendMessage(t.Context(), r.ID, "u0", Outgoing{Line: "Our answer.", Answer: true}); err != nil {
+		t.Fatal(err)
+	}
 	errs := together(n, func(i int) error {
 		_, err := e.svc(i).Close(t.Context(), r.ID, fmt.Sprintf("u%d", i), outcomes[i%len(outcomes)])
 		return err

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gehoord/gehoord/server/store"
 )
 
 // Errors of staff actions on a case.
@@ -64,14 +66,17 @@ func (s *Service) setFrom(ctx context.Context, c *Case, set bson.M) error {
 	if !ok {
 		return ErrChanged
 	}
+	s.journal(ctx, c.ID, "")
 	return nil
 }
 
 // Transition moves a case to state to, as the table in workflow.go allows.
 // Choosing a route records it; declining needs reason (kept as an internal
-// note on the event); reopening starts the deadlines again. Closing from
+// note on the event); reopening starts the deadlines again. Feedback needs
+// the reasoned answer sent to her first (ErrAnswerRequired). Closing from
 // feedback goes through Close; a refused reopen request (reopen_requested
-// -> closed) keeps the earlier outcome.
+// -> closed) keeps the earlier outcome, needs the reasons and sends them
+// to her. A staff member's change clears the "new from her" marker.
 func (s *Service) Transition(ctx context.Context, caseID, actor string, to State, reason string) (*Case, error) {
 	c, err := s.Get(ctx, caseID)
 	if err != nil {
@@ -83,15 +88,25 @@ func (s *Service) Transition(ctx context.Context, caseID, actor string, to State
 	if to == StateClosed && c.State != StateReopenRequested {
 		return nil, ErrUseClose
 	}
-	reason = strings.TrimSpace(reason)
-	if to == StateDeclined && reason == "" {
+	refused := c.State == StateReopenRequested && to == StateClosed
+	reason = strings.TrimSpace(strings.ReplaceAll(reason, "\r\n", "\n"))
+	if (to == StateDeclined || refused) && reason == "" {
 		return nil, ErrReasonRequired
 	}
 	if utf8.RuneCountInString(reason) > MaxMessage {
 		return nil, ErrTooLong
 	}
+	if to == StateFeedback && !c.ReportOnly {
+		sent, err := s.ExplanationSent(ctx, caseID)
+		if err != nil {
+			return nil, err
+		}
+		if !sent {
+			return nil, ErrAnswerRequired
+		}
+	}
 	now := s.now().UTC()
-	set := bson.M{"state": to}
+	set := bson.M{"state": to, "new_reply": false}
 	data := map[string]string{}
 	if to.IsRoute() {
 		set["route"] = to
@@ -100,7 +115,7 @@ func (s *Service) Transition(ctx context.Context, caseID, actor string, to State
 	keepSteps(c, to, now, set)
 	if to == StateReopened {
 		// A reopened case is handled anew: new terms, no outcome yet.
-		set["deadlines"] = ComputeDeadlines(now)
+		set["deadlines"] = reopenDeadlines(now)
 		set["outcome"] = Outcome("")
 		set["closed_at"] = time.Time{}
 		set["heard"] = ""
@@ -109,6 +124,80 @@ func (s *Service) Transition(ctx context.Context, caseID, actor string, to State
 		return nil, err
 	}
 	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventState, Actor: actor, From: c.State, To: to, Data: data}, reason); err != nil {
+		return nil, err
+	}
+	if refused {
+		// She asked to be heard again: she reads why not, in the
+		// coordinator's words.
+		if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventMessage, Actor: actor,
+			Data: map[string]string{"lang": c.Language, "reopen_refused": "1"}}, reason); err != nil {
+			return nil, err
+		}
+	}
+	return s.Get(ctx, caseID)
+}
+
+// ChooseRoute sets the route of a case. A case still received goes
+// through triage on the way (two events), so taking and routing a new
+// case are two steps, not three.
+func (s *Service) ChooseRoute(ctx context.Context, caseID, actor string, route State, reason string) (*Case, error) {
+	if !route.IsRoute() {
+		return nil, fmt.Errorf("%w: %s is not a route", ErrTransition, route)
+	}
+	c, err := s.Get(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if c.State == StateReceived {
+		if route == StateDeclined && strings.TrimSpace(reason) == "" {
+			return nil, ErrReasonRequired // checked before triage is written
+		}
+		if _, err := s.Transition(ctx, caseID, actor, StateTriage, ""); err != nil {
+			return nil, err
+		}
+	}
+	return s.Transition(ctx, caseID, actor, route, reason)
+}
+
+// reopenDeadlines are the terms of a case handled anew: the
+// acknowledgement is not sent again, so only route and answer run.
+func reopenDeadlines(now time.Time) Deadlines {
+	d := ComputeDeadlines(now)
+	d.AckSent = now
+	return d
+}
+
+// ReopenAfterReply reopens a closed case on which she wrote after it was
+// closed (the "new from her" marker): the desk takes it up again without
+// waiting for her to ask. ErrNoNewReply when there is no such message.
+func (s *Service) ReopenAfterReply(ctx context.Context, caseID, actor string) (*Case, error) {
+	var now time.Time
+	var refusal error
+	ok, err := s.st.Change(ctx, collectionCases, caseID, func(raw bson.Raw) (any, error) {
+		var cur Case
+		if err := bson.Unmarshal(raw, &cur); err != nil {
+			return nil, err
+		}
+		if cur.State != StateClosed || !cur.NewReply {
+			refusal = ErrNoNewReply
+			return nil, nil
+		}
+		now = s.now().UTC()
+		return bson.M{"$set": bson.M{"state": StateReopened, "new_reply": false, "deadlines": reopenDeadlines(now),
+			"outcome": Outcome(""), "closed_at": time.Time{}, "heard": "", "updated_at": now}}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cases: reopen after reply: %w", store.NotFound(err))
+	}
+	if !ok {
+		if refusal == nil {
+			refusal = ErrNoNewReply
+		}
+		return nil, refusal
+	}
+	s.journal(ctx, caseID, "")
+	if _, err := s.Append(ctx, Event{CaseID: caseID, At: now, Type: EventState, Actor: actor, From: StateClosed, To: StateReopened,
+		Data: map[string]string{"after_reply": "1"}}, ""); err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, caseID)
@@ -134,24 +223,32 @@ func (s *Service) ExplanationSent(ctx context.Context, caseID string) (bool, err
 }
 
 // Close closes a case with an outcome (see CheckClose: "unfounded" only
-// after the explanation was sent to her).
+// after the explanation was sent to her). Every case is closed only after
+// the reasoned answer was sent to her (ErrAnswerRequired), whatever its
+// route and outcome; a report for reports only (no one to answer) closes
+// from any open state.
 func (s *Service) Close(ctx context.Context, caseID, actor string, outcome Outcome) (*Case, error) {
 	c, err := s.Get(ctx, caseID)
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckTransition(c.State, StateClosed); err != nil {
-		return nil, err
+	if !(c.ReportOnly && c.State.Open() && c.State != StateReopenRequested) {
+		if err := CheckTransition(c.State, StateClosed); err != nil {
+			return nil, err
+		}
 	}
 	sent, err := s.ExplanationSent(ctx, caseID)
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckClose(outcome, sent); err != nil {
+	if err := CheckClose(outcome, sent || c.ReportOnly); err != nil {
 		return nil, err
 	}
+	if !sent && !c.ReportOnly {
+		return nil, ErrAnswerRequired
+	}
 	now := s.now().UTC()
-	if err := s.setFrom(ctx, c, bson.M{"state": StateClosed, "outcome": outcome, "closed_at": now, "heard": ""}); err != nil {
+	if err := s.setFrom(ctx, c, bson.M{"state": StateClosed, "outcome": outcome, "closed_at": now, "heard": "", "new_reply": false}); err != nil {
 		return nil, err
 	}
 	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventState, Actor: actor, From: c.State, To: StateClosed,
@@ -159,6 +256,33 @@ func (s *Service) Close(ctx context.Context, caseID, actor string, outcome Outco
 		return nil, err
 	}
 	return s.Get(ctx, caseID)
+}
+
+// AnswerAndClose sends her the reasoned answer and closes the case with
+// outcome in one step (the common path's last one): the message is marked
+// as the answer, the case moves to feedback if it is not there yet, then
+// closes. The outcome is checked before anything is sent.
+func (s *Service) AnswerAndClose(ctx context.Context, caseID, actor string, o Outgoing, outcome Outcome) (*Case, error) {
+	if err := CheckClose(outcome, true); err != nil {
+		return nil, err
+	}
+	c, err := s.Get(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if c.State != StateFeedback && !CanTransition(c.State, StateFeedback) {
+		return nil, fmt.Errorf("%w: %s -> %s", ErrTransition, c.State, StateFeedback)
+	}
+	o.Answer = true
+	if _, err := s.SendMessage(ctx, caseID, actor, o); err != nil {
+		return nil, err
+	}
+	if c.State != StateFeedback {
+		if _, err := s.Transition(ctx, caseID, actor, StateFeedback, ""); err != nil {
+			return nil, err
+		}
+	}
+	return s.Close(ctx, caseID, actor, outcome)
 }
 
 // Assign gives the case to a staff user ("" unassigns).
@@ -178,11 +302,17 @@ func (s *Service) Assign(ctx context.Context, caseID, actor, userID string) (*Ca
 	if !ok {
 		return nil, ErrChanged
 	}
+	s.journal(ctx, c.ID, "")
 	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventAssigned, Actor: actor,
 		Data: map[string]string{"from": c.AssignedTo, "to": userID}}, ""); err != nil {
 		return nil, err
 	}
 	c.AssignedTo = userID
+	if an, ok := s.notify.(AssignNotifier); ok && userID != "" && userID != actor {
+		if err := an.CaseAssigned(ctx, c.ID, userID); err != nil {
+			s.log.Error("cases: notify assignment", "case", c.ID, "err", err)
+		}
+	}
 	return c, nil
 }
 
@@ -207,6 +337,7 @@ func (s *Service) SetPriority(ctx context.Context, caseID, actor string, p int) 
 	if !ok {
 		return nil, ErrChanged
 	}
+	s.journal(ctx, c.ID, "")
 	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventPriority, Actor: actor,
 		Data: map[string]string{"from": strconv.Itoa(c.Priority), "to": strconv.Itoa(p)}}, ""); err != nil {
 		return nil, err
@@ -254,31 +385,55 @@ func (s *Service) SendMessage(ctx context.Context, caseID, actor string, o Outgo
 		data["answer"] = "1"
 	}
 	e, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventMessage, Actor: actor, Data: data}, body)
-	if err == nil && o.Answer {
+	if err != nil {
+		return e, err
+	}
+	if o.Answer {
 		s.keepAnswered(ctx, c, e.At)
 	}
-	return e, err
+	if c.NewReply {
+		// Answered: her message is no longer waiting.
+		if _, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID}, bson.M{"$set": bson.M{"new_reply": false}}); err != nil {
+			return e, fmt.Errorf("cases: clear new reply: %w", err)
+		}
+		s.journal(ctx, c.ID, "")
+	}
+	return e, nil
 }
 
 // Extend extends the answer deadline by 4 weeks, once, and sends her the
-// notice in her language.
+// notice in her language. Only while the answer is still due: not on a
+// closed or answered case, nor after the deadline passed (ErrNotExtendable).
 func (s *Service) Extend(ctx context.Context, caseID, actor, line string) (*Case, error) {
 	c, err := s.Get(ctx, caseID)
 	if err != nil {
 		return nil, err
 	}
-	d, err := c.Deadlines.Extend()
+	var d Deadlines
+	var refusal error
+	ok, err := s.st.Change(ctx, collectionCases, caseID, func(raw bson.Raw) (any, error) {
+		var cur Case
+		if err := bson.Unmarshal(raw, &cur); err != nil {
+			return nil, err
+		}
+		if refusal = extendable(&cur, s.now()); refusal != nil {
+			return nil, nil
+		}
+		if d, refusal = cur.Deadlines.Extend(); refusal != nil {
+			return nil, nil
+		}
+		return bson.M{"$set": bson.M{"deadlines": d, "updated_at": s.now().UTC()}}, nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "deadlines.extended": false},
-		bson.M{"$set": bson.M{"deadlines": d, "updated_at": s.now().UTC()}})
-	if err != nil {
-		return nil, fmt.Errorf("cases: extend: %w", err)
+		return nil, fmt.Errorf("cases: extend: %w", store.NotFound(err))
 	}
 	if !ok {
-		return nil, ErrAlreadyExtended
+		if refusal == nil {
+			refusal = ErrAlreadyExtended
+		}
+		return nil, refusal
 	}
+	s.journal(ctx, caseID, "")
 	due := d.Answer.Format("2006-01-02")
 	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventExtended, Actor: actor,
 		Data: map[string]string{"answer": due}}, ""); err != nil {
@@ -295,6 +450,29 @@ func (s *Service) Extend(ctx context.Context, caseID, actor, line string) (*Case
 	c.Deadlines = d
 	return c, nil
 }
+
+// extendable says why the answer deadline of c cannot be extended now
+// (nil if it can): the case must be open and not yet answered, and the
+// deadline still ahead.
+func extendable(c *Case, now time.Time) error {
+	switch c.State {
+	case StateClosed, StateFeedback, StateReopenRequested:
+		return ErrNotExtendable
+	}
+	if c.Deadlines.Extended {
+		return ErrAlreadyExtended
+	}
+	if c.Deadlines.Answer.IsZero() {
+		return ErrNoDeadline
+	}
+	if !now.Before(c.Deadlines.Answer) {
+		return ErrNotExtendable
+	}
+	return nil
+}
+
+// Extendable reports whether the answer deadline can be extended now.
+func (s *Service) Extendable(c *Case) bool { return extendable(c, s.now()) == nil }
 
 // MaxHeardReason bounds her reason for not feeling heard.
 const MaxHeardReason = 2000
@@ -341,6 +519,7 @@ func (s *Service) recordHeard(ctx context.Context, reason string, open func() (*
 	if !ok {
 		return nil, ErrAlreadyAnswered
 	}
+	s.journal(ctx, c.ID, "")
 	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventHeard, Actor: ActorComplainant,
 		Data: map[string]string{"answer": answer}}, reason); err != nil {
 		return nil, err

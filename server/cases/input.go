@@ -103,6 +103,9 @@ type Input struct {
 	Language      string   `json:"language"`
 	Card          string   `json:"card,omitempty"`
 	Receipt       string   `json:"receipt,omitempty"`
+	// ReportOnly: a professional reports for a worker who does not
+	// complain herself; no name may come with it (see Case.ReportOnly).
+	ReportOnly bool `json:"report_only,omitempty"`
 	// Set by the server from the outreach device, never by the sender.
 	Device string `json:"-"`
 	Round  string `json:"-"`
@@ -259,6 +262,15 @@ func (in *Input) Validate(now time.Time) error {
 	}
 	if !slices.Contains(Reporters, in.Reporter) {
 		add("reporter", "error.field.reporter")
+	}
+	if in.ReportOnly {
+		// For reports only: from a professional, and without her name.
+		if in.Reporter != "professional" {
+			add("reporter", "error.field.reporter")
+		}
+		if in.Identity.Mode != "anonymous" || in.Identity.Name != "" || in.Identity.Contact != "" {
+			add("identity.mode", "error.field.identity_mode")
+		}
 	}
 	if !slices.Contains(PublicLanguages, in.Language) {
 		add("language", "error.field.language")

@@ -120,6 +120,7 @@ func (s *Service) CodeMunicipalities(ctx context.Context) (int, error) {
 		}
 		if ok {
 			n++
+			s.journal(ctx, c.ID, "")
 		}
 	}
 	return n, nil

@@ -144,6 +144,7 @@ func (s *Service) EraseIdentities(ctx context.Context, cutoff time.Time) (int, e
 		if !ok {
 			continue
 		}
+		s.journal(ctx, c.ID, "") // the copies in memory drop the name too
 		// A fixed id: a repeat after a crash adds no second event.
 		e := Event{ID: c.ID + ":erased:" + c.ClosedAt.UTC().Format(time.RFC3339), CaseID: c.ID, Type: EventErased, Actor: ActorSystem}
 		if _, err := s.Append(ctx, e, ""); err != nil && !store.IsDuplicate(err) {

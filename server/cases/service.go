@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
@@ -50,6 +49,8 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	legacy legacyReceipts
+	// index serves the lists (see index.go).
+	index caseIndex
 }
 
 // NewService builds the service; Cards and Notify may be nil.
@@ -187,6 +188,7 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 		}
 		err = s.st.Insert(ctx, collectionCases, c)
 		if err == nil {
+			s.journal(ctx, c.ID, "")
 			if !c.ReceiptChecked {
 				// An outdated tablet's receipt: lookups here must try it.
 				s.legacy.saw(s.now())
@@ -234,6 +236,8 @@ func (s *Service) receiptReplaced(ctx context.Context, c *Case) {
 	e := Event{ID: c.ID + receiptReplacedSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventReceiptReplaced, Actor: ActorSystem}
 	if err := s.st.Insert(ctx, collectionEvents, e); err != nil && !store.IsDuplicate(err) {
 		s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
+	} else if err == nil {
+		s.journal(ctx, c.ID, e.ID)
 	}
 }
 
@@ -319,7 +323,14 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 		Language: in.Language, Channel: string(ch), Card: in.Card, Batch: batch,
 		Device: in.Device, Round: in.Round,
 		State: StateReceived, Deadlines: ComputeDeadlines(received), Themes: []string{},
-		Steps: 1,
+		Steps: 1, ReportOnly: in.ReportOnly,
+	}
+	// The acknowledgement goes out with the case (afterCreate writes it,
+	// and a repeat heals a crash in between): its deadline is met.
+	c.Deadlines.AckSent = now
+	if in.ReportOnly {
+		// Counted and linked to themes; no one waits for an answer.
+		c.Deadlines = Deadlines{AckSent: now}
 	}
 	c.Description = s.seal.Seal(in.Description, sealCtx(id, "description"))
 	c.About = s.seal.Seal(in.About, sealCtx(id, "about"))
@@ -341,6 +352,8 @@ func (s *Service) afterCreate(ctx context.Context, c *Case) {
 	for _, e := range evs {
 		if err := s.st.Insert(ctx, collectionEvents, e); err != nil && !store.IsDuplicate(err) {
 			s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
+		} else if err == nil {
+			s.journal(ctx, c.ID, e.ID)
 		}
 	}
 	if s.notify != nil {
@@ -424,18 +437,15 @@ func (s *Service) Append(ctx context.Context, e Event, body string) (Event, erro
 	if err := s.st.Insert(ctx, collectionEvents, e); err != nil {
 		return e, fmt.Errorf("cases: append %s event: %w", e.Type, err)
 	}
+	s.journal(ctx, e.CaseID, e.ID)
 	return e, nil
 }
 
-// Timeline returns every event of a case, oldest first.
+// Timeline returns every event of a case, oldest first, from the copy in
+// memory (see index.go).
 func (s *Service) Timeline(ctx context.Context, caseID string) ([]Event, error) {
-	cur, err := s.st.C(collectionEvents).Find(ctx, bson.M{"case_id": caseID},
-		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+	_, evs, err := s.cached(ctx, caseID)
 	if err != nil {
-		return nil, fmt.Errorf("cases: timeline: %w", err)
-	}
-	var evs []Event
-	if err := cur.All(ctx, &evs); err != nil {
 		return nil, fmt.Errorf("cases: timeline: %w", err)
 	}
 	return evs, nil
@@ -517,7 +527,15 @@ func (s *Service) reply(ctx context.Context, c *Case, eventID, body string) (*Ca
 		return nil, err
 	}
 	if s.notify != nil {
-		if err := s.notify.ReplyReceived(ctx, c.ID, c.AssignedTo); err != nil {
+		var err error
+		if cn, ok := s.notify.(ClosedReplyNotifier); ok && c.State == StateClosed {
+			// On a closed case the handler may be gone from it: the
+			// coordinators hear of it too, to decide on reopening.
+			err = cn.ClosedReplyReceived(ctx, c.ID, c.AssignedTo)
+		} else {
+			err = s.notify.ReplyReceived(ctx, c.ID, c.AssignedTo)
+		}
+		if err != nil {
 			s.log.Error("cases: notify reply", "case", c.ID, "err", err)
 		}
 	}
@@ -540,7 +558,9 @@ func (s *Service) markReply(ctx context.Context, c *Case) error {
 		// The time of the change itself, taken while no one else can
 		// write the case: the timeline then orders it truly.
 		at = s.now().UTC()
-		set := bson.M{"last_activity": at, "updated_at": at}
+		// Marked as new from her until the desk answers or acts, so a
+		// message on a closed or answered case is not lost from sight.
+		set := bson.M{"last_activity": at, "updated_at": at, "new_reply": true}
 		from, moved = cur.State, CanTransition(cur.State, StateReplyReceived)
 		if moved {
 			set["state"] = StateReplyReceived
@@ -550,6 +570,7 @@ func (s *Service) markReply(ctx context.Context, c *Case) error {
 	if err != nil {
 		return fmt.Errorf("cases: mark reply: %w", err)
 	}
+	s.journal(ctx, c.ID, "")
 	c.State = from
 	if moved {
 		if _, err := s.Append(ctx, Event{CaseID: c.ID, At: at, Type: EventState, Actor: ActorComplainant, From: from, To: StateReplyReceived}, ""); err != nil {
@@ -558,4 +579,11 @@ func (s *Service) markReply(ctx context.Context, c *Case) error {
 		c.State = StateReplyReceived
 	}
 	return nil
+}
+
+// Seal seals a text of a case as the service would store it: field is
+// "description", "about", "name", "contact" or "event:<event id>" (for an
+// event's body). For tools that write cases in bulk (benchmarks, imports).
+func (s *Service) Seal(caseID, field, text string) []byte {
+	return s.seal.Seal(text, sealCtx(caseID, field))
 }

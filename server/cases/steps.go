@@ -32,9 +32,12 @@ func (s *Service) keepAnswered(ctx context.Context, c *Case, at time.Time) {
 	if !c.AnsweredAt.IsZero() {
 		return
 	}
-	if _, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "answered_at": bson.M{"$exists": false}},
-		bson.M{"$set": bson.M{"answered_at": at}}); err != nil {
+	ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "answered_at": bson.M{"$exists": false}},
+		bson.M{"$set": bson.M{"answered_at": at}})
+	if err != nil {
 		s.log.Error("cases: keep the answer's time", "case", c.ID, "err", err)
+	} else if ok {
+		s.journal(ctx, c.ID, "")
 	}
 }
 
@@ -107,6 +110,7 @@ func (s *Service) KeepSteps(ctx context.Context) (int, error) {
 		}
 		if ok {
 			n++
+			s.journal(ctx, id, "")
 		}
 	}
 	return n, nil

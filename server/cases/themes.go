@@ -195,6 +195,7 @@ func (s *Service) LinkTheme(ctx context.Context, caseID, themeID, actor string) 
 		}
 		return nil // already linked
 	}
+	s.journal(ctx, caseID, "")
 	_, err = s.Append(ctx, Event{CaseID: caseID, Type: EventTheme, Actor: actor,
 		Data: map[string]string{"theme": themeID, "action": "link"}}, "")
 	return err
@@ -210,6 +211,7 @@ func (s *Service) UnlinkTheme(ctx context.Context, caseID, themeID, actor string
 	if !ok {
 		return nil
 	}
+	s.journal(ctx, caseID, "")
 	_, err = s.Append(ctx, Event{CaseID: caseID, Type: EventTheme, Actor: actor,
 		Data: map[string]string{"theme": themeID, "action": "unlink"}}, "")
 	return err
@@ -255,36 +257,32 @@ func (s *Service) ThemeCounts(ctx context.Context) (map[string]int, error) {
 const SimilarWindow = 12 * 7 * 24 * time.Hour
 
 // Similar suggests possible duplicates of c: other cases about the same
-// organisation (compared without case and surrounding spaces, after
-// opening the sealed field), in the same category and municipality,
-// received within 12 weeks of it. Without an organisation nothing is
-// suggested.
+// organisation (compared without case and surrounding spaces, by a keyed
+// hash of the opened field), in the same category, received within 12
+// weeks of it, in any municipality (an organisation works in several).
+// Without an organisation nothing is suggested. Newest first.
 func (s *Service) Similar(ctx context.Context, c *Case) ([]Case, error) {
 	about := fold(s.Field(c, "about"))
 	if about == "" {
 		return []Case{}, nil
 	}
-	cur, err := s.st.C(collectionCases).Find(ctx, bson.M{
-		"_id": bson.M{"$ne": c.ID}, "category": c.Category,
-		"created_at": bson.M{"$gte": c.CreatedAt.Add(-SimilarWindow), "$lte": c.CreatedAt.Add(SimilarWindow)},
-	}, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}))
+	key := string(s.seal.MAC("about", about))
+	out := []Case{}
+	err := s.indexed(ctx, func(ix *caseIndex) {
+		for id, o := range ix.rows {
+			if id == c.ID || o.Category != c.Category || ix.about[id] != key {
+				continue
+			}
+			if d := o.CreatedAt.Sub(c.CreatedAt); d > SimilarWindow || d < -SimilarWindow {
+				continue
+			}
+			out = append(out, *o)
+		}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cases: similar: %w", err)
 	}
-	var cands []Case
-	if err := cur.All(ctx, &cands); err != nil {
-		return nil, fmt.Errorf("cases: similar: %w", err)
-	}
-	out := []Case{}
-	for i := range cands {
-		o := &cands[i]
-		if fold(o.Municipality) != fold(c.Municipality) {
-			continue
-		}
-		if fold(s.Field(o, "about")) == about {
-			out = append(out, *o)
-		}
-	}
+	slices.SortFunc(out, func(a, b Case) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	return out, nil
 }
 

@@ -177,11 +177,14 @@ const (
 	OutcomeUnfounded      Outcome = "unfounded" // only with the explanation sent to her
 	OutcomeNotPossible    Outcome = "not_possible"
 	OutcomeWithdrawn      Outcome = "withdrawn"
+	// OutcomeOutsideRemit: declined, the matter is outside the desk's
+	// remit (the reasons are in the answer sent to her).
+	OutcomeOutsideRemit Outcome = "outside_remit"
 )
 
 // Outcomes lists every outcome in display order.
 var Outcomes = []Outcome{
-	OutcomeResolved, OutcomePartlyResolved, OutcomeUnfounded, OutcomeNotPossible, OutcomeWithdrawn,
+	OutcomeResolved, OutcomePartlyResolved, OutcomeUnfounded, OutcomeNotPossible, OutcomeWithdrawn, OutcomeOutsideRemit,
 }
 
 // Valid reports whether o is a known outcome.
@@ -208,6 +211,15 @@ var (
 	ErrAlreadyExtended = errors.New("cases: the answer deadline was already extended")
 	// ErrNoDeadline: there is no answer deadline to extend.
 	ErrNoDeadline = errors.New("cases: no answer deadline to extend")
+	// ErrAnswerRequired: feedback and closing only after the reasoned
+	// answer (a message marked as the answer) was sent to her.
+	ErrAnswerRequired = errors.New("cases: send her the reasoned answer first")
+	// ErrNotExtendable: the case is closed or answered, or its answer
+	// deadline has passed: there is nothing left to extend.
+	ErrNotExtendable = errors.New("cases: the answer deadline cannot be extended now")
+	// ErrNoNewReply: reopening after her message needs a message of hers
+	// on the closed case.
+	ErrNoNewReply = errors.New("cases: no new message from her on this closed case")
 )
 
 // CheckClose returns nil when a case may be closed with outcome o:
@@ -236,6 +248,9 @@ type Deadlines struct {
 	Answer time.Time `bson:"answer"`
 	// Extended: the answer deadline was extended (it can be once only).
 	Extended bool `bson:"extended"`
+	// AckSent is when the acknowledgement went to her (automatically at
+	// intake): the ack deadline is met and no longer counts.
+	AckSent time.Time `bson:"ack_sent"`
 }
 
 // The names Deadlines.Next returns.
@@ -271,7 +286,7 @@ func (d Deadlines) Extend() (Deadlines, error) {
 }
 
 // Next returns the nearest deadline that matters for a case in state st:
-// ack and route while received, route while in triage or reopened, answer
+// ack (until it was sent) and route while received, route while in triage or reopened, answer
 // while in a route, waiting_for_reply or reply_received. In feedback,
 // closed and reopen_requested (a coordinator's decision, no legal term) no
 // deadline runs: it returns "", the zero time and false. overdue is true
@@ -283,6 +298,8 @@ func (d Deadlines) Next(now time.Time, st State) (what string, due time.Time, ov
 	}
 	var cs []cand
 	switch {
+	case st == StateReceived && !d.AckSent.IsZero():
+		cs = []cand{{DeadlineRoute, d.Route}}
 	case st == StateReceived:
 		cs = []cand{{DeadlineAck, d.Ack}, {DeadlineRoute, d.Route}}
 	case st == StateTriage || st == StateReopened:

@@ -193,7 +193,7 @@ func TestWorkflowNextStatesOrder(t *testing.T) {
 }
 
 func TestWorkflowOutcomes(t *testing.T) {
-	want := []Outcome{"resolved", "partly_resolved", "unfounded", "not_possible", "withdrawn"}
+	want := []Outcome{"resolved", "partly_resolved", "unfounded", "not_possible", "withdrawn", "outside_remit"}
 	if !slices.Equal(Outcomes, want) {
 		t.Errorf("Outcomes = %v", Outcomes)
 	}

@@ -32,6 +32,20 @@ func (s *Service) ReopenRequested(ctx context.Context, caseID string) error {
 	return s.notify(ctx, TypeCaseReopen, caseID, "", "case.reopen/"+caseID+"/"+s.localDate())
 }
 
+// CaseAssigned queues a notification for the staff user a case was just
+// given to (once per case and assignee a day).
+func (s *Service) CaseAssigned(ctx context.Context, caseID, userID string) error {
+	return s.notify(ctx, TypeCaseAssigned, caseID, userID, "case.assigned/"+caseID+"/"+userID+"/"+s.localDate())
+}
+
+// ClosedReplyReceived queues a notification of her message on a closed
+// case for the handler who had it and for the coordinators, who decide on
+// reopening it.
+func (s *Service) ClosedReplyReceived(ctx context.Context, caseID, assignedTo string) error {
+	w := s.now().UTC().Unix() / int64(replyWindow/time.Second)
+	return s.notify(ctx, TypeCaseClosedReply, caseID, assignedTo, "case.closed_reply/"+caseID+"/"+strconv.FormatInt(w, 10))
+}
+
 func (s *Service) localDate() string { return s.now().In(amsterdam).Format("2006-01-02") }
 
 func (s *Service) notify(ctx context.Context, typ, caseID, assignedTo, key string) error {
@@ -101,6 +115,19 @@ func (s *Service) recipients(ctx context.Context, typ, assignedTo string) ([]Per
 		out = coordinators()
 	case TypeCaseReopen:
 		out = coordinators()
+	case TypeCaseAssigned:
+		for _, p := range staff {
+			if p.ID == assignedTo && pref(p) != PrefOff {
+				out = append(out, p)
+			}
+		}
+	case TypeCaseClosedReply:
+		out = coordinators()
+		for _, p := range staff {
+			if p.ID == assignedTo && p.Role != RoleCoordinator && pref(p) != PrefOff {
+				out = append(out, p)
+			}
+		}
 	case TypeSummary:
 		for _, p := range staff {
 			if (p.Role == RoleCoordinator || p.Role == RoleHandler) && pref(p) != PrefOff {

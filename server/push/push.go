@@ -39,7 +39,11 @@ const (
 	TypeCaseNew    = "case.new"
 	TypeCaseReply  = "case.reply"
 	TypeCaseReopen = "case.reopen"
-	TypeSummary    = "summary"
+	// TypeCaseAssigned: a case was given to the person who hears of it.
+	TypeCaseAssigned = "case.assigned"
+	// TypeCaseClosedReply: she wrote on a closed case.
+	TypeCaseClosedReply = "case.closed_reply"
+	TypeSummary         = "summary"
 )
 
 // Sending options (see docs/push.md).

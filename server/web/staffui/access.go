@@ -21,8 +21,10 @@ import (
 //   - Her name (work name or name) is shown to everyone who may open the
 //     case: it is known to the desk, never outside it.
 //   - Her contact details are shown only on request (each showing is in
-//     the audit log), to coordinators and admins, and to the assigned
-//     handler only when she allowed her identity to be shared.
+//     the audit log), to coordinators and admins and to the handler
+//     assigned to her case: they are for the desk. Sharing her identity
+//     with the organisation complained about is a separate consent
+//     (ShareIdentity), used only for that.
 func canOpen(u *staff.User, c *cases.Case) bool {
 	switch u.Role {
 	case staff.RoleAdmin, staff.RoleCoordinator:
@@ -45,14 +47,14 @@ func canSeeContact(u *staff.User, c *cases.Case) bool {
 	if c.IdentityMode == "anonymous" || c.Erased {
 		return false
 	}
-	return isCoordinator(u) || (u.Role == staff.RoleHandler && c.AssignedTo == u.ID && c.ShareIdentity)
+	return isCoordinator(u) || (u.Role == staff.RoleHandler && c.AssignedTo == u.ID)
 }
 
 // loadCase reads the case of the :id parameter; a case the user may not
 // open answers 404 as if it did not exist, so ids cannot be probed.
 func (h *Handler) loadCase(c *fiber.Ctx) (*cases.Case, error) {
 	u := CurrentUser(c)
-	k, err := h.Cases.Get(c.UserContext(), c.Params("id"))
+	k, err := h.Cases.View(c.UserContext(), c.Params("id"))
 	if errors.Is(err, cases.ErrNotFound) {
 		return nil, fiber.ErrNotFound
 	}

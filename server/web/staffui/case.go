@@ -32,6 +32,8 @@ type deadlineRow struct {
 	Due     time.Time
 	Overdue bool
 	Current bool
+	// Met: the acknowledgement was sent (automatically at intake).
+	Met bool
 }
 
 type casePage struct {
@@ -48,16 +50,20 @@ type casePage struct {
 	Thread   []eventRow
 	Notes    []eventRow
 
-	CanAct     bool
-	CanTake    bool
-	IsCoord    bool
-	Next       []cases.State
-	Routes     []cases.State
-	CanClose   bool
-	CanReopen  bool
-	Outcomes   []cases.Outcome
-	Priorities []int
-	Assignees  []staff.User
+	CanAct    bool
+	CanTake   bool
+	IsCoord   bool
+	Next      []cases.State
+	Routes    []cases.State
+	CanClose  bool
+	CanReopen bool
+	// CanAnswer: the reasoned answer can be sent now, and with it the
+	// case closed in the same step (CloseOutcomes).
+	CanAnswer     bool
+	CloseOutcomes []cases.Outcome
+	Outcomes      []cases.Outcome
+	Priorities    []int
+	Assignees     []staff.User
 
 	Texts       []option // the standard texts meant for the case now
 	Text        string
@@ -177,6 +183,11 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 		return err
 	}
 	if p.CanAct {
+		if k.State == cases.StateReceived {
+			// The route can be chosen straight away: triage is passed on
+			// the way (ChooseRoute).
+			p.Routes = slices.Clone(cases.Routes)
+		}
 		for _, s := range cases.NextStates(k.State) {
 			switch {
 			case s == cases.StateClosed:
@@ -189,11 +200,19 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 				p.Next = append(p.Next, s)
 			}
 		}
-		p.CanReopen = p.IsCoord && k.State == cases.StateReopenRequested
+		if k.ReportOnly && k.State.Open() && k.State != cases.StateReopenRequested {
+			// For reports only: no one is owed an answer; it closes as is.
+			p.CanClose = true
+		}
+		p.CanReopen = p.IsCoord && (k.State == cases.StateReopenRequested || k.State == cases.StateClosed && k.NewReply)
 		if p.Texts, err = h.pickerTexts(c, k); err != nil {
 			return err
 		}
-		p.CanExtend = !k.Deadlines.Extended && k.State.Open() && k.State != cases.StateFeedback
+		p.CanExtend = h.Cases.Extendable(k)
+		p.CanAnswer = k.State == cases.StateFeedback || cases.CanTransition(k.State, cases.StateFeedback)
+		if p.CanAnswer {
+			p.CloseOutcomes = cases.Outcomes
+		}
 	}
 	if p.IsCoord {
 		p.Assignees, err = h.Staff.ListByRole(ctx, staff.RoleHandler, staff.RoleCoordinator, staff.RoleAdmin)
@@ -207,7 +226,11 @@ func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*c
 		name string
 		at   time.Time
 	}{{cases.DeadlineAck, k.Deadlines.Ack}, {cases.DeadlineRoute, k.Deadlines.Route}, {cases.DeadlineAnswer, k.Deadlines.Answer}} {
-		p.Deadlines = append(p.Deadlines, deadlineRow{Name: d.name, Due: d.at, Current: d.name == next, Overdue: d.name == next && now.After(d.at)})
+		if d.at.IsZero() {
+			continue // a report for reports only runs no deadlines
+		}
+		p.Deadlines = append(p.Deadlines, deadlineRow{Name: d.name, Due: d.at, Current: d.name == next, Overdue: d.name == next && now.After(d.at),
+			Met: d.name == cases.DeadlineAck && !k.Deadlines.AckSent.IsZero()})
 	}
 	if p.Similar, err = h.Cases.Similar(ctx, k); err != nil {
 		return err
@@ -273,7 +296,14 @@ var errorKeys = []struct {
 	{cases.ErrTextNotOffered, "staff.case.error.text_not_offered"},
 	{cases.ErrReferralStep, "staff.case.error.referral_step"},
 	{errNoSuchOrg, "staff.case.error.referral_org"},
+	{cases.ErrAnswerRequired, "staff.case.error.answer"},
+	{cases.ErrNotExtendable, "staff.case.error.not_extendable"},
+	{errConfirm, "staff.case.error.confirm"},
+	{cases.ErrNoNewReply, "staff.case.error.transition"},
 }
+
+// errConfirm: an action that asks for confirmation came without it.
+var errConfirm = errors.New("staffui: not confirmed")
 
 // changed finishes a change: audit, then back to the case (303), or the
 // case page with the error (422).
@@ -354,6 +384,20 @@ func (h *Handler) caseState(c *fiber.Ctx) error {
 	return h.changed(c, k, "state", err, nil)
 }
 
+// caseRoute chooses the route; from received it passes triage on the way
+// (the route form's one submit does both).
+func (h *Handler) caseRoute(c *fiber.Ctx) error {
+	k, err := h.loadActable(c)
+	if err != nil {
+		return err
+	}
+	if k.State == cases.StateReopenRequested {
+		return fiber.ErrForbidden
+	}
+	_, err = h.Cases.ChooseRoute(c.UserContext(), k.ID, CurrentUser(c).ID, cases.State(c.FormValue("to")), c.FormValue("reason"))
+	return h.changed(c, k, "state", err, nil)
+}
+
 func (h *Handler) caseClose(c *fiber.Ctx) error {
 	k, err := h.loadActable(c)
 	if err != nil {
@@ -369,6 +413,11 @@ func (h *Handler) caseReopen(c *fiber.Ctx) error {
 	k, err := h.loadCase(c)
 	if err != nil {
 		return err
+	}
+	if k.State == cases.StateClosed {
+		// She wrote on the closed case: the coordinator takes it up again.
+		_, err = h.Cases.ReopenAfterReply(c.UserContext(), k.ID, CurrentUser(c).ID)
+		return h.changed(c, k, "reopen", err, nil)
 	}
 	to := cases.StateReopened
 	if c.FormValue("decision") == "refuse" {
@@ -397,6 +446,11 @@ func (h *Handler) caseMessage(c *fiber.Ctx) error {
 			p.Preview, p.PreviewRef, p.PreviewRefLang, p.PreviewStale = body, ref, refLang, stale
 		})
 	}
+	if outcome := cases.Outcome(c.FormValue("close")); outcome != "" {
+		// The answer and the closing in one submit (the common path).
+		_, err = h.Cases.AnswerAndClose(c.UserContext(), k.ID, CurrentUser(c).ID, o, outcome)
+		return h.changed(c, k, "close", err, keep)
+	}
 	_, err = h.Cases.SendMessage(c.UserContext(), k.ID, CurrentUser(c).ID, o)
 	return h.changed(c, k, "message", err, keep)
 }
@@ -414,6 +468,10 @@ func (h *Handler) caseExtend(c *fiber.Ctx) error {
 	k, err := h.loadActable(c)
 	if err != nil {
 		return err
+	}
+	if c.FormValue("confirm") != "1" {
+		// Extending tells her the answer comes later: a deliberate act.
+		return h.changed(c, k, "extend", errConfirm, nil)
 	}
 	_, err = h.Cases.Extend(c.UserContext(), k.ID, CurrentUser(c).ID, c.FormValue("line"))
 	return h.changed(c, k, "extend", err, nil)

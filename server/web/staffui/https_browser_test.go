@@ -222,6 +222,9 @@ func TestStaffSignInOverHTTPS(t *testing.T) {
 		b.fatalf("no recovery codes shown")
 	}
 	b.click(`main a.button`)
+	// The inbox's own search field: the sign-out form is on the page
+	// left behind too.
+	b.wait(`#f-q`)
 	b.wait(`form[action="/staff/signout"]`)
 	if got := b.cookies(); len(got) != 1 || got[0] != "__Host-gehoord_staff" {
 		b.fatalf("cookies once signed in: %v, want the session cookie only", got)
@@ -265,7 +268,7 @@ func TestStaffSignInOverHTTPS(t *testing.T) {
 	}
 	note := fmt.Sprintf("Gebeld met de bank %d", time.Now().UnixNano())
 	b.fill("#f-note", note)
-	b.click(`form[action$="/note"] button[type=submit]`)
+	b.click(`form[action*="/note"] button[type=submit]`)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var notes string

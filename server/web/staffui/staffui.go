@@ -110,6 +110,7 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/cases/:id/assign", cs, h.caseAssign)
 	app.Post("/staff/cases/:id/priority", cs, h.casePriority)
 	app.Post("/staff/cases/:id/state", cs, h.caseState)
+	app.Post("/staff/cases/:id/route", cs, h.caseRoute)
 	app.Post("/staff/cases/:id/close", cs, h.caseClose)
 	app.Post("/staff/cases/:id/message", cs, h.caseMessage)
 	app.Post("/staff/cases/:id/note", cs, h.caseNote)
@@ -123,6 +124,7 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/cases/:id/reopen", co, h.caseReopen)
 	app.Post("/staff/cases/:id/theme", co, h.caseTheme)
 	app.Post("/staff/cases/:id/unlink", co, h.caseUnlink)
+	app.Post("/staff/themes/link", co, h.themeLinkMany)
 
 	// Themes.
 	app.Get("/staff/themes", co, h.themes)

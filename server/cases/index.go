@@ -1,0 +1,380 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gehoord/gehoord/server/store"
+)
+
+// Why a copy in memory: FerretDB v1 on SQLite uses no index to read. Every
+// query, even one by _id, reads and parses the collection's documents
+// until it has its answer (an _id filter is pushed down as a JSON path the
+// _id index does not match). With 10,000 cases and their events one read
+// takes hundreds of milliseconds. So the desk's pages (inbox, similar
+// cases, a case and its timeline) are served from a copy of every case and
+// event as stored (personal text stays sealed), read once.
+//
+// Instances keep their copies in step through a journal: every write of a
+// case or an event appends an entry numbered 1, 2, 3… Each number is taken
+// by a unique insert of the entry itself (after a hint of where to start),
+// so the journal has no gaps and a reader follows it until the next number
+// is missing. Only the last journalKeep entries are kept, so reading the
+// journal stays cheap; a reader that fell further behind reads everything
+// again.
+
+const (
+	collectionJournal = "case_journal"
+	collectionHint    = "case_journal_hint"
+	journalHintID     = "end"
+)
+
+// journalKeep is how many journal entries are kept (see above); a
+// variable so a test can make it small.
+var journalKeep int64 = 500
+
+// trimEvery: how often a writer trims the journal (in entries).
+var trimEvery int64 = 50
+
+type journalEntry struct {
+	ID      string    `bson:"_id"`
+	CaseID  string    `bson:"case_id"`
+	EventID string    `bson:"event_id,omitempty"`
+	At      time.Time `bson:"at"`
+}
+
+// caseIndex is the copy. Its lock is held while it catches up.
+type caseIndex struct {
+	mu     sync.Mutex
+	loaded bool
+	next   int64 // the journal number to read next
+	rows   map[string]*Case
+	about  map[string]string // case id -> keyed hash of her "about", folded
+	events map[string][]Event
+	readAt time.Time // when everything was last read
+}
+
+// rereadEvery: how often the background job reads everything again, so a
+// write that was not journalled (a crash between write and journal, a
+// tool writing around the service) shows within this time.
+const rereadEvery = time.Hour
+
+// journal records that a case (and, when eventID is set, one of its
+// events) was written, changed or removed. Every write of a case or an
+// event must be followed by it, or other instances' copies (and this
+// one's) keep showing what was there before. A failure is logged: other instances then see the
+// change at their next full load only.
+func (s *Service) journal(ctx context.Context, caseID, eventID string) {
+	if err := s.writeJournal(ctx, caseID, eventID); err != nil {
+		s.log.Error("cases: journal a change", "case", caseID, "err", err)
+	}
+}
+
+func (s *Service) writeJournal(ctx context.Context, caseID, eventID string) error {
+	var hint struct {
+		N int64 `bson:"n"`
+	}
+	err := s.st.C(collectionHint).FindOne(ctx, bson.M{"_id": journalHintID}).Decode(&hint)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return err
+	}
+	for n := hint.N + 1; n < hint.N+100000; n++ {
+		err := s.st.Insert(ctx, collectionJournal, journalEntry{ID: strconv.FormatInt(n, 10), CaseID: caseID, EventID: eventID, At: s.now().UTC()})
+		if store.IsDuplicate(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		// Only a hint: losing it costs a later writer a few duplicates.
+		_ = s.st.Upsert(ctx, collectionHint, journalHintID, bson.M{"$max": bson.M{"n": n}})
+		if n > journalKeep && n%trimEvery == 0 {
+			// Every trimEvery entries, the ones before the kept ones go
+			// (the journal is read only near its end).
+			old := bson.A{}
+			for k := max(1, n-journalKeep-trimEvery*2); k <= n-journalKeep; k++ {
+				old = append(old, strconv.FormatInt(k, 10))
+			}
+			if _, err := s.st.DeleteAll(ctx, collectionJournal, bson.M{"_id": bson.M{"$in": old}}); err != nil {
+				s.log.Warn("cases: trim the journal", "err", err)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("cases: journal: no free number")
+}
+
+// indexed runs f on the index, caught up with every instance's writes.
+func (s *Service) indexed(ctx context.Context, f func(ix *caseIndex)) error {
+	ix := &s.index
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if !ix.loaded {
+		if err := s.loadIndex(ctx); err != nil {
+			return err
+		}
+	}
+	if err := s.catchUp(ctx); err != nil {
+		return err
+	}
+	f(ix)
+	return nil
+}
+
+// CatchUp reads every case once (the first time) and then what the
+// journal says changed: a background job calls it, so staff pages do not
+// wait for the first reading. Every rereadEvery it reads everything again,
+// outside the lock, so pages are not held up meanwhile.
+func (s *Service) CatchUp(ctx context.Context) error {
+	s.index.mu.Lock()
+	stale := s.index.loaded && time.Since(s.index.readAt) > rereadEvery
+	s.index.mu.Unlock()
+	if stale {
+		fresh, err := s.readAll(ctx)
+		if err != nil {
+			return err
+		}
+		s.index.mu.Lock()
+		s.swapIn(fresh)
+		s.index.mu.Unlock()
+	}
+	return s.indexed(ctx, func(*caseIndex) {})
+}
+
+// journalEnd finds the first journal number not yet written.
+func (s *Service) journalEnd(ctx context.Context) (int64, error) {
+	var hint struct {
+		N int64 `bson:"n"`
+	}
+	err := s.st.C(collectionHint).FindOne(ctx, bson.M{"_id": journalHintID}).Decode(&hint)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, fmt.Errorf("cases: journal hint: %w", err)
+	}
+	n := hint.N + 1
+	for {
+		err := s.st.C(collectionJournal).FindOne(ctx, bson.M{"_id": strconv.FormatInt(n, 10)}).Err()
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return n, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("cases: journal: %w", err)
+		}
+		n++
+	}
+}
+
+// loadIndex reads every case and event into the copy (under its lock).
+func (s *Service) loadIndex(ctx context.Context) error {
+	fresh, err := s.readAll(ctx)
+	if err != nil {
+		return err
+	}
+	s.swapIn(fresh)
+	return nil
+}
+
+// readAll reads every case and event into a new copy, without the lock.
+// The journal's end is taken first, so whatever is written while reading
+// is applied again after it.
+func (s *Service) readAll(ctx context.Context) (*caseIndex, error) {
+	end, err := s.journalEnd(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.st.C(collectionCases).Find(ctx, bson.M{})
+	if err != nil {
+		return nil, fmt.Errorf("cases: load index: %w", err)
+	}
+	var all []Case
+	if err := cur.All(ctx, &all); err != nil {
+		return nil, fmt.Errorf("cases: load index: %w", err)
+	}
+	ix := &caseIndex{rows: make(map[string]*Case, len(all)), about: make(map[string]string, len(all)), events: map[string][]Event{}}
+	for i := range all {
+		s.putRowIn(ix, &all[i])
+	}
+	ecur, err := s.st.C(collectionEvents).Find(ctx, bson.M{})
+	if err != nil {
+		return nil, fmt.Errorf("cases: load index: %w", err)
+	}
+	var evs []Event
+	if err := ecur.All(ctx, &evs); err != nil {
+		return nil, fmt.Errorf("cases: load index: %w", err)
+	}
+	for _, e := range evs {
+		ix.events[e.CaseID] = append(ix.events[e.CaseID], e)
+	}
+	for id := range ix.events {
+		sortEvents(ix.events[id])
+	}
+	ix.next, ix.loaded, ix.readAt = end, true, time.Now()
+	return ix, nil
+}
+
+// swapIn makes fresh the copy (the caller holds the lock).
+func (s *Service) swapIn(fresh *caseIndex) {
+	ix := &s.index
+	ix.rows, ix.about, ix.events, ix.next, ix.loaded, ix.readAt = fresh.rows, fresh.about, fresh.events, fresh.next, true, fresh.readAt
+}
+
+// putRow keeps the copy of c as stored, and a keyed hash of what "about"
+// says (folded), for similar cases.
+func (s *Service) putRow(c *Case) { s.putRowIn(&s.index, c) }
+
+func (s *Service) putRowIn(ix *caseIndex, c *Case) {
+	if about := fold(s.Field(c, "about")); about != "" {
+		ix.about[c.ID] = string(s.seal.MAC("about", about))
+	} else {
+		delete(ix.about, c.ID)
+	}
+	cp := *c
+	ix.rows[c.ID] = &cp
+}
+
+func sortEvents(r []Event) {
+	slices.SortFunc(r, func(a, b Event) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
+}
+
+// catchUp applies the journal's entries written since the last look.
+func (s *Service) catchUp(ctx context.Context) error {
+	ix := &s.index
+	for {
+		var e journalEntry
+		err := s.st.C(collectionJournal).FindOne(ctx, bson.M{"_id": strconv.FormatInt(ix.next, 10)}).Decode(&e)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return s.checkTrimmed(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("cases: journal: %w", err)
+		}
+		var c Case
+		err = s.st.C(collectionCases).FindOne(ctx, bson.M{"_id": e.CaseID}).Decode(&c)
+		switch {
+		case errors.Is(err, mongo.ErrNoDocuments):
+			delete(ix.rows, e.CaseID)
+			delete(ix.about, e.CaseID)
+			delete(ix.events, e.CaseID)
+		case err != nil:
+			return fmt.Errorf("cases: journal: %w", err)
+		default:
+			s.putRow(&c)
+		}
+		if e.EventID != "" {
+			// Added, changed (retention reduces a text) or removed: the
+			// event as it is now replaces the copy's.
+			var ev Event
+			err := s.st.C(collectionEvents).FindOne(ctx, bson.M{"_id": e.EventID}).Decode(&ev)
+			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+				return fmt.Errorf("cases: journal: %w", err)
+			}
+			evs := slices.DeleteFunc(ix.events[e.CaseID], func(x Event) bool { return x.ID == e.EventID })
+			if err == nil {
+				evs = append(evs, ev)
+				sortEvents(evs)
+			}
+			ix.events[e.CaseID] = evs
+		}
+		ix.next++
+	}
+}
+
+// checkTrimmed reads everything again when the entry due next was
+// trimmed from the journal already (this copy fell too far behind).
+func (s *Service) checkTrimmed(ctx context.Context) error {
+	ix := &s.index
+	var hint struct {
+		N int64 `bson:"n"`
+	}
+	err := s.st.C(collectionHint).FindOne(ctx, bson.M{"_id": journalHintID}).Decode(&hint)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return fmt.Errorf("cases: journal hint: %w", err)
+	}
+	if hint.N < ix.next {
+		return nil // nothing new
+	}
+	// The hint is raised only after its entry was written: an entry at
+	// or beyond ours exists or existed, so ours was trimmed.
+	s.log.Info("cases: this instance fell behind the journal; reading every case again")
+	return s.loadIndex(ctx)
+}
+
+// cached returns copies of a case and its events as stored, from the
+// copy in memory (nil when there is no such case).
+func (s *Service) cached(ctx context.Context, id string) (*Case, []Event, error) {
+	var c *Case
+	var evs []Event
+	err := s.indexed(ctx, func(ix *caseIndex) {
+		if r, ok := ix.rows[id]; ok {
+			cp := *r
+			c = &cp
+		}
+		evs = slices.Clone(ix.events[id])
+	})
+	return c, evs, err
+}
+
+// View returns a case for showing it, from the copy in memory (see
+// index.go): as fresh as every instance's journal. Decisions that change
+// the case read it from the database (Get, Change).
+func (s *Service) View(ctx context.Context, id string) (*Case, error) {
+	c, _, err := s.cached(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return s.Get(ctx, id)
+	}
+	return c, nil
+}
+
+// MarkAcknowledged records, for cases stored before the acknowledgement's
+// sending was recorded, that it went out when the case was made (it always
+// did, at intake): their acknowledgement deadline no longer shows as
+// overdue. Run at start; a no-op once done.
+func (s *Service) MarkAcknowledged(ctx context.Context) (int, error) {
+	cur, err := s.st.C(collectionCases).Find(ctx, bson.M{"deadlines.ack_sent": nil},
+		options.Find().SetProjection(bson.M{"_id": 1, "created_at": 1}))
+	if err != nil {
+		return 0, fmt.Errorf("cases: find unacknowledged: %w", err)
+	}
+	var list []struct {
+		ID        string    `bson:"_id"`
+		CreatedAt time.Time `bson:"created_at"`
+	}
+	if err := cur.All(ctx, &list); err != nil {
+		return 0, fmt.Errorf("cases: find unacknowledged: %w", err)
+	}
+	n := 0
+	for _, c := range list {
+		ok, err := s.st.Update(ctx, collectionCases, bson.M{"_id": c.ID, "deadlines.ack_sent": nil},
+			bson.M{"$set": bson.M{"deadlines.ack_sent": c.CreatedAt}})
+		if err != nil {
+			return n, fmt.Errorf("cases: mark %s acknowledged: %w", c.ID, err)
+		}
+		if ok {
+			s.journal(ctx, c.ID, "")
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,141 @@
+package cases
+
+import (
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"github.com/gehoord/gehoord/server/i18n"
+	"github.com/gehoord/gehoord/server/seal"
+	"github.com/gehoord/gehoord/server/store/storetest"
+)
+
+// TestIndexFollowsOtherInstances: two instances on one database; what one
+// writes, the other's inbox, case view and timeline show at its next
+// read, also after it fell behind the trimmed journal.
+func TestIndexFollowsOtherInstances(t *testing.T) {
+	sts := storetest.Instances(t, 2)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	sl, err := seal.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewService(Config{Store: sts[0], Sealer: sl, Texts: i18n.Default()})
+	b := NewService(Config{Store: sts[1], Sealer: sl, Texts: i18n.Default()})
+	if err := a.EnsureIndexes(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	r := newCase(t, a, nil)
+	if box, err := a.Inbox(ctx, InboxFilter{Viewer: "coord"}); err != nil || box.Total != 1 {
+		t.Fatalf("a's inbox: %v %d", err, box.Total)
+	}
+	r2 := newCase(t, b, nil)
+	if _, err := b.Assign(ctx, r.ID, "coord", "h1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.SendMessage(ctx, r.ID, "h1", Outgoing{Line: "We read it."}); err != nil {
+		t.Fatal(err)
+	}
+	box, err := a.Inbox(ctx, InboxFilter{Viewer: "h1", Assigned: AssignedMe})
+	if err != nil || box.Total != 1 || box.Items[0].Case.ID != r.ID {
+		t.Fatalf("a does not see b's assignment: %v %+v", err, box)
+	}
+	if c, err := a.View(ctx, r2.ID); err != nil || c.Reference != r2.Reference {
+		t.Fatalf("a does not see b's new case: %v", err)
+	}
+	msgs, _ := a.Messages(ctx, r.ID)
+	if len(msgs) != 2 || msgs[1].Body != "We read it." {
+		t.Fatalf("a's timeline: %+v", msgs)
+	}
+	// b writes more than the journal keeps while a does not look.
+	journalKeep, trimEvery = 3, 1
+	defer func() { journalKeep, trimEvery = 500, 50 }()
+	for range 5 {
+		if _, err := b.AddNote(ctx, r2.ID, "h1", "note"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.SetPriority(ctx, r2.ID, "coord", 2); err != nil {
+		t.Fatal(err)
+	}
+	end, err := a.journalEnd(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := sts[0].C(collectionJournal).CountDocuments(ctx, map[string]any{}); n >= end-1-journalKeep {
+		t.Errorf("the journal keeps %d of %d entries", n, end-1)
+	}
+	if c, err := a.View(ctx, r2.ID); err != nil || c.Priority != 2 {
+		t.Fatalf("a after the journal was trimmed: %v %+v", err, c)
+	}
+	if evs, _ := a.Timeline(ctx, r2.ID); len(evs) != 2+5+1 {
+		t.Errorf("a's timeline after trimming: %d events", len(evs))
+	}
+}
+
+// TestIndexForgetsWhatRetentionErased: a name erased by retention is gone
+// from the copy in memory too, and a changed event replaces the copy's.
+func TestIndexForgetsWhatRetentionErased(t *testing.T) {
+	svc, st, _ := newTestService(t)
+	ctx := t.Context()
+	r := newCase(t, svc, nil)
+	if c, err := svc.View(ctx, r.ID); err != nil || svc.Field(c, "name") != "Anna" {
+		t.Fatalf("before: %v", err)
+	}
+	if _, err := st.C(collectionCases).UpdateOne(ctx, map[string]any{"_id": r.ID},
+		map[string]any{"$set": map[string]any{"state": StateClosed, "closed_at": time.Now().Add(-time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	journalled(t, st, r.ID)
+	if n, err := svc.EraseIdentities(ctx, time.Now()); err != nil || n != 1 {
+		t.Fatalf("erased %d: %v", n, err)
+	}
+	c, err := svc.View(ctx, r.ID)
+	if err != nil || !c.Erased || svc.Field(c, "name") != "" {
+		t.Errorf("the copy still has her name: %v %+v", err, c.Erased)
+	}
+	// An event changed around the service, then journalled.
+	evs, _ := svc.Timeline(ctx, r.ID)
+	if _, err := st.C(collectionEvents).UpdateOne(ctx, map[string]any{"_id": evs[0].ID},
+		map[string]any{"$set": map[string]any{"type": "reduced"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.writeJournal(ctx, r.ID, evs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ = svc.Timeline(ctx, r.ID); evs[0].Type != "reduced" {
+		t.Errorf("the copy keeps the old event: %s", evs[0].Type)
+	}
+}
+
+// TestIndexRereadHealsUnjournalledWrites: a write that never reached the
+// journal shows after the background job's periodic reading.
+func TestIndexRereadHealsUnjournalledWrites(t *testing.T) {
+	svc, st, _ := newTestService(t)
+	ctx := t.Context()
+	r := newCase(t, svc, nil)
+	if err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.C(collectionCases).UpdateOne(ctx, map[string]any{"_id": r.ID},
+		map[string]any{"$set": map[string]any{"priority": 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := svc.View(ctx, r.ID); c.Priority != 0 {
+		t.Fatal("the copy changed without the journal: this test proves nothing")
+	}
+	svc.index.mu.Lock()
+	svc.index.readAt = time.Now().Add(-rereadEvery - time.Minute)
+	svc.index.mu.Unlock()
+	if err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := svc.View(ctx, r.ID); c.Priority != 2 {
+		t.Errorf("after the reading: priority %d", c.Priority)
+	}
+}
