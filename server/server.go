@@ -228,9 +228,9 @@ func New(d *Deps) (*fiber.App, error) {
 	app := fiber.New(fiber.Config{
 		AppName:               "gehoord",
 		DisableStartupMessage: true,
-		// The outreach sync carries up to 500 reports; public routes check
-		// their own limit (API 64 KiB, forms 128 KiB) before parsing.
-		BodyLimit:      16 << 20,
+		// The largest limit of any route; each route's own (BodyLimit) is
+		// applied when the header is read, before the body is.
+		BodyLimit:      SyncBodyLimit,
 		ReadTimeout:    30 * time.Second,
 		WriteTimeout:   60 * time.Second,
 		IdleTimeout:    120 * time.Second,
@@ -242,6 +242,7 @@ func New(d *Deps) (*fiber.App, error) {
 		// what they keep, so this is the second line of defence.
 		Immutable: true,
 	})
+	limitBodies(app)
 	app.Use(recover.New())
 	app.Use(securityHeaders(d.Config.Secure()))
 	app.Use(requestLog(d.Log))
@@ -387,8 +388,12 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 			if status < 500 && fe != nil {
 				detail = fe.Message
 			}
-			if busy {
-				detail = d.Catalog.T(i18n.Match(c.Get(fiber.HeaderAcceptLanguage), cases.PublicLanguages), "error.busy")
+			lang := i18n.Match(c.Get(fiber.HeaderAcceptLanguage), cases.PublicLanguages)
+			switch {
+			case busy:
+				detail = d.Catalog.T(lang, "error.busy")
+			case status == fiber.StatusRequestEntityTooLarge:
+				detail = d.Catalog.T(lang, "error.too_large")
 			}
 			return problem.Write(c, problem.Problem{Status: status, Detail: detail})
 		}

@@ -312,7 +312,40 @@ func (h *Handler) formAgain(c *fiber.Ctx, status int, flash string) error {
 	for _, f := range formFields {
 		form[f] = c.FormValue(f)
 	}
-	return h.View.Render(c, status, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: form, Flash: flash})
+	return h.View.Render(c, status, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: echo(form), Flash: flash})
+}
+
+// echo is what of a form comes back to her: each field at most as long as
+// it may be (the description 10,000 characters, the rest 200), so a
+// refused post of megabytes never comes back, or is stored, as megabytes.
+func echo(form map[string]string) map[string]string {
+	out := make(map[string]string, len(form))
+	for f, v := range form {
+		n := cases.MaxShort
+		switch f {
+		case "description":
+			n = cases.MaxDescription
+		case "body":
+			n = cases.MaxMessage
+		}
+		out[f] = clip(v, n)
+	}
+	return out
+}
+
+// clip cuts s to at most n characters.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k]
+		}
+		i++
+	}
+	return s
 }
 
 // redirect answers a POST of hers with a redirect to a page that shows the
@@ -348,7 +381,7 @@ func (h *Handler) reportSubmit(c *fiber.Ctx) error {
 		// a tampered one): nothing is made, and she gets what she typed
 		// back in a form that is.
 		h.refresh(form)
-		return h.redirect(c, View{Kind: viewForm, Form: form, Errors: map[string]string{"form": "form.token_invalid"}})
+		return h.redirect(c, View{Kind: viewForm, Form: echo(form), Errors: map[string]string{"form": "form.token_invalid"}})
 	}
 	var err error
 	for range 3 {
@@ -376,7 +409,7 @@ func (h *Handler) reportSubmit(c *fiber.Ctx) error {
 			if len(errs) == 0 {
 				continue // only hidden fields were wrong: send it again
 			}
-			return h.redirect(c, View{Kind: viewForm, Form: form, Errors: errs})
+			return h.redirect(c, View{Kind: viewForm, Form: echo(form), Errors: errs})
 		case err != nil:
 			return err
 		}
@@ -554,7 +587,7 @@ func (h *Handler) statusLookup(c *fiber.Ctx) error {
 	}
 	v := View{Kind: viewStatus, Case: cs.ID}
 	if d := c.FormValue("body"); strings.TrimSpace(d) != "" {
-		v.Form = map[string]string{"body": d} // her unsent reply, kept
+		v.Form = echo(map[string]string{"body": d}) // her unsent reply, kept
 	}
 	return h.redirect(c, v)
 }
@@ -564,7 +597,7 @@ func (h *Handler) statusLookup(c *fiber.Ctx) error {
 func (h *Handler) expired(c *fiber.Ctx, draft string) error {
 	v := View{Kind: viewLookup, Flash: "gone.text"}
 	if strings.TrimSpace(draft) != "" {
-		v.Flash, v.Form = "status.expired", map[string]string{"body": draft}
+		v.Flash, v.Form = "status.expired", echo(map[string]string{"body": draft})
 	}
 	return h.redirect(c, v)
 }
@@ -590,7 +623,7 @@ func (h *Handler) statusReply(c *fiber.Ctx) error {
 		for _, fe := range ve.Fields {
 			errs[fe.Field] = fe.Key
 		}
-		return h.redirect(c, View{Kind: viewStatus, Case: v.Case, Form: map[string]string{"body": body}, Errors: errs})
+		return h.redirect(c, View{Kind: viewStatus, Case: v.Case, Form: echo(map[string]string{"body": body}), Errors: errs})
 	case errors.Is(err, cases.ErrNotFound):
 		return h.expired(c, "")
 	case err != nil:
