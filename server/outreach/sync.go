@@ -25,6 +25,76 @@ type SyncRequest struct {
 	Reports []json.RawMessage `json:"reports"`
 	Cards   []CardCount       `json:"cards,omitempty"`
 	Rounds  []Round           `json:"rounds,omitempty"`
+
+	// Items that could not be read as their kind (a count sent as a
+	// string, a number as an id), by index: rejected alone.
+	badCards, badRounds map[int]*Rejection
+}
+
+// UnmarshalJSON reads a batch item by item: an item of the wrong shape is
+// rejected on its own, naming its field, and the rest of the batch is
+// stored (the contract: a rejected item never blocks the others).
+func (r *SyncRequest) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Reports []json.RawMessage `json:"reports"`
+		Cards   []json.RawMessage `json:"cards"`
+		Rounds  []json.RawMessage `json:"rounds"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*r = SyncRequest{Reports: raw.Reports}
+	for i, m := range raw.Cards {
+		var c CardCount
+		if rej := decodeItem(m, &c); rej != nil {
+			h := peek(m)
+			c = CardCount{ID: h.ID, Language: h.Language}
+			r.badCards = setRejection(r.badCards, i, rej)
+		}
+		r.Cards = append(r.Cards, c)
+	}
+	for i, m := range raw.Rounds {
+		var rd Round
+		if rej := decodeItem(m, &rd); rej != nil {
+			h := peek(m)
+			rd = Round{ID: h.ID, Language: h.Language}
+			r.badRounds = setRejection(r.badRounds, i, rej)
+		}
+		r.Rounds = append(r.Rounds, rd)
+	}
+	return nil
+}
+
+func setRejection(m map[int]*Rejection, i int, rej *Rejection) map[int]*Rejection {
+	if m == nil {
+		m = map[int]*Rejection{}
+	}
+	m[i] = rej
+	return m
+}
+
+// decodeItem reads one item; a value of the wrong type is a rejection that
+// names the field.
+func decodeItem(m json.RawMessage, v any) *Rejection {
+	err := json.Unmarshal(m, v)
+	if err == nil {
+		return nil
+	}
+	return typeRejection(err)
+}
+
+func typeRejection(err error) *Rejection {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return reject("", "error.bad_request")
+	}
+	switch te.Field {
+	case "id", "round":
+		return reject(te.Field, "app.error.id")
+	case "count":
+		return reject(te.Field, "app.error.count")
+	}
+	return reject(te.Field, "app.error.type")
 }
 
 // SyncResponse has one result per item of each array, in order.
@@ -116,8 +186,14 @@ func (s *Syncer) Sync(ctx context.Context, dev Device, req SyncRequest) (SyncRes
 		Rounds:  make([]ItemResult, 0, len(req.Rounds)),
 	}
 	// Rounds first: reports and card counts point at them.
-	for _, r := range req.Rounds {
-		dup, err := s.rounds.SaveRound(ctx, dev, r)
+	for i, r := range req.Rounds {
+		var dup bool
+		var err error
+		if rej := req.badRounds[i]; rej != nil {
+			err = rej
+		} else {
+			dup, err = s.rounds.SaveRound(ctx, dev, r)
+		}
 		res, err := s.result(r.ID, r.Language, "", dup, err)
 		if err != nil {
 			return SyncResponse{}, err
@@ -139,8 +215,14 @@ func (s *Syncer) Sync(ctx context.Context, dev Device, req SyncRequest) (SyncRes
 		}
 		resp.Results = append(resp.Results, res)
 	}
-	for _, c := range req.Cards {
-		dup, err := s.rounds.SaveCards(ctx, dev, c)
+	for i, c := range req.Cards {
+		var dup bool
+		var err error
+		if rej := req.badCards[i]; rej != nil {
+			err = rej
+		} else {
+			dup, err = s.rounds.SaveCards(ctx, dev, c)
+		}
 		res, err := s.result(c.ID, c.Language, "", dup, err)
 		if err != nil {
 			return SyncResponse{}, err
@@ -179,17 +261,23 @@ func (s *Syncer) translate(lang string, rej *Rejection) []ItemError {
 	return out
 }
 
-type itemHead struct {
-	ID       string `json:"id"`
-	Language string `json:"language"`
-}
+type itemHead struct{ ID, Language string }
 
-// peek reads the id and language of a report without judging the rest; a
-// report that is not even an object still gets a (rejected) result.
+// peek reads the id and language of an item without judging the rest; an
+// item that is not even an object still gets a (rejected) result, and an
+// id of the wrong type comes back as its JSON text, so the tablet can tell
+// which item it was.
 func peek(raw json.RawMessage) itemHead {
-	var h itemHead
-	if len(bytes.TrimSpace(raw)) == 0 || json.Unmarshal(raw, &h) != nil {
+	var m map[string]json.RawMessage
+	if len(bytes.TrimSpace(raw)) == 0 || json.Unmarshal(raw, &m) != nil {
 		return itemHead{}
+	}
+	var h itemHead
+	if id, ok := m["id"]; ok && json.Unmarshal(id, &h.ID) != nil {
+		h.ID = string(bytes.TrimSpace(id))
+	}
+	if l, ok := m["language"]; ok {
+		_ = json.Unmarshal(l, &h.Language)
 	}
 	if len(h.ID) > 64 {
 		h.ID = h.ID[:64]
