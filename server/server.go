@@ -117,9 +117,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	d.StatusMisses = ratelimit.New(st, sealer, "status-miss", 10, 15*time.Minute)
 	d.ReportsPerClient = ratelimit.New(st, sealer, "reports-client", cfg.ReportsPerAddress, time.Hour)
 	d.ReportsPerHour = ratelimit.New(st, sealer, "reports-all", cfg.ReportsPerHour, time.Hour)
-	// The database driver keeps up to 100 connections: these leave most
-	// of them to the staff.
-	d.PublicWork = gate.New(min(16*runtime.NumCPU(), 48), 3*time.Second)
+	// Anonymous posts in flight: each costs a receipt hash (a core for
+	// ~20 ms) and a few writes the database does one after another, so
+	// more at once only adds latency. Beyond the slots a short queue
+	// waits; the rest is answered 503 with Retry-After at once, so a
+	// flood gets quick answers and the work taken on finishes in seconds.
+	d.PublicWork = gate.New(min(8*runtime.NumCPU(), 32), 3*time.Second)
+	d.PublicWork.SetQueue(d.PublicWork.Size())
 	d.SignInWork = gate.New(min(4*runtime.NumCPU(), 16), 3*time.Second)
 	if err := d.Cases.EnsureIndexes(ctx); err != nil {
 		return nil, err
@@ -247,6 +251,7 @@ func New(d *Deps) (*fiber.App, error) {
 	app.Use(securityHeaders(d.Config.Secure()))
 	app.Use(requestLog(d.Log))
 	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+	app.Use(watchClient)
 	app.Use(admit(d))
 
 	app.Get("/healthz", func(c *fiber.Ctx) error {
@@ -269,6 +274,18 @@ func New(d *Deps) (*fiber.App, error) {
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, nil
+}
+
+// watchClient lets the gates see whether a post's client has gone: work
+// that waited for a slot (a receipt hash, under load) is dropped when its
+// client gave up meanwhile, instead of making a case nobody is told of.
+func watchClient(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodPost {
+		if gone := clientGone(c.Context().Conn()); gone != nil {
+			c.SetUserContext(gate.WithGone(c.UserContext(), gone))
+		}
+	}
+	return c.Next()
 }
 
 // admit runs the anonymous API and sign-in POSTs through their gates (the
@@ -368,7 +385,7 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status := fiber.StatusInternalServerError
 		var fe *fiber.Error
-		busy := errors.Is(err, gate.ErrBusy)
+		busy := errors.Is(err, gate.ErrBusy) || errors.Is(err, gate.ErrGone)
 		switch {
 		case errors.As(err, &fe):
 			status = fe.Code

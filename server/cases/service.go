@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
 )
@@ -261,6 +262,11 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 	receiptHash, err := s.seal.ReceiptHash(ctx, receipt)
 	if err != nil {
 		return nil, err
+	}
+	if gate.Gone(ctx) {
+		// She gave up during the hash (under load): no case nobody hears
+		// of; sent again, the same id makes it then.
+		return nil, gate.ErrGone
 	}
 	n, err := s.st.NextSequence(ctx, fmt.Sprintf("reference-%d", now.Year()))
 	if err != nil {
