@@ -147,10 +147,22 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	if err != nil {
 		return nil, err
 	}
+	// A crash between a case and its first events (acknowledgement,
+	// staff notification) leaves it incomplete: completed here, before
+	// serving, and by the sweep below while running.
+	if n, err := d.Cases.RepairFirstEvents(ctx); err != nil {
+		log.Warn("completing cases without their first events failed; the sweep tries again", "completed", n, "err", err)
+	} else if n > 0 {
+		log.Info("completed cases that lacked their first events", "cases", n)
+	}
 	d.jobs = append(d.jobs, &periodic{name: "rate limits", every: 5 * time.Minute, log: log,
 		run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st) }},
 		&periodic{name: "write claims", every: 30 * time.Minute, log: log, run: st.SweepClaims},
-		&periodic{name: "public views", every: 5 * time.Minute, log: log, run: d.PublicViews.Sweep})
+		&periodic{name: "public views", every: 5 * time.Minute, log: log, run: d.PublicViews.Sweep},
+		&periodic{name: "first events", every: 5 * time.Minute, log: log, run: func(ctx context.Context) error {
+			_, err := d.Cases.RepairFirstEvents(ctx)
+			return err
+		}})
 	return d, nil
 }
 
