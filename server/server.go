@@ -266,14 +266,30 @@ func New(d *Deps) (*fiber.App, error) {
 	app.Use(watchClient)
 	app.Use(admit(d))
 
-	app.Get("/healthz", func(c *fiber.Ctx) error {
+	// Live: the process serves requests (restart it when not). Ready: the
+	// database answers and can write (send no traffic here when not: a
+	// full disk or a read-only file answers pings but takes no report).
+	// /healthz is the readiness check.
+	app.Get("/healthz/live", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
+	ready := func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		if err := d.Store.Ping(c.UserContext()); err != nil {
 			d.Log.Error("healthz: database does not answer", "err", err)
-			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(public.StoreRetryAfter))
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "database": "does not answer"})
+		}
+		if err := d.Store.CheckWrite(c.UserContext()); err != nil {
+			d.Log.Error("healthz: database cannot write", "err", err)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(public.StoreRetryAfter))
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "database": "cannot write"})
 		}
 		return c.JSON(fiber.Map{"status": "ok"})
-	})
+	}
+	app.Get("/healthz", ready)
+	app.Get("/healthz/ready", ready)
 	app.Get("/assets/*", serveAsset(d.Assets))
 
 	(&api.Handler{Cases: d.Cases, Catalog: d.Catalog, StatusMisses: d.StatusMisses, ClientKey: d.ClientKey,
@@ -398,9 +414,15 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 		status := fiber.StatusInternalServerError
 		var fe *fiber.Error
 		busy := errors.Is(err, gate.ErrBusy) || errors.Is(err, gate.ErrGone)
+		down := !busy && store.Unavailable(err)
 		switch {
 		case errors.As(err, &fe):
 			status = fe.Code
+		case down:
+			// The database cannot take it now (a full disk, a write
+			// error): nothing she did wrong, try again in a while.
+			status = fiber.StatusServiceUnavailable
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(public.StoreRetryAfter))
 		case busy:
 			// Too much at once (slow hashes, anonymous posts): nothing
 			// failed, try again soon.
@@ -421,6 +443,8 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 			switch {
 			case busy:
 				detail = d.Catalog.T(lang, "error.busy")
+			case down:
+				detail = d.Catalog.T(lang, "error.unavailable")
 			case status == fiber.StatusRequestEntityTooLarge:
 				detail = d.Catalog.T(lang, "error.too_large")
 			}
@@ -434,6 +458,9 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 		}[status]
 		if busy {
 			page = [2]string{"error.busy_title", "error.busy"}
+		}
+		if down {
+			page = [2]string{"error.unavailable_title", "error.unavailable"}
 		}
 		if page[0] == "" {
 			page = [2]string{"error.internal_title", "error.internal"}

@@ -21,6 +21,7 @@ import (
 	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/ratelimit"
+	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -285,6 +286,11 @@ func (h *Handler) limitReports(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	a, err := h.TakeReport(c)
+	if store.Unavailable(err) {
+		h.Log.Error("public: the report could not be counted", "err", err)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(StoreRetryAfter))
+		return h.formAgain(c, fiber.StatusServiceUnavailable, "form.unavailable")
+	}
 	if err != nil {
 		return err
 	}
@@ -302,8 +308,19 @@ func (h *Handler) limitReports(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(gate.RetryAfter))
 		return h.formAgain(c, fiber.StatusServiceUnavailable, "form.busy")
 	}
+	if store.Unavailable(err) {
+		// A full disk or a write error: her report is not lost, it is
+		// on the page to send again.
+		h.Log.Error("public: the report could not be stored", "err", err)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(StoreRetryAfter))
+		return h.formAgain(c, fiber.StatusServiceUnavailable, "form.unavailable")
+	}
 	return err
 }
+
+// StoreRetryAfter is the Retry-After (seconds) when the database cannot
+// write.
+const StoreRetryAfter = 30
 
 // formAgain shows the form with what she sent and a message on top.
 func (h *Handler) formAgain(c *fiber.Ctx, status int, flash string) error {
