@@ -11,7 +11,7 @@ GOFMT    = $$($(GO) env GOROOT)/bin/gofmt
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/gehoord/gehoord/server/cli.Version=$(VERSION)
 
-.PHONY: run build test test-short bench lint vulncheck tidy-check staticcheck fmt load
+.PHONY: run build test test-short bench lint vulncheck tidy-check staticcheck fmt load fuzz
 
 run: build ## build and start the desk on 127.0.0.1:8080 with the embedded database in ./data
 	./bin/gehoord serve
@@ -29,6 +29,25 @@ test:
 
 test-short:
 	$(GO) test -count=1 ./...
+
+# Every parser of outside input, fuzzed for FUZZTIME each (seed corpora in
+# each package's testdata/fuzz); CI runs it after the tests.
+FUZZTIME ?= 5s
+FUZZ_TARGETS = \
+	./server/cases:FuzzReportJSON \
+	./server/cases:FuzzReceipt \
+	./server/outreach:FuzzSyncBatch \
+	./server/web/public:FuzzFormBody \
+	./server/cards:FuzzCardCode \
+	./server/socialmap:FuzzCSVImport \
+	./server/push:FuzzPushSubscription
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s -parallel 2 $$pkg; \
+	done
 
 bench: ## benchmarks whose figures are in the README
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x ./server/store/ ./server/cases/ ./server/web/...

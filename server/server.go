@@ -120,9 +120,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	d.StatusMisses = ratelimit.New(st, sealer, "status-miss", 10, 15*time.Minute)
 	d.ReportsPerClient = ratelimit.New(st, sealer, "reports-client", cfg.ReportsPerAddress, time.Hour)
 	d.ReportsPerHour = ratelimit.New(st, sealer, "reports-all", cfg.ReportsPerHour, time.Hour)
-	// The database driver keeps up to 100 connections: these leave most
-	// of them to the staff.
-	d.PublicWork = gate.New(min(16*runtime.NumCPU(), 48), 3*time.Second)
+	// Anonymous posts in flight: each costs a receipt hash (a core for
+	// ~20 ms) and a few writes the database does one after another, so
+	// more at once only adds latency. Beyond the slots a short queue
+	// waits; the rest is answered 503 with Retry-After at once, so a
+	// flood gets quick answers and the work taken on finishes in seconds.
+	d.PublicWork = gate.New(min(8*runtime.NumCPU(), 32), 3*time.Second)
+	d.PublicWork.SetQueue(d.PublicWork.Size())
 	d.SignInWork = gate.New(min(4*runtime.NumCPU(), 16), 3*time.Second)
 	if err := d.Cases.EnsureIndexes(ctx); err != nil {
 		return nil, err
@@ -156,13 +160,25 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	if err != nil {
 		return nil, err
 	}
+	// A crash between a case and its first events (acknowledgement,
+	// staff notification) leaves it incomplete: completed here, before
+	// serving, and by the sweep below while running.
+	if n, err := d.Cases.RepairFirstEvents(ctx); err != nil {
+		log.Warn("completing cases without their first events failed; the sweep tries again", "completed", n, "err", err)
+	} else if n > 0 {
+		log.Info("completed cases that lacked their first events", "cases", n)
+	}
 	d.jobs = append(d.jobs, &periodic{name: "rate limits", every: 5 * time.Minute, log: log,
 		run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st) }},
 		&periodic{name: "write claims", every: 30 * time.Minute, log: log, run: st.SweepClaims},
 		&periodic{name: "public views", every: 5 * time.Minute, log: log, run: d.PublicViews.Sweep},
 		// The copy of the cases the staff pages read (cases/index.go): read
 		// once soon after start and kept up with, so no one waits for it.
-		&periodic{name: "case copy", every: time.Minute, log: log, run: d.Cases.CatchUp})
+		&periodic{name: "case copy", every: time.Minute, log: log, run: d.Cases.CatchUp},
+		&periodic{name: "first events", every: 5 * time.Minute, log: log, run: func(ctx context.Context) error {
+			_, err := d.Cases.RepairFirstEvents(ctx)
+			return err
+		}})
 	return d, nil
 }
 
@@ -244,9 +260,9 @@ func New(d *Deps) (*fiber.App, error) {
 	app := fiber.New(fiber.Config{
 		AppName:               "gehoord",
 		DisableStartupMessage: true,
-		// The outreach sync carries up to 500 reports; public routes check
-		// their own limit (API 64 KiB, forms 128 KiB) before parsing.
-		BodyLimit:      16 << 20,
+		// The largest limit of any route; each route's own (BodyLimit) is
+		// applied when the header is read, before the body is.
+		BodyLimit:      SyncBodyLimit,
 		ReadTimeout:    30 * time.Second,
 		WriteTimeout:   60 * time.Second,
 		IdleTimeout:    120 * time.Second,
@@ -259,20 +275,38 @@ func New(d *Deps) (*fiber.App, error) {
 		Immutable: true,
 	})
 	app.Use(metrics.Requests())
+	limitBodies(app)
 	app.Use(recover.New())
 	app.Use(securityHeaders(d.Config.Secure()))
 	app.Use(requestLog(d.Log))
 	app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+	app.Use(watchClient)
 	app.Use(admit(d))
 
-	app.Get("/healthz", func(c *fiber.Ctx) error {
+	// Live: the process serves requests (restart it when not). Ready: the
+	// database answers and can write (send no traffic here when not: a
+	// full disk or a read-only file answers pings but takes no report).
+	// /healthz is the readiness check.
+	app.Get("/healthz/live", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
+	ready := func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		if err := d.Store.Ping(c.UserContext()); err != nil {
 			d.Log.Error("healthz: database does not answer", "err", err)
-			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(public.StoreRetryAfter))
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "database": "does not answer"})
+		}
+		if err := d.Store.CheckWrite(c.UserContext()); err != nil {
+			d.Log.Error("healthz: database cannot write", "err", err)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(public.StoreRetryAfter))
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "database": "cannot write"})
 		}
 		return c.JSON(fiber.Map{"status": "ok"})
-	})
+	}
+	app.Get("/healthz", ready)
+	app.Get("/healthz/ready", ready)
 	app.Get("/assets/*", serveAsset(d.Assets))
 
 	(&api.Handler{Cases: d.Cases, Catalog: d.Catalog, StatusMisses: d.StatusMisses, ClientKey: d.ClientKey,
@@ -286,6 +320,18 @@ func New(d *Deps) (*fiber.App, error) {
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, nil
+}
+
+// watchClient lets the gates see whether a post's client has gone: work
+// that waited for a slot (a receipt hash, under load) is dropped when its
+// client gave up meanwhile, instead of making a case nobody is told of.
+func watchClient(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodPost {
+		if gone := clientGone(c.Context().Conn()); gone != nil {
+			c.SetUserContext(gate.WithGone(c.UserContext(), gone))
+		}
+	}
+	return c.Next()
 }
 
 // admit runs the anonymous API and sign-in POSTs through their gates (the
@@ -385,10 +431,16 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status := fiber.StatusInternalServerError
 		var fe *fiber.Error
-		busy := errors.Is(err, gate.ErrBusy)
+		busy := errors.Is(err, gate.ErrBusy) || errors.Is(err, gate.ErrGone)
+		down := !busy && store.Unavailable(err)
 		switch {
 		case errors.As(err, &fe):
 			status = fe.Code
+		case down:
+			// The database cannot take it now (a full disk, a write
+			// error): nothing she did wrong, try again in a while.
+			status = fiber.StatusServiceUnavailable
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(public.StoreRetryAfter))
 		case busy:
 			// Too much at once (slow hashes, anonymous posts): nothing
 			// failed, try again soon.
@@ -405,8 +457,14 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 			if status < 500 && fe != nil {
 				detail = fe.Message
 			}
-			if busy {
-				detail = d.Catalog.T(i18n.Match(c.Get(fiber.HeaderAcceptLanguage), cases.PublicLanguages), "error.busy")
+			lang := i18n.Match(c.Get(fiber.HeaderAcceptLanguage), cases.PublicLanguages)
+			switch {
+			case busy:
+				detail = d.Catalog.T(lang, "error.busy")
+			case down:
+				detail = d.Catalog.T(lang, "error.unavailable")
+			case status == fiber.StatusRequestEntityTooLarge:
+				detail = d.Catalog.T(lang, "error.too_large")
 			}
 			return problem.Write(c, problem.Problem{Status: status, Detail: detail})
 		}
@@ -418,6 +476,9 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 		}[status]
 		if busy {
 			page = [2]string{"error.busy_title", "error.busy"}
+		}
+		if down {
+			page = [2]string{"error.unavailable_title", "error.unavailable"}
 		}
 		if page[0] == "" {
 			page = [2]string{"error.internal_title", "error.internal"}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -202,6 +203,15 @@ func NormalizeReceipt(s string) string {
 // ValidReceipt says whether s (normalized) has the form of a receipt.
 func ValidReceipt(s string) bool { return receiptRe.MatchString(s) }
 
+// forbiddenInShort are the characters a short field (a name, a contact,
+// what it is about) may not hold: control characters (NUL, line breaks,
+// escapes), the bidirectional overrides and isolates that make text show
+// as something else (a reversed phone number), and bytes that are not
+// UTF-8 text.
+func forbiddenInShort(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == utf8.RuneError
+}
+
 // Validate checks the input the same way for the form, the API and the
 // outreach sync. Call Normalize first.
 func (in *Input) Validate(now time.Time) error {
@@ -227,6 +237,11 @@ func (in *Input) Validate(now time.Time) error {
 	}
 	if utf8.RuneCountInString(in.About) > MaxShort {
 		add("about", "error.field.too_long")
+	} else if strings.ContainsFunc(in.About, forbiddenInShort) {
+		add("about", "error.field.control")
+	}
+	if strings.ContainsRune(in.Description, 0) || !utf8.ValidString(in.Description) {
+		add("description", "error.field.control")
 	}
 	if _, _, ok := ResolveMunicipality(in.Municipality); !ok {
 		add("municipality", "error.field.municipality")
@@ -256,9 +271,13 @@ func (in *Input) Validate(now time.Time) error {
 	}
 	if utf8.RuneCountInString(in.Identity.Name) > MaxShort {
 		add("identity.name", "error.field.too_long")
+	} else if strings.ContainsFunc(in.Identity.Name, forbiddenInShort) {
+		add("identity.name", "error.field.control")
 	}
 	if utf8.RuneCountInString(in.Identity.Contact) > MaxShort {
 		add("identity.contact", "error.field.too_long")
+	} else if strings.ContainsFunc(in.Identity.Contact, forbiddenInShort) {
+		add("identity.contact", "error.field.control")
 	}
 	if !slices.Contains(Reporters, in.Reporter) {
 		add("reporter", "error.field.reporter")

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
 )
@@ -196,7 +197,9 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 			if replaced {
 				s.receiptReplaced(ctx, c)
 			}
-			s.afterCreate(ctx, c)
+			// A failure here is completed by RepairFirstEvents: the case
+			// is made, and she gets her receipt.
+			_ = s.afterCreate(ctx, c)
 			if src == receiptServer {
 				return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt}, nil
 			}
@@ -252,7 +255,7 @@ func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receipt
 		return Result{}, ErrConflict
 	}
 	// A crash between the insert and what follows it is healed here.
-	s.afterCreate(ctx, &c)
+	_ = s.afterCreate(ctx, &c)
 	receipt := in.Receipt
 	if src == receiptForm && !c.ReceiptChecked {
 		// Stored before receipts had a check digit.
@@ -275,6 +278,11 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 	receiptHash, err := s.seal.ReceiptHash(ctx, receipt)
 	if err != nil {
 		return nil, err
+	}
+	if gate.Gone(ctx) {
+		// She gave up during the hash (under load): no case nobody hears
+		// of; sent again, the same id makes it then.
+		return nil, gate.ErrGone
 	}
 	n, err := s.st.NextSequence(ctx, fmt.Sprintf("reference-%d", now.Year()))
 	if err != nil {
@@ -339,28 +347,33 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 	return c, nil
 }
 
-// afterCreate writes the creation event and the acknowledgement, and tells
-// staff. Event ids are fixed per case, so repeating it adds nothing twice.
-func (s *Service) afterCreate(ctx context.Context, c *Case) {
+// afterCreate writes the acknowledgement, tells staff, and writes the
+// creation event last: that event marks the unit complete, so a case
+// without it is completed by RepairFirstEvents. Event ids and the
+// notification are fixed per case, so repeating it adds nothing twice.
+func (s *Service) afterCreate(ctx context.Context, c *Case) error {
 	ack := s.ackText(ctx, c)
 	evs := []Event{
-		{ID: c.ID + createdEventSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventCreated, Actor: ActorSystem,
-			To: StateReceived, Data: map[string]string{"channel": c.Channel}},
 		{ID: c.ID + ackEventSuffix, CaseID: c.ID, At: c.CreatedAt.Add(time.Millisecond), Type: EventMessage, Actor: ActorSystem,
 			Body: s.seal.Seal(ack, sealCtx(c.ID, "event:"+c.ID+ackEventSuffix)), Data: map[string]string{"text": "std.ack"}},
+		{ID: c.ID + createdEventSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventCreated, Actor: ActorSystem,
+			To: StateReceived, Data: map[string]string{"channel": c.Channel}},
 	}
-	for _, e := range evs {
+	for i, e := range evs {
+		if i == len(evs)-1 && s.notify != nil {
+			if err := s.notify.CaseCreated(ctx, c.ID); err != nil {
+				s.log.Error("cases: notify new case", "case", c.ID, "err", err)
+				return fmt.Errorf("cases: notify new case: %w", err)
+			}
+		}
 		if err := s.st.Insert(ctx, collectionEvents, e); err != nil && !store.IsDuplicate(err) {
 			s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
+			return fmt.Errorf("cases: write %s event: %w", e.Type, err)
 		} else if err == nil {
 			s.journal(ctx, c.ID, e.ID)
 		}
 	}
-	if s.notify != nil {
-		if err := s.notify.CaseCreated(ctx, c.ID); err != nil {
-			s.log.Error("cases: notify new case", "case", c.ID, "err", err)
-		}
-	}
+	return nil
 }
 
 // Get returns a case by id.

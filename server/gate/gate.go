@@ -15,13 +15,52 @@ import (
 // ErrBusy: no slot came free within the wait.
 var ErrBusy = errors.New("gate: too much at once, try again shortly")
 
+// ErrGone: the client that asked for the work has gone (it gave up or
+// hung up while the work waited), so the work is not done at all.
+var ErrGone = errors.New("gate: the client has gone")
+
 // RetryAfter is the Retry-After (in seconds) to send with ErrBusy.
 const RetryAfter = 2
 
 // Gate lets Size pieces of work run at once.
 type Gate struct {
-	slots chan struct{}
-	wait  atomic.Int64 // time.Duration
+	slots   chan struct{}
+	wait    atomic.Int64 // time.Duration
+	waiting atomic.Int64
+	queue   atomic.Int64 // most work that may wait; 0: no bound
+	shed    atomic.Uint64
+	gone    atomic.Uint64
+}
+
+// Stats is a gate's state, for metrics.
+type Stats struct {
+	Size     int    // slots
+	InFlight int    // slots taken now
+	Waiting  int64  // work waiting for a slot now
+	Shed     uint64 // work refused with ErrBusy since start
+	Gone     uint64 // work dropped because its client had gone
+}
+
+// Stats reports the gate's state.
+func (g *Gate) Stats() Stats {
+	return Stats{Size: cap(g.slots), InFlight: len(g.slots), Waiting: g.waiting.Load(),
+		Shed: g.shed.Load(), Gone: g.gone.Load()}
+}
+
+type goneKey struct{}
+
+// WithGone gives ctx a test of whether the client of the request has gone
+// (the server installs one per request). Acquire asks it once a slot is
+// taken, right before the work: work whose client gave up while it waited
+// is not done.
+func WithGone(ctx context.Context, gone func() bool) context.Context {
+	return context.WithValue(ctx, goneKey{}, gone)
+}
+
+// Gone says whether the client of ctx's request is known to have gone.
+func Gone(ctx context.Context) bool {
+	f, _ := ctx.Value(goneKey{}).(func() bool)
+	return f != nil && f()
 }
 
 // New lets n pieces of work run at once; others wait up to wait for a slot.
@@ -37,26 +76,48 @@ func (g *Gate) Size() int { return cap(g.slots) }
 // SetWait changes how long work waits for a slot (tests shorten it).
 func (g *Gate) SetWait(d time.Duration) { g.wait.Store(int64(d)) }
 
+// SetQueue bounds the work that may wait for a slot: beyond it work is
+// refused at once (ErrBusy), since it would only wait out its time and
+// add to everyone's latency. 0 lets any number wait.
+func (g *Gate) SetQueue(n int) { g.queue.Store(int64(n)) }
+
 // Wait is how long work waits for a slot.
 func (g *Gate) Wait() time.Duration { return time.Duration(g.wait.Load()) }
 
 // Acquire takes a slot, waiting at most the gate's wait (or until ctx
-// ends); the caller must call release once. ErrBusy when none came free.
+// ends); the caller must call release once. ErrBusy when none came free,
+// ErrGone when the client of ctx had gone by the time one did.
 func (g *Gate) Acquire(ctx context.Context) (release func(), err error) {
 	release = func() { <-g.slots }
 	select {
 	case g.slots <- struct{}{}:
-		return release, nil
+		return g.checkGone(ctx, release)
 	default:
 	}
+	if w := g.waiting.Add(1); g.queue.Load() > 0 && w > g.queue.Load() {
+		g.waiting.Add(-1)
+		g.shed.Add(1)
+		return nil, ErrBusy
+	}
+	defer g.waiting.Add(-1)
 	t := time.NewTimer(g.Wait())
 	defer t.Stop()
 	select {
 	case g.slots <- struct{}{}:
-		return release, nil
+		return g.checkGone(ctx, release)
 	case <-t.C:
+		g.shed.Add(1)
 		return nil, ErrBusy
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+func (g *Gate) checkGone(ctx context.Context, release func()) (func(), error) {
+	if Gone(ctx) {
+		release()
+		g.gone.Add(1)
+		return nil, ErrGone
+	}
+	return release, nil
 }

@@ -53,3 +53,31 @@ func TestGateBoundsAndWaits(t *testing.T) {
 		t.Fatalf("waiter did not get the freed slot: %v", err)
 	}
 }
+
+// Work whose client went away while it waited is not done, and the gate
+// counts what it shed and dropped (for the metrics).
+func TestGateDropsWorkOfGoneClients(t *testing.T) {
+	g := New(1, 20*time.Millisecond)
+	release, err := g.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Acquire(context.Background()); !errors.Is(err, ErrBusy) {
+		t.Fatalf("full gate: %v, want ErrBusy", err)
+	}
+	release()
+	gone := WithGone(context.Background(), func() bool { return true })
+	if _, err := g.Acquire(gone); !errors.Is(err, ErrGone) {
+		t.Fatalf("client gone: %v, want ErrGone", err)
+	}
+	st := g.Stats()
+	if st.Size != 1 || st.InFlight != 0 || st.Shed != 1 || st.Gone != 1 || st.Waiting != 0 {
+		t.Fatalf("stats %+v, want size 1, none in flight, 1 shed, 1 gone", st)
+	}
+	here := WithGone(context.Background(), func() bool { return false })
+	r, err := g.Acquire(here)
+	if err != nil || g.Stats().InFlight != 1 {
+		t.Fatalf("client here: %v %+v", err, g.Stats())
+	}
+	r()
+}

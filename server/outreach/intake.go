@@ -21,7 +21,7 @@ type CaseIntake struct {
 func (ci CaseIntake) Submit(ctx context.Context, raw json.RawMessage, dev Device) (IntakeResult, error) {
 	var in cases.Input
 	if err := json.Unmarshal(raw, &in); err != nil {
-		return IntakeResult{}, reject("", "error.bad_request")
+		return IntakeResult{}, typeRejection(err)
 	}
 	var extra struct {
 		Round      string `json:"round"`

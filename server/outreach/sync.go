@@ -31,6 +31,88 @@ type SyncRequest struct {
 	Rounds   []Round           `json:"rounds,omitempty"`
 	Sealed   []SealedItem      `json:"sealed,omitempty"`
 	Language string            `json:"language,omitempty"`
+
+	// Items that could not be read as their kind (a count sent as a
+	// string, a number as an id), by index: rejected alone.
+	badCards, badRounds, badSealed map[int]*Rejection
+}
+
+// UnmarshalJSON reads a batch item by item: an item of the wrong shape is
+// rejected on its own, naming its field, and the rest of the batch is
+// stored (the contract: a rejected item never blocks the others).
+func (r *SyncRequest) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Reports []json.RawMessage `json:"reports"`
+		Cards   []json.RawMessage `json:"cards"`
+		Rounds  []json.RawMessage `json:"rounds"`
+		Sealed  []json.RawMessage `json:"sealed"`
+		// Only for her rejection texts: a wrong type reads as none.
+		Language json.RawMessage `json:"language"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*r = SyncRequest{Reports: raw.Reports}
+	_ = json.Unmarshal(raw.Language, &r.Language)
+	for i, m := range raw.Sealed {
+		var si SealedItem
+		if rej := decodeItem(m, &si); rej != nil {
+			si = SealedItem{ID: peek(m).ID}
+			r.badSealed = setRejection(r.badSealed, i, rej)
+		}
+		r.Sealed = append(r.Sealed, si)
+	}
+	for i, m := range raw.Cards {
+		var c CardCount
+		if rej := decodeItem(m, &c); rej != nil {
+			h := peek(m)
+			c = CardCount{ID: h.ID, Language: h.Language}
+			r.badCards = setRejection(r.badCards, i, rej)
+		}
+		r.Cards = append(r.Cards, c)
+	}
+	for i, m := range raw.Rounds {
+		var rd Round
+		if rej := decodeItem(m, &rd); rej != nil {
+			h := peek(m)
+			rd = Round{ID: h.ID, Language: h.Language}
+			r.badRounds = setRejection(r.badRounds, i, rej)
+		}
+		r.Rounds = append(r.Rounds, rd)
+	}
+	return nil
+}
+
+func setRejection(m map[int]*Rejection, i int, rej *Rejection) map[int]*Rejection {
+	if m == nil {
+		m = map[int]*Rejection{}
+	}
+	m[i] = rej
+	return m
+}
+
+// decodeItem reads one item; a value of the wrong type is a rejection that
+// names the field.
+func decodeItem(m json.RawMessage, v any) *Rejection {
+	err := json.Unmarshal(m, v)
+	if err == nil {
+		return nil
+	}
+	return typeRejection(err)
+}
+
+func typeRejection(err error) *Rejection {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return reject("", "error.bad_request")
+	}
+	switch te.Field {
+	case "id", "round":
+		return reject(te.Field, "app.error.id")
+	case "count":
+		return reject(te.Field, "app.error.count")
+	}
+	return reject(te.Field, "app.error.type")
 }
 
 // SealedItem is one item sealed on the tablet to the desk's public key:
@@ -150,7 +232,7 @@ type item struct {
 	round    Round
 	card     CardCount
 	raw      json.RawMessage
-	rej      *Rejection // set when a sealed item did not open
+	rej      *Rejection // set when an item could not be read or a sealed one did not open
 	out      *ItemResult
 }
 
@@ -170,19 +252,22 @@ func (s *Syncer) Sync(ctx context.Context, dev Device, req SyncRequest) (SyncRes
 	}
 	var rounds, reports, cards []item
 	for i, r := range req.Rounds {
-		rounds = append(rounds, item{id: r.ID, lang: r.Language, round: r, out: &resp.Rounds[i]})
+		rounds = append(rounds, item{id: r.ID, lang: r.Language, round: r, rej: req.badRounds[i], out: &resp.Rounds[i]})
 	}
 	for i, raw := range req.Reports {
 		h := peek(raw)
 		reports = append(reports, item{id: h.ID, lang: h.Language, raw: raw, out: &resp.Results[i]})
 	}
 	for i, c := range req.Cards {
-		cards = append(cards, item{id: c.ID, lang: c.Language, card: c, out: &resp.Cards[i]})
+		cards = append(cards, item{id: c.ID, lang: c.Language, card: c, rej: req.badCards[i], out: &resp.Cards[i]})
 	}
 	// Sealed items are opened here, on arrival, and never before: the
 	// tablet cannot read them, and nothing of them is stored sealed.
 	for i, si := range req.Sealed {
-		it := s.open(dev, si)
+		it := item{id: si.ID, rej: req.badSealed[i]}
+		if it.rej == nil {
+			it = s.open(dev, si)
+		}
 		it.out = &resp.Sealed[i]
 		switch si.Kind {
 		case "round":
@@ -323,17 +408,23 @@ func (s *Syncer) translate(lang, staffLang string, rej *Rejection) []ItemError {
 	return out
 }
 
-type itemHead struct {
-	ID       string `json:"id"`
-	Language string `json:"language"`
-}
+type itemHead struct{ ID, Language string }
 
-// peek reads the id and language of a report without judging the rest; a
-// report that is not even an object still gets a (rejected) result.
+// peek reads the id and language of an item without judging the rest; an
+// item that is not even an object still gets a (rejected) result, and an
+// id of the wrong type comes back as its JSON text, so the tablet can tell
+// which item it was.
 func peek(raw json.RawMessage) itemHead {
-	var h itemHead
-	if len(bytes.TrimSpace(raw)) == 0 || json.Unmarshal(raw, &h) != nil {
+	var m map[string]json.RawMessage
+	if len(bytes.TrimSpace(raw)) == 0 || json.Unmarshal(raw, &m) != nil {
 		return itemHead{}
+	}
+	var h itemHead
+	if id, ok := m["id"]; ok && json.Unmarshal(id, &h.ID) != nil {
+		h.ID = string(bytes.TrimSpace(id))
+	}
+	if l, ok := m["language"]; ok {
+		_ = json.Unmarshal(l, &h.Language)
 	}
 	if len(h.ID) > 64 {
 		h.ID = h.ID[:64]

@@ -96,7 +96,11 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		line := 0
+		if err == nil {
+			// FieldPos panics after a failed Read (found by FuzzCSVImport).
+			line, _ = cr.FieldPos(0)
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {

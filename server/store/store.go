@@ -96,6 +96,8 @@ type Store struct {
 	locks    docLocks
 	lease    time.Duration
 	inFlight atomic.Int64 // writes under way; Close lets them give their claims back
+	fault    atomic.Pointer[writeFault]
+	probeID  string // this instance's readiness document
 }
 
 // Open connects to the configured database, starting the embedded one when
@@ -107,7 +109,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.DBName == "" {
 		o.DBName = "gehoord"
 	}
-	s := &Store{log: o.Logger, lease: DefaultLease}
+	s := &Store{log: o.Logger, lease: DefaultLease, probeID: probeID()}
 	if o.WriteLease > 0 {
 		s.lease = o.WriteLease
 	}
@@ -140,6 +142,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 }
 
 func (s *Store) startEmbedded(o Options) (string, error) {
+	if err := writable(o.DataDir); err != nil {
+		return "", err
+	}
 	dir := filepath.Join(o.DataDir, "db")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("store: create data folder: %w", err)
@@ -236,6 +241,13 @@ func (s *Store) stopEmbedded() {
 	}
 	s.removeSockDir()
 	s.unlockDataDir()
+}
+
+// probeID names this instance's readiness document: instances sharing a
+// database each write their own.
+func probeID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }
 
 // Ping checks that the database answers.

@@ -264,9 +264,12 @@ func (s *Store) DeleteAll(ctx context.Context, coll string, filter any) (int, er
 // for collections whose documents are never updated (rate-limit hits,
 // claims, expired jobs): there is nothing a concurrent writer could lose.
 func (s *Store) Purge(ctx context.Context, coll string, filter any) (int64, error) {
+	if err := s.faulty(); err != nil {
+		return 0, classify(err)
+	}
 	res, err := s.C(coll).DeleteMany(ctx, filter)
 	if err != nil {
-		return 0, fmt.Errorf("store: purge %s: %w", coll, err)
+		return 0, fmt.Errorf("store: purge %s: %w", coll, classify(err))
 	}
 	return res.DeletedCount, nil
 }
@@ -274,15 +277,21 @@ func (s *Store) Purge(ctx context.Context, coll string, filter any) (int64, erro
 // Insert adds one document. An insert is atomic on both databases: with a
 // unique key it is how claims and idempotency are made.
 func (s *Store) Insert(ctx context.Context, coll string, doc any) error {
+	if err := s.faulty(); err != nil {
+		return classify(err)
+	}
 	_, err := s.C(coll).InsertOne(ctx, doc)
-	return err
+	return classify(err)
 }
 
 // InsertAll adds documents in order and stops at the first failure (the
 // driver's error tells which, for example a duplicate key).
 func (s *Store) InsertAll(ctx context.Context, coll string, docs []any) error {
+	if err := s.faulty(); err != nil {
+		return classify(err)
+	}
 	_, err := s.C(coll).InsertMany(ctx, docs)
-	return err
+	return classify(err)
 }
 
 func byIDAnd(id, filter any) bson.D {
@@ -322,6 +331,14 @@ func (s *Store) eachMatching(ctx context.Context, coll string, filter any, do fu
 // across processes a unique insert), then write with a filter that also
 // requires that revision and the caller's condition.
 func (s *Store) writeOne(ctx context.Context, coll string, filter any, write func(context.Context, bson.D) (bool, error)) (bool, error) {
+	if err := s.faulty(); err != nil {
+		return false, classify(err)
+	}
+	ok, err := s.writeClaimed(ctx, coll, filter, write)
+	return ok, classify(err)
+}
+
+func (s *Store) writeClaimed(ctx context.Context, coll string, filter any, write func(context.Context, bson.D) (bool, error)) (bool, error) {
 	s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
 	if filter == nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/ratelimit"
+	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -316,6 +317,11 @@ func (h *Handler) limitReports(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	a, err := h.TakeReport(c)
+	if store.Unavailable(err) {
+		h.Log.Error("public: the report could not be counted", "err", err)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(StoreRetryAfter))
+		return h.formAgain(c, fiber.StatusServiceUnavailable, "form.unavailable")
+	}
 	if err != nil {
 		return err
 	}
@@ -333,8 +339,19 @@ func (h *Handler) limitReports(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(gate.RetryAfter))
 		return h.formAgain(c, fiber.StatusServiceUnavailable, "form.busy")
 	}
+	if store.Unavailable(err) {
+		// A full disk or a write error: her report is not lost, it is
+		// on the page to send again.
+		h.Log.Error("public: the report could not be stored", "err", err)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(StoreRetryAfter))
+		return h.formAgain(c, fiber.StatusServiceUnavailable, "form.unavailable")
+	}
 	return err
 }
+
+// StoreRetryAfter is the Retry-After (seconds) when the database cannot
+// write.
+const StoreRetryAfter = 30
 
 // formAgain shows the form with what she sent and a message on top.
 func (h *Handler) formAgain(c *fiber.Ctx, status int, flash string) error {
@@ -343,7 +360,40 @@ func (h *Handler) formAgain(c *fiber.Ctx, status int, flash string) error {
 	for _, f := range formFields {
 		form[f] = c.FormValue(f)
 	}
-	return h.View.Render(c, status, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: form, Flash: flash})
+	return h.View.Render(c, status, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: echo(form), Flash: flash})
+}
+
+// echo is what of a form comes back to her: each field at most as long as
+// it may be (the description 10,000 characters, the rest 200), so a
+// refused post of megabytes never comes back, or is stored, as megabytes.
+func echo(form map[string]string) map[string]string {
+	out := make(map[string]string, len(form))
+	for f, v := range form {
+		n := cases.MaxShort
+		switch f {
+		case "description":
+			n = cases.MaxDescription
+		case "body":
+			n = cases.MaxMessage
+		}
+		out[f] = clip(v, n)
+	}
+	return out
+}
+
+// clip cuts s to at most n characters.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k]
+		}
+		i++
+	}
+	return s
 }
 
 // redirect answers a POST of hers with a redirect to a page that shows the
@@ -379,7 +429,7 @@ func (h *Handler) reportSubmit(c *fiber.Ctx) error {
 		// a tampered one): nothing is made, and she gets what she typed
 		// back in a form that is.
 		h.refresh(form)
-		return h.redirect(c, View{Kind: viewForm, Form: form, Errors: map[string]string{"form": "form.token_invalid"}})
+		return h.redirect(c, View{Kind: viewForm, Form: echo(form), Errors: map[string]string{"form": "form.token_invalid"}})
 	}
 	var err error
 	for range 3 {
@@ -407,7 +457,7 @@ func (h *Handler) reportSubmit(c *fiber.Ctx) error {
 			if len(errs) == 0 {
 				continue // only hidden fields were wrong: send it again
 			}
-			return h.redirect(c, View{Kind: viewForm, Form: form, Errors: errs})
+			return h.redirect(c, View{Kind: viewForm, Form: echo(form), Errors: errs})
 		case err != nil:
 			return err
 		}
@@ -608,7 +658,7 @@ func (h *Handler) statusLookup(c *fiber.Ctx) error {
 	}
 	v := View{Kind: viewStatus, Case: cs.ID}
 	if d := c.FormValue("body"); strings.TrimSpace(d) != "" {
-		v.Form = map[string]string{"body": d} // her unsent reply, kept
+		v.Form = echo(map[string]string{"body": d}) // her unsent reply, kept
 	}
 	return h.redirect(c, v)
 }
@@ -618,7 +668,7 @@ func (h *Handler) statusLookup(c *fiber.Ctx) error {
 func (h *Handler) expired(c *fiber.Ctx, draft string) error {
 	v := View{Kind: viewLookup, Flash: "gone.text"}
 	if strings.TrimSpace(draft) != "" {
-		v.Flash, v.Form = "status.expired", map[string]string{"body": draft}
+		v.Flash, v.Form = "status.expired", echo(map[string]string{"body": draft})
 	}
 	return h.redirect(c, v)
 }
@@ -644,7 +694,7 @@ func (h *Handler) statusReply(c *fiber.Ctx) error {
 		for _, fe := range ve.Fields {
 			errs[fe.Field] = fe.Key
 		}
-		return h.redirect(c, View{Kind: viewStatus, Case: v.Case, Form: map[string]string{"body": body}, Errors: errs})
+		return h.redirect(c, View{Kind: viewStatus, Case: v.Case, Form: echo(map[string]string{"body": body}), Errors: errs})
 	case errors.Is(err, cases.ErrNotFound):
 		return h.expired(c, "")
 	case err != nil:
