@@ -17,6 +17,7 @@ import (
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/outreach"
 	"github.com/gehoord/gehoord/server/servertest"
+	"github.com/gehoord/gehoord/server/stafftest"
 	"github.com/gehoord/gehoord/server/web/api"
 )
 
@@ -91,6 +92,7 @@ func TestOpenAPIEnumsAreTheServers(t *testing.T) {
 		"/components/schemas/Message/properties/from/enum":       "cases.Messages writes \"desk\" or \"you\"",
 		"/components/schemas/Round/properties/language/enum":     "the language of a round's rejection messages",
 		"/components/schemas/CardCount/properties/language/enum": "the language of a card count's rejection messages",
+		"/components/schemas/SealedItem/properties/kind/enum":    "outreach's sync opens \"round\", \"report\" or \"cards\"",
 	}
 	for p, want := range fromGo {
 		v, ok := pointer(doc, p)
@@ -323,9 +325,9 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 		}
 		return r
 	}
-	get := func(path string, want int) servertest.Response {
+	get := func(path string, want int, header ...string) servertest.Response {
 		t.Helper()
-		return expect("GET", strings.SplitN(path, "?", 2)[0], env.Get(t, path), want)
+		return expect("GET", strings.SplitN(path, "?", 2)[0], env.Get(t, path, header...), want)
 	}
 	post := func(path string, body any, want int, header ...string) servertest.Response {
 		t.Helper()
@@ -369,13 +371,25 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 	post("/api/v1/outreach/sync", map[string]any{"reports": []any{}}, 401)
 	expect("DELETE", "/api/v1/outreach/device", del(t, env, "/api/v1/outreach/device"), 401)
 	post("/api/v1/push/subscriptions", map[string]string{"endpoint": "https://push.example/x"}, 401)
+	get("/api/v1/outreach/desk-key", 401)
+
+	// A tablet registered by an outreach worker: its token syncs, reads
+	// the desk's key and withdraws it.
+	worker := stafftest.SignIn(t, env, "outreach")
+	var dev struct{ Token string }
+	post("/api/v1/outreach/devices", map[string]string{"email": worker.User.Email, "password": stafftest.Password,
+		"code": worker.Recovery[0], "label": "Tablet 1"}, 201).JSON(t, &dev)
+	auth := []string{"Authorization", "Bearer " + dev.Token}
+	expect("GET", "/api/v1/outreach/desk-key", env.Get(t, "/api/v1/outreach/desk-key", auth...), 200)
+	post("/api/v1/outreach/sync", map[string]any{"rounds": []any{}, "reports": []any{}, "cards": []any{}}, 200, auth...)
+	expect("DELETE", "/api/v1/outreach/device", del(t, env, "/api/v1/outreach/device", auth...), 204)
 
 	// A desk with a report limit of one per address answers the second 429.
 	limited := servertest.StartWith(t, servertest.Options{Env: map[string]string{"GEHOORD_REPORTS_PER_ADDRESS": "1"}})
 	for i, want := range []int{201, 429} {
 		expect("POST", "/api/v1/reports", limited.PostJSON(t, "/api/v1/reports", report(fmt.Sprintf("Melding %d", i))), want)
 	}
-	for _, s := range []string{"201", "200", "400", "404", "409", "413", "415", "422", "429"} {
+	for _, s := range []string{"200", "201", "204", "400", "401", "404", "409", "413", "415", "422", "429"} {
 		found := false
 		for k := range seen {
 			found = found || strings.HasSuffix(k, " "+s)
@@ -386,10 +400,13 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 	}
 }
 
-// del sends DELETE path without credentials.
-func del(t *testing.T, env *servertest.Env, path string) servertest.Response {
+// del sends DELETE path with the headers given.
+func del(t *testing.T, env *servertest.Env, path string, header ...string) servertest.Response {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodDelete, env.URL+path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	res, err := env.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
