@@ -117,9 +117,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	}
 	d := &Deps{Config: cfg, Log: log, Store: st, Sealer: sealer, Catalog: cat, Assets: as}
 	d.Cases = cases.NewService(cases.Config{Store: st, Sealer: sealer, Texts: cat, Logger: log})
-	d.StatusMisses = ratelimit.New(st, sealer, "status-miss", 10, 15*time.Minute)
-	d.ReportsPerClient = ratelimit.New(st, sealer, "reports-client", cfg.ReportsPerAddress, time.Hour)
-	d.ReportsPerHour = ratelimit.New(st, sealer, "reports-all", cfg.ReportsPerHour, time.Hour)
+	d.StatusMisses = ratelimit.New(st, sealer, "status-miss", 10, 15*time.Minute, d.limitNow)
+	d.ReportsPerClient = ratelimit.New(st, sealer, "reports-client", cfg.ReportsPerAddress, time.Hour, d.limitNow)
+	d.ReportsPerHour = ratelimit.New(st, sealer, "reports-all", cfg.ReportsPerHour, time.Hour, d.limitNow)
 	// Anonymous posts in flight: each costs a receipt hash (a core for
 	// ~20 ms) and a few writes the database does one after another, so
 	// more at once only adds latency. Beyond the slots a short queue
@@ -169,7 +169,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 		log.Info("completed cases that lacked their first events", "cases", n)
 	}
 	d.jobs = append(d.jobs, &periodic{name: "rate limits", every: 5 * time.Minute, log: log,
-		run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st) }},
+		run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st, d.limitNow()) }},
 		&periodic{name: "write claims", every: 30 * time.Minute, log: log, run: st.SweepClaims},
 		&periodic{name: "public views", every: 5 * time.Minute, log: log, run: d.PublicViews.Sweep},
 		// The copy of the cases the staff pages read (cases/index.go): read
@@ -180,6 +180,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 			return err
 		}})
 	return d, nil
+}
+
+// limitNow is the rate limits' clock (the configured one in tests).
+func (d *Deps) limitNow() time.Time {
+	if d.Config.RateLimitClock != nil {
+		return d.Config.RateLimitClock()
+	}
+	return time.Now()
 }
 
 // templates lists the page templates of every handler package.

@@ -19,7 +19,7 @@ import (
 
 func wireStaff(ctx context.Context, d *Deps) error {
 	d.Audit = audit.New(d.Store)
-	d.Staff = staff.New(staff.Config{Store: d.Store, Sealer: d.Sealer, Audit: d.Audit, Logger: d.Log})
+	d.Staff = staff.New(staff.Config{Store: d.Store, Sealer: d.Sealer, Audit: d.Audit, Logger: d.Log, LimitNow: d.limitNow})
 	idx := append(append(audit.Indexes(), staff.Indexes()...), cases.ThemeIndexes()...)
 	idx = append(idx, cases.ReferralIndexes()...)
 	if err := d.Store.EnsureIndexes(ctx, idx...); err != nil {

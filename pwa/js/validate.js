@@ -4,9 +4,31 @@
 
 const len = (s) => [...(s || '')].length;
 
+// trim is Go's strings.TrimSpace: JavaScript's trim() also takes U+FEFF
+// and leaves U+0085, and the two sides must agree on what is empty.
+const space = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
+const spaceRe = new RegExp(`^${space}|${space}$`, 'g');
+const trim = (s) => (s || '').replace(spaceRe, '');
+
+// fold is the server's socialmap.Fold: how it compares municipality names.
+const fold = (s) => (s || '').normalize('NFD').replace(/\p{Mn}/gu, '').toLowerCase().replace(/[^\p{L}\p{Nd}]+/gu, ' ').trim();
+
+// municipalityKnown mirrors cases.ResolveMunicipality: a code or a name of
+// the list in any case and spelling, the two special values, or nothing.
+function municipalityKnown(v, list) {
+  const f = fold(v);
+  if (f === '' || f === 'unknown' || f === 'online') return true;
+  return list.some((m) => m.code.toLowerCase() === f || fold(m.name) === f);
+}
+
+// dateOK is time.Parse("2006-01-02"): four, two and two digits naming a
+// day that exists (no 30 February rolled over into March).
+const dateOK = (s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !isNaN(new Date(s + 'T00:00:00Z')) &&
+  new Date(s + 'T00:00:00Z').toISOString().slice(0, 10) === s;
+
 // normalize mirrors cases.Input.Normalize.
 export function normalize(r) {
-  const t = (s) => (s || '').trim();
+  const t = trim;
   const out = { ...r, identity: { ...(r.identity || {}) } };
   for (const k of ['kind', 'category', 'about', 'municipality', 'happened_on', 'setting', 'wish', 'reporter', 'language', 'card']) {
     out[k] = t(out[k]);
@@ -16,6 +38,7 @@ export function normalize(r) {
   out.identity.name = t(out.identity.name);
   out.identity.contact = t(out.identity.contact);
   out.card = out.card.toUpperCase();
+  if (!out.reporter) out.reporter = 'self';
   if (out.kind && out.kind !== 'complaint' && !out.category) out.category = 'other';
   if (out.identity.mode === 'anonymous') {
     out.identity.name = ''; out.identity.contact = ''; out.share_identity = false;
@@ -41,12 +64,10 @@ export function validate(r, cfg, now = new Date()) {
   if (n === 0) add('description', 'error.field.description_required');
   else if (n > cfg.max.description) add('description', 'error.field.description_long');
   if (len(r.about) > cfg.max.short) add('about', 'error.field.too_long');
-  if (r.municipality && r.municipality !== 'unknown' && r.municipality !== 'online' &&
-    !cfg.municipalities.some((m) => m.code === r.municipality)) add('municipality', 'error.field.municipality');
+  if (!municipalityKnown(r.municipality, cfg.municipalities)) add('municipality', 'error.field.municipality');
   if (r.happened_on) {
-    const d = /^\d{4}-\d{2}-\d{2}$/.test(r.happened_on) ? new Date(r.happened_on + 'T00:00:00Z') : null;
-    if (!d || isNaN(d)) add('happened_on', 'error.field.date');
-    else if (d.getTime() > now.getTime() + 24 * 3600 * 1000) add('happened_on', 'error.field.date_future');
+    if (!dateOK(r.happened_on)) add('happened_on', 'error.field.date');
+    else if (new Date(r.happened_on + 'T00:00:00Z').getTime() > now.getTime() + 24 * 3600 * 1000) add('happened_on', 'error.field.date_future');
   }
   if (r.setting && !has(cfg.settings, r.setting)) add('setting', 'error.field.setting');
   if (!has(cfg.wishes, r.wish)) add('wish', 'error.field.wish');
@@ -57,6 +78,8 @@ export function validate(r, cfg, now = new Date()) {
   if (mode === 'named' && !name) add('identity.name', 'error.field.name_required');
   if (len(name) > cfg.max.short) add('identity.name', 'error.field.too_long');
   if (len(r.identity && r.identity.contact) > cfg.max.short) add('identity.contact', 'error.field.too_long');
+  // A config cached before it listed the reporters leaves this to the server.
+  if (cfg.reporters && !has(cfg.reporters, r.reporter)) add('reporter', 'error.field.reporter');
   if (!has(cfg.languages.map((l) => l.code), r.language)) add('language', 'error.field.language');
   return errs;
 }

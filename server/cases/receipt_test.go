@@ -294,3 +294,35 @@ func TestOldReceiptReachesOtherInstancesWithinAMinute(t *testing.T) {
 		t.Fatalf("after the minute the other instance still calls it a typo: %v", got)
 	}
 }
+
+// Every intake hashes the receipt once, and a repeat of the same report
+// (the same client id) none: the form's, the desk's and a tablet's.
+func TestIntakeHashesTheReceiptOnce(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	ctx := t.Context()
+	own, err := NewReceipt()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := map[string]func(in Input) (Result, error){
+		"form": func(in Input) (Result, error) { return svc.CreateForm(ctx, in) },
+		"api":  func(in Input) (Result, error) { return svc.Create(ctx, in, ChannelWeb) },
+		"tablet": func(in Input) (Result, error) {
+			in.Receipt = own
+			return svc.Create(ctx, in, ChannelOutreach)
+		},
+	}
+	for name, create := range ins {
+		in := Input{ID: uuid.NewString(), Kind: "complaint", Category: "business.bank", Description: "De bank sloot mijn rekening.",
+			Municipality: "Amsterdam", Wish: "handle", Language: "nl", Identity: Identity{Mode: "anonymous"}}
+		for i, want := range []int64{1, 0} {
+			before := svc.seal.ReceiptHashes()
+			if _, err := create(in); err != nil {
+				t.Fatalf("%s %d: %v", name, i+1, err)
+			}
+			if n := svc.seal.ReceiptHashes() - before; n != want {
+				t.Errorf("%s, report %d: %d receipt hashes, want %d", name, i+1, n, want)
+			}
+		}
+	}
+}

@@ -40,6 +40,10 @@ type Config struct {
 	// whole desk, per hour. Outreach tablets' sync is not limited.
 	ReportsPerAddress int
 	ReportsPerHour    int
+	// RateLimitClock is the clock of every rate limit (nil: time.Now).
+	// Tests only: their limits' windows are fixed quarter hours and hours,
+	// so tests pin it; no variable or flag sets it.
+	RateLimitClock func() time.Time
 	// TrustedProxies may set X-Forwarded-For (a reverse proxy in front);
 	// without it every client would share the proxy's rate limits.
 	TrustedProxies []string

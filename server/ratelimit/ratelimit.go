@@ -30,9 +30,14 @@ type Limiter struct {
 	now    func() time.Time
 }
 
-// New builds a limiter.
-func New(st *store.Store, s *seal.Sealer, name string, max int, window time.Duration) *Limiter {
-	return &Limiter{Name: name, Max: max, Window: window, st: st, seal: s, now: time.Now}
+// New builds a limiter. now is its clock (nil: time.Now): windows are
+// fixed (a quarter hour starts at :00, :15…), so tests pin the clock
+// rather than run across a window's end.
+func New(st *store.Store, s *seal.Sealer, name string, max int, window time.Duration, now func() time.Time) *Limiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &Limiter{Name: name, Max: max, Window: window, st: st, seal: s, now: now}
 }
 
 func (l *Limiter) key(key string) (string, time.Time) {
@@ -159,10 +164,11 @@ func Index() store.Index {
 	return store.Index{Collection: collection, Keys: bson.D{{Key: "k", Value: 1}}, Name: "k"}
 }
 
-// Sweep deletes expired counters (no TTL indexes in FerretDB v1).
-func Sweep(ctx context.Context, st *store.Store) error {
+// Sweep deletes counters expired at now (no TTL indexes in FerretDB v1);
+// now comes from the limiters' clock.
+func Sweep(ctx context.Context, st *store.Store, now time.Time) error {
 	// Hits are only ever inserted, so a purge cannot undo anyone's write.
-	_, err := st.Purge(ctx, collection, bson.M{"expires": bson.M{"$lt": time.Now()}})
+	_, err := st.Purge(ctx, collection, bson.M{"expires": bson.M{"$lt": now}})
 	if err != nil {
 		return fmt.Errorf("ratelimit: sweep: %w", err)
 	}

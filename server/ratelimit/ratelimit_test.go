@@ -45,6 +45,13 @@ func takeParallel(t *testing.T, l *Limiter, key string, n int) []*Attempt {
 	return allowed
 }
 
+// pinned is a clock at the start of an hour that does not move: a test
+// that fills a limit must not see the window turn because it ran across
+// an hour.
+func pinned() time.Time { return pinnedAt }
+
+var pinnedAt = time.Now().Truncate(time.Hour)
+
 func stored(t *testing.T, l *Limiter) int64 {
 	t.Helper()
 	n, err := l.st.C(collection).CountDocuments(context.Background(), bson.M{})
@@ -57,7 +64,7 @@ func stored(t *testing.T, l *Limiter) int64 {
 func TestLimitHoldsUnderParallelAttempts(t *testing.T) {
 	st := storetest.New(t)
 	s, _ := seal.New(bytes.Repeat([]byte{3}, 32))
-	l := New(st, s, "test", 5, time.Hour)
+	l := New(st, s, "test", 5, time.Hour, pinned)
 	ctx := context.Background()
 	if allowed := takeParallel(t, l, "203.0.113.9", 30); len(allowed) > 5 {
 		t.Fatalf("%d of 30 parallel attempts allowed, limit 5", len(allowed))
@@ -96,7 +103,7 @@ func TestLimitHoldsUnderParallelAttempts(t *testing.T) {
 			}
 		}
 	}
-	l.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	l.now = func() time.Time { return pinnedAt.Add(time.Hour) }
 	if a, _ := l.Take(ctx, "203.0.113.9"); a == nil || !a.Allowed {
 		t.Fatal("a new window must start fresh")
 	}
@@ -107,7 +114,7 @@ func TestLimitHoldsUnderParallelAttempts(t *testing.T) {
 func TestUndoFreesThePlace(t *testing.T) {
 	st := storetest.New(t)
 	s, _ := seal.New(bytes.Repeat([]byte{4}, 32))
-	l := New(st, s, "test", 3, time.Hour)
+	l := New(st, s, "test", 3, time.Hour, pinned)
 	ctx := context.Background()
 	for i := range 20 {
 		a, err := l.Take(ctx, "k")
@@ -130,7 +137,7 @@ func TestUndoFreesThePlace(t *testing.T) {
 		t.Fatal("fourth failure allowed, limit 3")
 	}
 	// Parallel successes, each taken back, leave nothing counted.
-	l2 := New(st, s, "test2", 3, time.Hour)
+	l2 := New(st, s, "test2", 3, time.Hour, pinned)
 	for _, a := range takeParallel(t, l2, "k", 10) {
 		if err := a.Undo(ctx); err != nil {
 			t.Fatal(err)
@@ -153,8 +160,8 @@ func TestUndoFreesThePlace(t *testing.T) {
 func TestTakeAllCountsEveryLimit(t *testing.T) {
 	st := storetest.New(t)
 	s, _ := seal.New(bytes.Repeat([]byte{4}, 32))
-	perClient := New(st, s, "per-client", 2, time.Hour)
-	global := New(st, s, "global", 3, time.Hour)
+	perClient := New(st, s, "per-client", 2, time.Hour, pinned)
+	global := New(st, s, "global", 3, time.Hour, pinned)
 	take := func(client string) *Attempt {
 		t.Helper()
 		a, err := TakeAll(t.Context(), Keyed{perClient, client}, Keyed{global, "all"})
@@ -187,5 +194,29 @@ func TestTakeAllCountsEveryLimit(t *testing.T) {
 	}
 	if a := take("c"); !a.Allowed {
 		t.Fatal("a taken-back attempt still counts globally")
+	}
+}
+
+// Sweep goes by the limiters' clock: a count stands until its window has
+// ended on that clock, whatever the wall clock says (dates are stored to
+// the millisecond).
+func TestSweepFollowsTheClock(t *testing.T) {
+	st := storetest.New(t)
+	s, _ := seal.New(bytes.Repeat([]byte{5}, 32))
+	l := New(st, s, "test", 1, 15*time.Minute, pinned)
+	if a, err := l.Take(t.Context(), "k"); err != nil || !a.Allowed {
+		t.Fatalf("first attempt: %v", err)
+	}
+	if err := Sweep(t.Context(), st, pinnedAt.Add(15*time.Minute-time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := l.Take(t.Context(), "k"); a == nil || a.Allowed {
+		t.Fatal("swept before its window ended")
+	}
+	if err := Sweep(t.Context(), st, pinnedAt.Add(15*time.Minute+time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if n := stored(t, l); n != 0 {
+		t.Fatalf("%d attempts left after their window ended", n)
 	}
 }

@@ -57,7 +57,16 @@ type Options struct {
 	// where pushtest's local push services run. Off, push behaves as
 	// deployed: the public push services only.
 	PushToLoopback bool
+	// RateLimitClock is the clock of the server's rate limits; nil pins
+	// them to LimitEpoch, so a test that fills a limit never sees its
+	// window (a fixed quarter hour or hour) turn halfway.
+	RateLimitClock func() time.Time
 }
+
+// LimitEpoch is where the rate limits of every test server stand by
+// default: the start of an hour, the same for every instance of a test
+// (process), so two servers on one database count in one window.
+var LimitEpoch = time.Now().Truncate(time.Hour)
 
 // NewKey makes a random secret key in the form GEHOORD_SECRET_KEY takes.
 func NewKey() string {
@@ -114,6 +123,10 @@ func StartWith(t testing.TB, o Options) *Env {
 		t.Fatalf("servertest: config: %v", err)
 	}
 	cfg.PushAllowLoopback = o.PushToLoopback
+	cfg.RateLimitClock = o.RateLimitClock
+	if cfg.RateLimitClock == nil {
+		cfg.RateLimitClock = func() time.Time { return LimitEpoch }
+	}
 	w, level := logWriter(t), slog.LevelWarn
 	if o.Log != nil {
 		w, level = o.Log, o.LogLevel

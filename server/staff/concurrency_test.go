@@ -54,7 +54,7 @@ type probeEnv struct {
 // the current millisecond, which are few and harmless).
 func (e *probeEnv) sweep(t *testing.T) {
 	t.Helper()
-	if err := ratelimit.Sweep(t.Context(), e.st); err != nil {
+	if err := ratelimit.Sweep(t.Context(), e.st, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -68,7 +68,7 @@ func newProbeEnv(t *testing.T, stores []*store.Store) *probeEnv {
 	for _, st := range stores {
 		e.svc = append(e.svc, staff.New(staff.Config{
 			Store: st, Sealer: sl, Audit: audit.New(st), Logger: quiet, Now: clk.Now,
-			AccountLimit: 1 << 20, ClientLimit: 1 << 20, LimitWindow: time.Millisecond,
+			LimitNow: time.Now, AccountLimit: 1 << 20, ClientLimit: 1 << 20, LimitWindow: time.Millisecond,
 		}))
 	}
 	if err := e.svc[0].EnsureIndexes(t.Context()); err != nil {

@@ -55,7 +55,7 @@ func TestAttackFromManyAddressesDoesNotLockHerOut(t *testing.T) {
 // address waits for the window.
 func TestOneAddressGuessingIsLimited(t *testing.T) {
 	st := storetest.New(t)
-	s := staff.New(staff.Config{Store: st, Sealer: sealer(t), AccountLimit: 4})
+	s := staff.New(staff.Config{Store: st, Sealer: sealer(t), AccountLimit: 4, LimitNow: pinnedLimits})
 	if _, err := s.Create(t.Context(), staff.NewUser{Email: "f@desk.test", Role: "handler", Password: pw}); err != nil {
 		t.Fatal(err)
 	}

@@ -153,7 +153,7 @@ func TestParallelWrongPasswordsHeldToAccountLimit(t *testing.T) {
 func TestParallelWrongPasswordsHeldToClientLimit(t *testing.T) {
 	st := storetest.New(t)
 	a := audit.New(st)
-	s := staff.New(staff.Config{Store: st, Sealer: sealer(t), Audit: a, ClientLimit: 10})
+	s := staff.New(staff.Config{Store: st, Sealer: sealer(t), Audit: a, ClientLimit: 10, LimitNow: pinnedLimits})
 	wrong, limited := parallel(t, 60, func(i int) error {
 		_, err := s.CheckPassword(t.Context(), fmt.Sprintf("nobody%d@desk.test", i), "wrong password!", "203.0.113.5")
 		return err

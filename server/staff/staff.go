@@ -110,6 +110,9 @@ type Config struct {
 	Audit  *audit.Log
 	Logger *slog.Logger
 	Now    func() time.Time
+	// LimitNow is the sign-in limits' clock (nil: Now). Their windows are
+	// fixed quarter hours, so tests pin it.
+	LimitNow func() time.Time
 	// Issuer is the name authenticator apps show (default "Gehoord").
 	Issuer string
 	// Limits; zero values take the defaults. An account is never locked
@@ -160,6 +163,9 @@ func New(c Config) *Service {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.LimitNow == nil {
+		c.LimitNow = c.Now
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -189,9 +195,9 @@ func New(c Config) *Service {
 	}
 	return &Service{
 		st: c.Store, seal: c.Sealer, audit: c.Audit, log: c.Logger, now: c.Now, issuer: c.Issuer,
-		account:     ratelimit.New(c.Store, c.Sealer, "signin-account-client", c.AccountLimit, c.LimitWindow),
-		client:      ratelimit.New(c.Store, c.Sealer, "signin-client", c.ClientLimit, c.LimitWindow),
-		slowAccount: ratelimit.New(c.Store, c.Sealer, "signin-account", c.SlowAfter, c.LimitWindow),
+		account:     ratelimit.New(c.Store, c.Sealer, "signin-account-client", c.AccountLimit, c.LimitWindow, c.LimitNow),
+		client:      ratelimit.New(c.Store, c.Sealer, "signin-client", c.ClientLimit, c.LimitWindow, c.LimitNow),
+		slowAccount: ratelimit.New(c.Store, c.Sealer, "signin-account", c.SlowAfter, c.LimitWindow, c.LimitNow),
 		slowDelay:   c.SlowDelay,
 		idle:        c.IdleTimeout,
 		absolute:    c.AbsoluteLimit,

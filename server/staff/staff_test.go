@@ -24,7 +24,16 @@ type clock struct {
 
 func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func newClock() *clock               { return &clock{t: time.Now()} }
+func newClock() *clock               { return &clock{t: limitStart} }
+
+// limitStart is the start of an hour: a clock that starts there (and the
+// sign-in limits pinned to it) sees a limit's window (a quarter hour) turn
+// only when a test moves it on that far, never because the test ran
+// across a quarter hour.
+var limitStart = time.Now().Truncate(time.Hour)
+
+func pinnedLimits() time.Time { return limitStart }
+
 func sealer(t *testing.T) *seal.Sealer {
 	k := make([]byte, 32)
 	_, _ = rand.Read(k)
@@ -33,9 +42,14 @@ func sealer(t *testing.T) *seal.Sealer {
 }
 
 func newService(t *testing.T, now func() time.Time) (*staff.Service, *store.Store, *audit.Log) {
+	limits := now
+	if limits == nil {
+		limits = pinnedLimits
+	}
 	st := storetest.New(t)
 	a := audit.New(st)
-	s := staff.New(staff.Config{Store: st, Sealer: sealer(t), Audit: a, Now: now, AccountLimit: 5})
+	// Without a clock of the test's own, only the limits are pinned.
+	s := staff.New(staff.Config{Store: st, Sealer: sealer(t), Audit: a, Now: now, LimitNow: limits, AccountLimit: 5})
 	if err := s.EnsureIndexes(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +169,7 @@ func TestSignInRateLimitedPerAccountAndClient(t *testing.T) {
 
 func TestSignInRateLimitedPerClient(t *testing.T) {
 	st := storetest.New(t)
-	s := staff.New(staff.Config{Store: st, Sealer: sealer(t), ClientLimit: 3})
+	s := staff.New(staff.Config{Store: st, Sealer: sealer(t), ClientLimit: 3, LimitNow: pinnedLimits})
 	ctx := t.Context()
 	for i := 0; i < 3; i++ {
 		_, _ = s.CheckPassword(ctx, "x"+string(rune('a'+i))+"@desk.test", "wrong", "client-9")

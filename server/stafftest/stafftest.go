@@ -40,7 +40,7 @@ var seq atomic.Int64
 
 // Service returns a staff service on the server's database.
 func Service(env *servertest.Env) *staff.Service {
-	return staff.New(staff.Config{Store: env.Deps.Store, Sealer: env.Deps.Sealer})
+	return staff.New(staff.Config{Store: env.Deps.Store, Sealer: env.Deps.Sealer, LimitNow: env.Config.RateLimitClock})
 }
 
 // NewUser creates a user with role and the known Password.

@@ -297,7 +297,9 @@ func (h *Handler) statusMessage(c *fiber.Ctx) error {
 	if cs == nil {
 		return err
 	}
-	_, err = h.Cases.Reply(c.UserContext(), req.Receipt, req.Body)
+	// The case is open already: replying by its id hashes the receipt no
+	// second time.
+	_, err = h.Cases.ReplyToCase(c.UserContext(), cs.ID, "", req.Body)
 	var ve *cases.ValidationError
 	if errors.As(err, &ve) {
 		return problem.Write(c, Validation(h.Catalog, h.lang(c, cs.Language), ve))

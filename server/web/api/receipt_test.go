@@ -171,3 +171,33 @@ func TestReceiptWithoutCheckDigitStillOpens(t *testing.T) {
 	}
 	mustProblem(t, other.PostJSON(t, "/api/v1/status", map[string]string{"receipt": typos[10]}), 429)
 }
+
+// TestReceiptHashedOncePerRequest: the receipt's slow hash (argon2id, ~20
+// ms of a core and 19 MiB) runs at most once per request on every route
+// that takes a receipt; a number the check digit refuses costs none.
+func TestReceiptHashedOncePerRequest(t *testing.T) {
+	env := servertest.Start(t)
+	post := func(what, path string, body any, status int, want int64) servertest.Response {
+		t.Helper()
+		before := env.Deps.Sealer.ReceiptHashes()
+		r := env.PostJSON(t, path, body)
+		if r.StatusCode != status {
+			t.Fatalf("%s: %d, want %d: %s", what, r.StatusCode, status, r.Body)
+		}
+		if n := env.Deps.Sealer.ReceiptHashes() - before; n != want {
+			t.Errorf("%s: %d receipt hashes, want %d", what, n, want)
+		}
+		return r
+	}
+	var c created
+	post("new report", "/api/v1/reports", report("De bank sloot mijn rekening"), 201, 1).JSON(t, &c)
+	miss := cases.WithCheckDigit("000000000081000")
+	typo := typosOf(c.Receipt)[0]
+	post("status", "/api/v1/status", map[string]string{"receipt": c.Receipt}, 200, 1)
+	post("status of an unknown number", "/api/v1/status", map[string]string{"receipt": miss}, 404, 1)
+	post("status of a typo", "/api/v1/status", map[string]string{"receipt": typo}, 422, 0)
+	post("message", "/api/v1/status/messages", map[string]string{"receipt": c.Receipt, "body": "Nog een vraag"}, 201, 1)
+	post("empty message", "/api/v1/status/messages", map[string]string{"receipt": c.Receipt, "body": " "}, 422, 1)
+	post("message to an unknown number", "/api/v1/status/messages", map[string]string{"receipt": miss, "body": "Hallo"}, 404, 1)
+	post("message with a typo", "/api/v1/status/messages", map[string]string{"receipt": typo, "body": "Hallo"}, 422, 0)
+}

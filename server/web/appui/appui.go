@@ -233,6 +233,7 @@ type appConfig struct {
 	Settings      []string       `json:"settings"`
 	Wishes        []string       `json:"wishes"`
 	IdentityModes []string       `json:"identity_modes"`
+	Reporters     []string       `json:"reporters"`
 	Languages     []appLanguage  `json:"languages"`
 	Max           map[string]int `json:"max"`
 	Sync          map[string]int `json:"sync"`
@@ -260,7 +261,7 @@ type appLanguage struct {
 func (h *Handler) config(langs []string) appConfig {
 	c := appConfig{
 		Kinds: cases.Kinds, Groups: cases.Groups, Settings: cases.Settings, Wishes: cases.Wishes,
-		IdentityModes: cases.IdentityModes,
+		IdentityModes: cases.IdentityModes, Reporters: cases.Reporters,
 		Max:           map[string]int{"description": cases.MaxDescription, "short": cases.MaxShort},
 		Sync:          map[string]int{"max_items": outreach.MaxBatch},
 		SentKeepHours: int(h.SentKeep / time.Hour),

@@ -198,3 +198,56 @@ func TestStatusPageTypoIsNotAMiss(t *testing.T) {
 		t.Fatalf("after ten misses: %d, want 429", r.StatusCode)
 	}
 }
+
+// TestReceiptHashedOncePerRequest: the receipt's slow hash (argon2id, ~20
+// ms of a core and 19 MiB) runs at most once per request: once to make a
+// report, once to open the status page, none for a typo, a repeated form,
+// her reply or her "did you feel heard?" (those name the case by a token).
+func TestReceiptHashedOncePerRequest(t *testing.T) {
+	env := servertest.Start(t)
+	counted := func(what string, want int64, do func() servertest.Response, status int) servertest.Response {
+		t.Helper()
+		before := env.Deps.Sealer.ReceiptHashes()
+		r := do()
+		if r.StatusCode != status {
+			t.Fatalf("%s: %d, want %d", what, r.StatusCode, status)
+		}
+		if n := env.Deps.Sealer.ReceiptHashes() - before; n != want {
+			t.Errorf("%s: %d receipt hashes, want %d", what, n, want)
+		}
+		return r
+	}
+	form := fill(openForm(t, env, "/nl/report"))
+	receipt := receiptOf(t, counted("new report", 1, func() servertest.Response { return submit(t, env, "/nl/report", form) }, 200))
+	counted("the same form again", 0, func() servertest.Response { return submit(t, env, "/nl/report", form) }, 200)
+	lookup := func(r string) func() servertest.Response {
+		return func() servertest.Response { return submit(t, env, "/nl/status", url.Values{"receipt": {r}}) }
+	}
+	page := counted("status", 1, lookup(receipt), 200)
+	counted("status of an unknown number", 1, lookup(cases.WithCheckDigit("000000000064000")), 404)
+	b := []byte(receipt)
+	b[3] = '0' + (b[3]-'0'+3)%10
+	counted("status of a typo", 0, lookup(string(b)), 422)
+	counted("reply", 0, func() servertest.Response { return replyOn(t, env, page, "Nog een vraag") }, 200)
+
+	var c struct {
+		ID string `bson:"_id"`
+	}
+	if err := env.Deps.Store.C("cases").FindOne(t.Context(), bson.M{}).Decode(&c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Deps.Store.Update(t.Context(), "cases", bson.M{"_id": c.ID}, bson.M{"$set": bson.M{"state": cases.StateFeedback}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Deps.Cases.Close(t.Context(), c.ID, "u1", cases.OutcomeResolved); err != nil {
+		t.Fatal(err)
+	}
+	page = counted("status after closing", 1, lookup(receipt), 200)
+	f := doc(t, page).Find(`form[action$="/status/heard"]`)
+	if f.Length() != 1 {
+		t.Fatal("no \"did you feel heard?\" form on her status page")
+	}
+	heard := hiddenFields(f)
+	heard.Set("heard", "yes")
+	counted("heard", 0, func() servertest.Response { return submit(t, env, f.AttrOr("action", ""), heard) }, 200)
+}
