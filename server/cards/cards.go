@@ -23,6 +23,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/workdays"
 )
 
 // Collections.
@@ -189,16 +190,8 @@ func Indexes() []store.Index {
 	}
 }
 
-var amsterdam = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Amsterdam")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
-
 // Day is the Dutch calendar date of t, the only time a count keeps.
-func Day(t time.Time) string { return t.In(amsterdam).Format("2006-01-02") }
+func Day(t time.Time) string { return t.In(workdays.Amsterdam).Format("2006-01-02") }
 
 // Validate checks a new batch and resolves its area to region and
 // municipality.

@@ -132,13 +132,11 @@ type Syncer struct {
 	desk   DeskOpener
 }
 
-// NewSyncer builds the sync service.
-func NewSyncer(intake Intake, rounds *Rounds, tr Translator) *Syncer {
-	return &Syncer{intake: intake, rounds: rounds, tr: tr}
+// NewSyncer builds the sync service; desk opens sealed items (without it,
+// nil, they are rejected).
+func NewSyncer(intake Intake, rounds *Rounds, tr Translator, desk DeskOpener) *Syncer {
+	return &Syncer{intake: intake, rounds: rounds, tr: tr, desk: desk}
 }
-
-// SetDesk lets the syncer open sealed items; without it they are rejected.
-func (s *Syncer) SetDesk(d DeskOpener) { s.desk = d }
 
 // item is one round, report or card count of a batch, plain or opened.
 type item struct {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/workdays"
 )
 
 // replyWindow groups her replies on one case: one notification per window
@@ -32,7 +33,7 @@ func (s *Service) ReopenRequested(ctx context.Context, caseID string) error {
 	return s.notify(ctx, TypeCaseReopen, caseID, "", "case.reopen/"+caseID+"/"+s.localDate())
 }
 
-func (s *Service) localDate() string { return s.now().In(amsterdam).Format("2006-01-02") }
+func (s *Service) localDate() string { return s.now().In(workdays.Amsterdam).Format("2006-01-02") }
 
 func (s *Service) notify(ctx context.Context, typ, caseID, assignedTo, key string) error {
 	people, err := s.recipients(ctx, typ, assignedTo)

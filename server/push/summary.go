@@ -10,15 +10,8 @@ import (
 
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/workdays"
 )
-
-var amsterdam = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Amsterdam")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
 
 // summaryLatest is the last local hour a missed morning summary is still
 // sent (an instance started in the afternoon does not send "good morning").
@@ -52,8 +45,8 @@ func (a CasesAgenda) Counts(ctx context.Context, now time.Time) (Counts, map[str
 	if err := cur.All(ctx, &docs); err != nil {
 		return Counts{}, nil, fmt.Errorf("push: read cases: %w", err)
 	}
-	local := now.In(amsterdam)
-	endOfDay := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, amsterdam)
+	local := now.In(workdays.Amsterdam)
+	endOfDay := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, workdays.Amsterdam)
 	var total Counts
 	by := map[string]Counts{}
 	for _, d := range docs {
@@ -101,8 +94,8 @@ func (s *Service) summaryLoop(ctx context.Context) {
 // SummaryMinute until 11:00 Europe/Amsterdam) and no instance has queued
 // today's yet. It returns whether this instance queued it.
 func (s *Service) RunSummary(ctx context.Context) (bool, error) {
-	now := s.now().In(amsterdam)
-	start := time.Date(now.Year(), now.Month(), now.Day(), s.cfg.SummaryHour, s.cfg.SummaryMinute, 0, 0, amsterdam)
+	now := s.now().In(workdays.Amsterdam)
+	start := time.Date(now.Year(), now.Month(), now.Day(), s.cfg.SummaryHour, s.cfg.SummaryMinute, 0, 0, workdays.Amsterdam)
 	if now.Before(start) || now.Hour() >= summaryLatest {
 		return false, nil
 	}
