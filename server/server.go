@@ -137,19 +137,23 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 		return nil, err
 	}
 
+	// What other rooms read of the cases (the agenda, cases per batch):
+	// only package cases reads its collections.
+	caseQueries := cases.NewQueries(st)
+
 	// Cards: a report that carries a card code records the card's batch.
 	if err := st.EnsureIndexes(ctx, cards.Indexes()...); err != nil {
 		return nil, err
 	}
-	d.Cards = cards.NewService(cards.Config{Store: st, Languages: cases.PublicLanguages, Logger: log})
+	d.Cards = cards.NewService(cards.Config{Store: st, Cases: caseQueries, Languages: cases.PublicLanguages, Logger: log})
 
 	// Push: recipients come from the staff service. Indexes and the VAPID
 	// keys now, so the first request finds them.
 	d.Push, err = push.New(push.Config{
 		Store: st, Sealer: sealer, Logger: log,
 		Contact: cfg.PushContact, PublicURL: cfg.PublicURL,
-		Directory: staffDirectory{d.Staff},
-		Hosts:     cfg.PushHosts, AllowLoopback: cfg.PushAllowLoopback,
+		Directory: staffDirectory{d.Staff}, Agenda: caseQueries,
+		Hosts: cfg.PushHosts, AllowLoopback: cfg.PushAllowLoopback,
 	})
 	if err != nil {
 		return nil, err
