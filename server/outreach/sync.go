@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/gehoord/gehoord/server/metrics"
 )
 
 // Results of one synced item. Created and duplicate both mean "the server
@@ -281,6 +283,10 @@ func (s *Syncer) open(dev Device, si SealedItem) item {
 	return it
 }
 
+// syncItems counts the items tablets synced by their result: created,
+// duplicate (stored before) or rejected (the tablet keeps it).
+var syncItems = metrics.NewCounter("gehoord_sync_items_total", "Items synced from tablets (rounds, reports, card counts), by result.", "result")
+
 func (s *Syncer) result(it item, staffLang, ref string, dup bool, err error) error {
 	var rej *Rejection
 	switch {
@@ -293,6 +299,7 @@ func (s *Syncer) result(it item, staffLang, ref string, dup bool, err error) err
 	default:
 		*it.out = ItemResult{ID: it.id, Result: Created, Reference: ref}
 	}
+	syncItems.With(it.out.Result).Inc()
 	return nil
 }
 
