@@ -115,7 +115,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Deps, err
 
 // build makes every service in dependency order, each from its
 // constructor with everything it needs: a service comes after what it uses,
-// so none is looked up or set after it was made.
+// so none is looked up or set after it was made. The adapters between one
+// room's domain and another's, and the function that mounts each room's
+// routes, are in wire_<room>.go.
 func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, sealer *seal.Sealer) (*Deps, error) {
 	cat := i18n.Default()
 	as, err := view.NewAssets(assets.FS, "/assets/")
