@@ -359,8 +359,8 @@ func New(d *Deps) (*fiber.App, error) {
 	})
 	app.Get("/assets/*", serveAsset(d.Assets))
 
-	// The routes of every audience. Staff first: its Routes installs the
-	// session loader that staffui.Require (outreach, push, cards) needs.
+	// The routes of every audience. Staff before outreach, push and cards:
+	// its Routes installs the session loader staffui.Require needs.
 	(&api.Handler{Cases: d.Cases, Catalog: d.Catalog, StatusMisses: d.StatusMisses, ClientKey: d.ClientKey,
 		TakeReport: d.TakeReport, Log: d.Log}).Routes(app)
 	mountStaff(app, d)
@@ -522,12 +522,12 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 	}
 }
 
-// periodic runs a sweep every interval until stopped: FerretDB v1 has no
-// TTL indexes, so expired documents (rate-limit hits, sessions) are deleted
-// by the application.
 // jobRuns counts the periodic sweeps by job name and result.
 var jobRuns = metrics.NewCounter("gehoord_job_runs_total", "Background job runs, by job and result.", "job", "result")
 
+// periodic runs a sweep every interval until stopped: FerretDB v1 has no
+// TTL indexes, so expired documents (rate-limit hits, sessions) are deleted
+// by the application.
 type periodic struct {
 	name   string
 	every  time.Duration
