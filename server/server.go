@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"runtime"
@@ -36,8 +35,12 @@ import (
 	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/web/api"
+	"github.com/gehoord/gehoord/server/web/appui"
+	"github.com/gehoord/gehoord/server/web/cardsui"
+	"github.com/gehoord/gehoord/server/web/helpui"
 	"github.com/gehoord/gehoord/server/web/problem"
 	"github.com/gehoord/gehoord/server/web/public"
+	"github.com/gehoord/gehoord/server/web/pushui"
 	"github.com/gehoord/gehoord/server/web/staffui"
 	"github.com/gehoord/gehoord/server/web/view"
 )
@@ -79,6 +82,8 @@ type Deps struct {
 	SocialMap *socialmap.Service
 	// Background jobs started by Start and stopped by Stop.
 	jobs []Job
+	// proxies may set X-Forwarded-For (config.TrustedProxies, parsed).
+	proxies []*net.IPNet
 }
 
 // Job is a background worker (push sender, retention, sweeps).
@@ -109,25 +114,60 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Deps, err
 	return d, nil
 }
 
+// build makes every service in dependency order, each from its
+// constructor with everything it needs: a service comes after what it uses,
+// so none is looked up or set after it was made. The adapters between one
+// room's domain and another's, and the function that mounts each room's
+// routes, are in wire_<room>.go.
 func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.Store, sealer *seal.Sealer) (*Deps, error) {
 	cat := i18n.Default()
 	as, err := view.NewAssets(assets.FS, "/assets/")
 	if err != nil {
 		return nil, err
 	}
-	d := &Deps{Config: cfg, Log: log, Store: st, Sealer: sealer, Catalog: cat, Assets: as}
-	d.Cases = cases.NewService(cases.Config{Store: st, Sealer: sealer, Texts: cat, Logger: log})
-	d.StatusMisses = ratelimit.New(st, sealer, "status-miss", 10, 15*time.Minute, d.limitNow)
-	d.ReportsPerClient = ratelimit.New(st, sealer, "reports-client", cfg.ReportsPerAddress, time.Hour, d.limitNow)
-	d.ReportsPerHour = ratelimit.New(st, sealer, "reports-all", cfg.ReportsPerHour, time.Hour, d.limitNow)
-	// Anonymous posts in flight: each costs a receipt hash (a core for
-	// ~20 ms) and a few writes the database does one after another, so
-	// more at once only adds latency. Beyond the slots a short queue
-	// waits; the rest is answered 503 with Retry-After at once, so a
-	// flood gets quick answers and the work taken on finishes in seconds.
-	d.PublicWork = gate.New(min(8*runtime.NumCPU(), 32), 3*time.Second)
-	d.PublicWork.SetQueue(d.PublicWork.Size())
-	d.SignInWork = gate.New(min(4*runtime.NumCPU(), 16), 3*time.Second)
+	proxies, err := parseProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	d := &Deps{Config: cfg, Log: log, Store: st, Sealer: sealer, Catalog: cat, Assets: as, proxies: proxies}
+
+	// Staff users and sessions, and the audit log: every other room names
+	// its people by them.
+	d.Audit = audit.New(st)
+	d.Staff = staff.New(staff.Config{Store: st, Sealer: sealer, Audit: d.Audit, Logger: log, LimitNow: d.limitNow})
+	idx := append(append(audit.Indexes(), staff.Indexes()...), cases.ThemeIndexes()...)
+	idx = append(idx, cases.ReferralIndexes()...)
+	if err := st.EnsureIndexes(ctx, idx...); err != nil {
+		return nil, err
+	}
+
+	// What other rooms read of the cases (the agenda, cases per batch):
+	// only package cases reads its collections.
+	caseQueries := cases.NewQueries(st)
+
+	// Cards: a report that carries a card code records the card's batch.
+	if err := st.EnsureIndexes(ctx, cards.Indexes()...); err != nil {
+		return nil, err
+	}
+	d.Cards = cards.NewService(cards.Config{Store: st, Cases: caseQueries, Languages: cases.PublicLanguages, Logger: log})
+
+	// Push: recipients come from the staff service. Indexes and the VAPID
+	// keys now, so the first request finds them.
+	d.Push, err = push.New(push.Config{
+		Store: st, Sealer: sealer, Logger: log,
+		Contact: cfg.PushContact, PublicURL: cfg.PublicURL,
+		Directory: staffDirectory{d.Staff}, Agenda: caseQueries,
+		Hosts: cfg.PushHosts, AllowLoopback: cfg.PushAllowLoopback,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Push.Init(ctx); err != nil {
+		return nil, err
+	}
+
+	// Cases: new cases and replies notify through push.
+	d.Cases = cases.NewService(cases.Config{Store: st, Sealer: sealer, Texts: cat, Cards: d.Cards, Notify: d.Push, Logger: log})
 	if err := d.Cases.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
@@ -149,14 +189,53 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	} else if n > 0 {
 		log.Info("kept the step times of earlier cases for reports", "cases", n)
 	}
+
+	// Outreach: tablets sign in as staff; rounds add card counts to batches.
+	if err := st.EnsureIndexes(ctx, outreach.Indexes()...); err != nil {
+		return nil, err
+	}
+	d.Devices = outreach.NewDevices(outreach.DevicesConfig{
+		Store: st, Auth: staffAuthenticator(d.Staff), Idle: cfg.DeviceIdle, UserDisabled: staffDisabled(d.Staff),
+	})
+	d.Rounds = outreach.NewRounds(st, sealer, cardCounter{d.Cards})
+	if n, err := d.Rounds.CodeMunicipalities(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		log.Info("coded the free-text municipality of earlier rounds and card counts", "documents", n)
+	}
+	// Signing out everywhere, being disabled or reset withdraws her
+	// tablets (their next sync asks for a new sign-in) and removes her
+	// push devices. These subscribe here, not in staff.New: both rooms
+	// are built from the staff service.
+	d.Staff.OnSignedOutEverywhere(d.Devices.RevokeUser)
+	d.Staff.OnSignedOutEverywhere(d.Push.RemoveUser)
+
+	// The social map.
+	d.SocialMap = socialmap.NewService(st)
+	if err := d.SocialMap.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+
+	// Public pages: rate limits, the pages shown once, and the gates.
+	d.StatusMisses = ratelimit.New(st, sealer, "status-miss", 10, 15*time.Minute, d.limitNow)
+	d.ReportsPerClient = ratelimit.New(st, sealer, "reports-client", cfg.ReportsPerAddress, time.Hour, d.limitNow)
+	d.ReportsPerHour = ratelimit.New(st, sealer, "reports-all", cfg.ReportsPerHour, time.Hour, d.limitNow)
+	// Anonymous posts in flight: each costs a receipt hash (a core for
+	// ~20 ms) and a few writes the database does one after another, so
+	// more at once only adds latency. Beyond the slots a short queue
+	// waits; the rest is answered 503 with Retry-After at once, so a
+	// flood gets quick answers and the work taken on finishes in seconds.
+	d.PublicWork = gate.New(min(8*runtime.NumCPU(), 32), 3*time.Second)
+	d.PublicWork.SetQueue(d.PublicWork.Size())
+	d.SignInWork = gate.New(min(4*runtime.NumCPU(), 16), 3*time.Second)
 	d.PublicViews = public.NewViews(st, sealer)
 	if err := st.EnsureIndexes(ctx, append(public.ViewIndexes(), ratelimit.Index())...); err != nil {
 		return nil, err
 	}
-	if err := wire(ctx, d); err != nil {
-		return nil, err
-	}
-	d.View, err = view.New(cat, as, cases.PublicLanguages, d.templates()...)
+
+	// The pages of every audience.
+	d.View, err = view.New(cat, as, cases.PublicLanguages,
+		public.Templates(), staffui.Templates(), appui.Templates(), pushui.Templates(), cardsui.Templates(), helpui.Templates())
 	if err != nil {
 		return nil, err
 	}
@@ -168,8 +247,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	} else if n > 0 {
 		log.Info("completed cases that lacked their first events", "cases", n)
 	}
-	d.jobs = append(d.jobs, &periodic{name: "rate limits", every: 5 * time.Minute, log: log,
-		run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st, d.limitNow()) }},
+
+	// Background jobs, started by Start in this order and stopped in reverse.
+	d.jobs = []Job{
+		newRetention(d),
+		&periodic{name: "staff sessions", every: 10 * time.Minute, run: d.Staff.SweepSessions, log: log},
+		pushJob{p: d.Push, log: log},
+		&periodic{name: "rate limits", every: 5 * time.Minute, log: log,
+			run: func(ctx context.Context) error { return ratelimit.Sweep(ctx, st, d.limitNow()) }},
 		&periodic{name: "write claims", every: 30 * time.Minute, log: log, run: st.SweepClaims},
 		&periodic{name: "public views", every: 5 * time.Minute, log: log, run: d.PublicViews.Sweep},
 		// The copy of the cases the staff pages read (cases/index.go): read
@@ -178,7 +263,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 		&periodic{name: "first events", every: 5 * time.Minute, log: log, run: func(ctx context.Context) error {
 			_, err := d.Cases.RepairFirstEvents(ctx)
 			return err
-		}})
+		}},
+	}
 	return d, nil
 }
 
@@ -188,11 +274,6 @@ func (d *Deps) limitNow() time.Time {
 		return d.Config.RateLimitClock()
 	}
 	return time.Now()
-}
-
-// templates lists the page templates of every handler package.
-func (d *Deps) templates() []fs.FS {
-	return append([]fs.FS{public.Templates()}, extraTemplates(d)...)
 }
 
 // Start runs the background jobs.
@@ -252,15 +333,33 @@ func (d *Deps) TakeReport(c *fiber.Ctx) (*ratelimit.Attempt, error) {
 }
 
 func (d *Deps) trustedProxy(ip net.IP) bool {
-	for _, p := range d.Config.TrustedProxies {
-		if _, n, err := net.ParseCIDR(p); err == nil && n.Contains(ip) {
-			return true
-		}
-		if t := net.ParseIP(p); t != nil && t.Equal(ip) {
+	for _, n := range d.proxies {
+		if n.Contains(ip) {
 			return true
 		}
 	}
 	return false
+}
+
+// parseProxies reads the trusted proxies (IPs or CIDRs) once, at start.
+func parseProxies(list []string) ([]*net.IPNet, error) {
+	out := make([]*net.IPNet, 0, len(list))
+	for _, p := range list {
+		if _, n, err := net.ParseCIDR(p); err == nil {
+			out = append(out, n)
+			continue
+		}
+		ip := net.ParseIP(p)
+		if ip == nil {
+			return nil, fmt.Errorf("server: trusted proxy %q is not an IP or CIDR", p)
+		}
+		bits := 8 * net.IPv6len
+		if ip4 := ip.To4(); ip4 != nil {
+			ip, bits = ip4, 8*net.IPv4len
+		}
+		out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+	}
+	return out, nil
 }
 
 // New builds the application.
@@ -317,13 +416,21 @@ func New(d *Deps) (*fiber.App, error) {
 	app.Get("/healthz/ready", ready)
 	app.Get("/assets/*", serveAsset(d.Assets))
 
+	// The routes of every audience. Staff before outreach, push and cards:
+	// its Routes installs the session loader staffui.Require needs.
 	(&api.Handler{Cases: d.Cases, Catalog: d.Catalog, StatusMisses: d.StatusMisses, ClientKey: d.ClientKey,
 		TakeReport: d.TakeReport, Log: d.Log}).Routes(app)
-	if err := mount(app, d); err != nil {
+	mountStaff(app, d)
+	if err := mountOutreach(app, d); err != nil {
 		return nil, err
 	}
+	if err := mountPush(app, d); err != nil {
+		return nil, err
+	}
+	mountCards(app, d)
+	mountHelp(app, d)
 	(&public.Handler{Cases: d.Cases, View: d.View, Catalog: d.Catalog, StatusMisses: d.StatusMisses, Work: d.PublicWork,
-		ClientKey: d.ClientKey, TakeReport: d.TakeReport, Heard: heardHandler(d), Views: d.PublicViews, Log: d.Log,
+		ClientKey: d.ClientKey, TakeReport: d.TakeReport, Heard: staffHeard(d), Views: d.PublicViews, Log: d.Log,
 		RetentionDays: d.Config.RetentionDays}).Routes(app)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
@@ -508,12 +615,12 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 	}
 }
 
-// periodic runs a sweep every interval until stopped: FerretDB v1 has no
-// TTL indexes, so expired documents (rate-limit hits, sessions) are deleted
-// by the application.
 // jobRuns counts the periodic sweeps by job name and result.
 var jobRuns = metrics.NewCounter("gehoord_job_runs_total", "Background job runs, by job and result.", "job", "result")
 
+// periodic runs a sweep every interval until stopped: FerretDB v1 has no
+// TTL indexes, so expired documents (rate-limit hits, sessions) are deleted
+// by the application.
 type periodic struct {
 	name   string
 	every  time.Duration

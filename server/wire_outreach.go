@@ -17,14 +17,11 @@ import (
 )
 
 // The outreach room: devices, rounds and card counts, the sync, the app.
-// wireOutreach runs after wireStaff (it needs d.Staff).
 
-func wireOutreach(ctx context.Context, d *Deps) error {
-	if err := d.Store.EnsureIndexes(ctx, outreach.Indexes()...); err != nil {
-		return err
-	}
-	st := d.Staff
-	auth := outreach.AuthenticatorFunc(func(ctx context.Context, email, password, code, client string) (outreach.User, error) {
+// staffAuthenticator signs a tablet in as a staff member, with the staff
+// service's errors turned into the ones the app shows.
+func staffAuthenticator(st *staff.Service) outreach.Authenticator {
+	return outreach.AuthenticatorFunc(func(ctx context.Context, email, password, code, client string) (outreach.User, error) {
 		u, err := st.AuthenticateFrom(ctx, email, password, code, client)
 		switch {
 		case errors.Is(err, staff.ErrRateLimited):
@@ -38,9 +35,11 @@ func wireOutreach(ctx context.Context, d *Deps) error {
 		}
 		return outreach.User{ID: u.ID, Role: u.Role}, nil
 	})
-	d.Devices = outreach.NewDevices(d.Store, auth)
-	d.Devices.SetIdle(d.Config.DeviceIdle)
-	d.Devices.SetUserDisabled(func(ctx context.Context, userID string) (bool, error) {
+}
+
+// staffDisabled says whether a tablet's staff member is disabled.
+func staffDisabled(st *staff.Service) func(ctx context.Context, userID string) (bool, error) {
+	return func(ctx context.Context, userID string) (bool, error) {
 		u, err := st.Get(ctx, userID)
 		if errors.Is(err, staff.ErrNotFound) {
 			return false, nil // users are never deleted: an unknown one is not disabled
@@ -49,29 +48,15 @@ func wireOutreach(ctx context.Context, d *Deps) error {
 			return false, err
 		}
 		return u.Disabled, nil
-	})
-	// Signing out everywhere, being disabled or reset also withdraws her
-	// tablets: their next sync is refused and asks for a new sign-in.
-	st.OnSignedOutEverywhere(d.Devices.RevokeUser)
-	// The cards service is wired later; the counter looks it up when used.
-	d.Rounds = outreach.NewRounds(d.Store, d.Sealer, cardCounter{d})
-	if n, err := d.Rounds.CodeMunicipalities(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		d.Log.Info("coded the free-text municipality of earlier rounds and card counts", "documents", n)
 	}
-	return nil
 }
 
 // cardCounter adds synced card counts to the cards package's batches and
 // turns its input errors into rejections the tablet shows.
-type cardCounter struct{ d *Deps }
+type cardCounter struct{ cards *cards.Service }
 
 func (c cardCounter) AddHandedOut(ctx context.Context, batch string, n int, day time.Time, key string) error {
-	if c.d.Cards == nil {
-		return errors.New("outreach: cards service not wired")
-	}
-	err := c.d.Cards.AddHandedOut(ctx, batch, n, day, key)
+	err := c.cards.AddHandedOut(ctx, batch, n, day, key)
 	switch {
 	case errors.Is(err, cards.ErrUnknownBatch), errors.Is(err, cards.ErrNotFound):
 		return &outreach.Rejection{Fields: []outreach.FieldError{{Field: "batch", Key: "app.error.batch"}}}
@@ -83,8 +68,7 @@ func (c cardCounter) AddHandedOut(ctx context.Context, batch string, n int, day 
 
 // mountOutreach comes after mountStaff: the device pages use Require.
 func mountOutreach(app *fiber.App, d *Deps) error {
-	syncer := outreach.NewSyncer(outreach.CaseIntake{Cases: d.Cases}, d.Rounds, d.Catalog)
-	syncer.SetDesk(d.Sealer.Desk())
+	syncer := outreach.NewSyncer(outreach.CaseIntake{Cases: d.Cases}, d.Rounds, d.Catalog, d.Sealer.Desk())
 	h, err := appui.New(appui.Handler{
 		Devices:   d.Devices,
 		Syncer:    syncer,

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -12,29 +13,6 @@ import (
 
 // The push room: VAPID keys, subscriptions, the delivery queue and its
 // sender, the morning summary, the staff notifications page.
-
-func wirePush(ctx context.Context, d *Deps) error {
-	// After wireStaff: recipients come from the one staff service.
-	p, err := push.New(push.Config{
-		Store: d.Store, Sealer: d.Sealer, Logger: d.Log,
-		Contact: d.Config.PushContact, PublicURL: d.Config.PublicURL,
-		Directory: staffDirectory{d.Staff},
-		Hosts:     d.Config.PushHosts, AllowLoopback: d.Config.PushAllowLoopback,
-	})
-	if err != nil {
-		return err
-	}
-	// Indexes and the VAPID keys now, so the first request finds them.
-	if err := p.Init(ctx); err != nil {
-		return err
-	}
-	d.Push = p
-	d.Cases.SetNotifier(p)
-	// Signing out everywhere (or being disabled) removes her push devices.
-	d.Staff.OnSignedOutEverywhere(p.RemoveUser)
-	d.jobs = append(d.jobs, pushJob{p: p, d: d})
-	return nil
-}
 
 func mountPush(app *fiber.App, d *Deps) error {
 	h, err := pushui.New(pushui.Handler{Push: d.Push, View: d.View, Catalog: d.Catalog, Assets: d.Assets, Log: d.Log})
@@ -62,13 +40,13 @@ func (sd staffDirectory) Active(ctx context.Context) ([]push.Person, error) {
 
 // pushJob runs the sender loop and the summary ticker with the server.
 type pushJob struct {
-	p *push.Service
-	d *Deps
+	p   *push.Service
+	log *slog.Logger
 }
 
 func (j pushJob) Start(ctx context.Context) {
 	if err := j.p.Start(ctx); err != nil {
-		j.d.Log.Error("push: start sender", "err", err)
+		j.log.Error("push: start sender", "err", err)
 	}
 }
 

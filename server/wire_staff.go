@@ -1,15 +1,12 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
-	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/web/staffui"
 	"github.com/gehoord/gehoord/server/workdays"
 )
@@ -17,28 +14,15 @@ import (
 // The staff room: users, sessions, the audit log, the staff pages, and the
 // retention job.
 
-func wireStaff(ctx context.Context, d *Deps) error {
-	d.Audit = audit.New(d.Store)
-	d.Staff = staff.New(staff.Config{Store: d.Store, Sealer: d.Sealer, Audit: d.Audit, Logger: d.Log, LimitNow: d.limitNow})
-	idx := append(append(audit.Indexes(), staff.Indexes()...), cases.ThemeIndexes()...)
-	idx = append(idx, cases.ReferralIndexes()...)
-	if err := d.Store.EnsureIndexes(ctx, idx...); err != nil {
-		return err
-	}
-	d.jobs = append(d.jobs, newRetention(d), &periodic{name: "staff sessions", every: 10 * time.Minute, run: d.Staff.SweepSessions, log: d.Log})
-	return nil
-}
-
 // mountStaff must come before every other group that uses staffui.Require:
 // its Routes installs the session loader.
-func mountStaff(app *fiber.App, d *Deps) error {
+func mountStaff(app *fiber.App, d *Deps) {
 	staffui.New(staffui.Handler{
 		Store: d.Store, Sealer: d.Sealer, Cases: d.Cases, Staff: d.Staff, Audit: d.Audit,
 		View: d.View, Catalog: d.Catalog, Log: d.Log, Secure: d.Config.Secure(), ClientKey: d.ClientKey,
-		SocialMap: d.SocialMap, Recorded: recordedBy(d), Retention: newRetention(d),
+		SocialMap: d.SocialMap, Recorded: recordedBy(d.Rounds, d.Devices), Retention: newRetention(d),
 		ReportThreshold: d.Config.ReportThreshold, PilotStart: pilotStart(d.Config.PilotStart),
 	}).Routes(app)
-	return nil
 }
 
 // newRetention is the retention job as configured (the daily job, and the

@@ -21,8 +21,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/workdays"
 )
 
 // Collections.
@@ -31,7 +33,6 @@ const (
 	cardsColl    = "cards"         // one document per card: _id = code, batch
 	scansColl    = "card_scans"    // _id = batch/YYYY-MM-DD, n
 	handedColl   = "card_handouts" // _id = count/<key>, batch, day, n (older: batch/YYYY-MM-DD)
-	casesColl    = "cases"         // the case package's; read only, for counts
 	batchCounter = "card_batches"
 )
 
@@ -145,6 +146,9 @@ type NewBatch struct {
 // Config builds a Service.
 type Config struct {
 	Store *store.Store
+	// Cases counts the cases that came in per batch; nil asks the
+	// cases' queries on Store.
+	Cases CaseCounter
 	// Languages a batch may have; the public languages.
 	Languages []string
 	Logger    *slog.Logger
@@ -152,9 +156,16 @@ type Config struct {
 	Now func() time.Time
 }
 
+// CaseCounter counts the cases per card batch (*cases.Queries): the cases
+// are the cases package's to read.
+type CaseCounter interface {
+	CountByBatch(ctx context.Context, batches []string) (map[string]int, error)
+}
+
 // Service creates batches and counts scans and hand-outs.
 type Service struct {
 	st    *store.Store
+	cases CaseCounter
 	langs []string
 	log   *slog.Logger
 	now   func() time.Time
@@ -165,7 +176,10 @@ var DefaultLanguages = []string{"nl", "en", "ro", "bg", "hu", "pl", "es", "pt", 
 
 // NewService returns the card service.
 func NewService(c Config) *Service {
-	s := &Service{st: c.Store, langs: c.Languages, log: c.Logger, now: c.Now}
+	s := &Service{st: c.Store, cases: c.Cases, langs: c.Languages, log: c.Logger, now: c.Now}
+	if s.cases == nil {
+		s.cases = cases.NewQueries(c.Store)
+	}
 	if len(s.langs) == 0 {
 		s.langs = DefaultLanguages
 	}
@@ -189,16 +203,8 @@ func Indexes() []store.Index {
 	}
 }
 
-var amsterdam = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Amsterdam")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
-
 // Day is the Dutch calendar date of t, the only time a count keeps.
-func Day(t time.Time) string { return t.In(amsterdam).Format("2006-01-02") }
+func Day(t time.Time) string { return t.In(workdays.Amsterdam).Format("2006-01-02") }
 
 // Validate checks a new batch and resolves its area to region and
 // municipality.
@@ -492,13 +498,13 @@ func (s *Service) Stats(ctx context.Context) ([]BatchStats, error) {
 	if err != nil {
 		return nil, err
 	}
-	cases, err := s.sumBy(ctx, casesColl, ids, 1)
+	made, err := s.cases.CountByBatch(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]BatchStats, len(batches))
 	for i, b := range batches {
-		out[i] = BatchStats{Batch: b, Printed: b.Printed, HandedOut: handed[b.ID], Scans: scans[b.ID], Cases: cases[b.ID]}
+		out[i] = BatchStats{Batch: b, Printed: b.Printed, HandedOut: handed[b.ID], Scans: scans[b.ID], Cases: made[b.ID]}
 	}
 	return out, nil
 }

@@ -65,13 +65,6 @@ func NewService(c Config) *Service {
 	return &Service{st: c.Store, seal: c.Sealer, texts: c.Texts, cards: c.Cards, notify: c.Notify, log: c.Logger, now: c.Now}
 }
 
-// SetNotifier sets who hears of new cases and replies (wired after push
-// starts, which needs the service itself for nothing).
-func (s *Service) SetNotifier(n Notifier) { s.notify = n }
-
-// SetCards sets the card resolver.
-func (s *Service) SetCards(c CardResolver) { s.cards = c }
-
 // Indexes the cases need; unique keys make creation idempotent even when
 // two instances take the same report at once.
 func Indexes() []store.Index {

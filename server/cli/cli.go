@@ -122,7 +122,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	addr := ln.Addr().String()
 	log.Info("gehoord listening", "addr", addr, "public_url", cfg.PublicURL, "version", Version)
 	fmt.Fprintf(stdout, "Gehoord is running at http://%s/\n", addr)
-	if n, err := server.StaffCount(ctx, d); err == nil && n == 0 {
+	if n, err := d.Staff.Count(ctx); err == nil && n == 0 {
 		fmt.Fprint(stdout, "The database has no staff users yet. Create the first admin with:\n"+
 			"  go run ./cmd/gehoord user add --email you@example.org --role admin --name \"Your Name\"\n"+
 			"and type the password at the prompt (it is not shown).\n")

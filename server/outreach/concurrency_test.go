@@ -64,9 +64,9 @@ func newInstances(stores []*store.Store) []instance {
 		cs := cards.NewService(cards.Config{Store: st})
 		out[i] = instance{
 			cards:   cs,
-			devices: outreach.NewDevices(st, nil),
+			devices: outreach.NewDevices(outreach.DevicesConfig{Store: st}),
 			// Only card counts are synced here: no intake, no translator.
-			sync: outreach.NewSyncer(nil, outreach.NewRounds(st, sl, cs), nil),
+			sync: outreach.NewSyncer(nil, outreach.NewRounds(st, sl, cs), nil, nil),
 		}
 	}
 	return out

@@ -30,7 +30,7 @@ const (
 )
 
 // DefaultIdle is how long a device token may go unused before it stops
-// working, unless SetIdle says otherwise.
+// working, unless DevicesConfig.Idle says otherwise.
 const DefaultIdle = 30 * 24 * time.Hour
 
 // lastSeenEvery limits how often a sync writes the device's last-seen time.
@@ -44,23 +44,26 @@ type Devices struct {
 	disabled func(ctx context.Context, userID string) (bool, error)
 }
 
-// NewDevices returns the device service; auth verifies staff sign-in.
-func NewDevices(st *store.Store, auth Authenticator) *Devices {
-	return &Devices{st: st, auth: auth, idle: DefaultIdle}
+// DevicesConfig is what the device service is built from.
+type DevicesConfig struct {
+	Store *store.Store
+	// Auth verifies staff sign-in.
+	Auth Authenticator
+	// Idle is how long a token may go unused before it stops working;
+	// zero means DefaultIdle.
+	Idle time.Duration
+	// UserDisabled, when set, refuses a device whose staff member is
+	// disabled. Disabling revokes her devices (RevokeUser); the check also
+	// covers a tablet registered at the very moment she was disabled.
+	UserDisabled func(ctx context.Context, userID string) (bool, error)
 }
 
-// SetIdle sets how long a token may go unused before it stops working.
-func (d *Devices) SetIdle(idle time.Duration) {
-	if idle > 0 {
-		d.idle = idle
+// NewDevices returns the device service.
+func NewDevices(c DevicesConfig) *Devices {
+	if c.Idle <= 0 {
+		c.Idle = DefaultIdle
 	}
-}
-
-// SetUserDisabled gives the check that refuses a device whose staff member
-// is disabled. Disabling revokes her devices (RevokeUser); the check also
-// covers a tablet registered at the very moment she was disabled.
-func (d *Devices) SetUserDisabled(f func(ctx context.Context, userID string) (bool, error)) {
-	d.disabled = f
+	return &Devices{st: c.Store, auth: c.Auth, idle: c.Idle, disabled: c.UserDisabled}
 }
 
 // Expired says whether a device went unused for longer than the idle limit.

@@ -80,8 +80,8 @@ func newEnv(t *testing.T) *env {
 	}
 	cc := &countCards{n: map[string]int{}, keys: map[string]bool{}}
 	rounds := outreach.NewRounds(st, sl, cc)
-	return &env{st: st, devices: outreach.NewDevices(st, auth), rounds: rounds,
-		sync: outreach.NewSyncer(outreach.CaseIntake{Cases: cs}, rounds, cat), cases: cs, cards: cc}
+	return &env{st: st, devices: outreach.NewDevices(outreach.DevicesConfig{Store: st, Auth: auth}), rounds: rounds,
+		sync: outreach.NewSyncer(outreach.CaseIntake{Cases: cs}, rounds, cat, sl.Desk()), cases: cs, cards: cc}
 }
 
 func report(i int) map[string]any {

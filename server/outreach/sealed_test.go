@@ -40,7 +40,6 @@ func TestSyncSealedBoundToDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sync.SetDesk(sl.Desk())
 	devA, tokA, err := e.devices.Register(ctx, "o@x", "pw", "123456", "A", "")
 	if err != nil {
 		t.Fatal(err)

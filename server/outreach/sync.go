@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/gehoord/gehoord/server/metrics"
 )
 
 // Results of one synced item. Created and duplicate both mean "the server
@@ -218,13 +220,11 @@ type Syncer struct {
 	desk   DeskOpener
 }
 
-// NewSyncer builds the sync service.
-func NewSyncer(intake Intake, rounds *Rounds, tr Translator) *Syncer {
-	return &Syncer{intake: intake, rounds: rounds, tr: tr}
+// NewSyncer builds the sync service; desk opens sealed items (without it,
+// nil, they are rejected).
+func NewSyncer(intake Intake, rounds *Rounds, tr Translator, desk DeskOpener) *Syncer {
+	return &Syncer{intake: intake, rounds: rounds, tr: tr, desk: desk}
 }
-
-// SetDesk lets the syncer open sealed items; without it they are rejected.
-func (s *Syncer) SetDesk(d DeskOpener) { s.desk = d }
 
 // item is one round, report or card count of a batch, plain or opened.
 type item struct {
@@ -372,6 +372,10 @@ func (s *Syncer) open(dev Device, si SealedItem) item {
 	return it
 }
 
+// syncItems counts the items tablets synced by their result: created,
+// duplicate (stored before) or rejected (the tablet keeps it).
+var syncItems = metrics.NewCounter("gehoord_sync_items_total", "Items synced from tablets (rounds, reports, card counts), by result.", "result")
+
 func (s *Syncer) result(it item, staffLang, ref string, dup bool, err error) error {
 	var rej *Rejection
 	switch {
@@ -384,6 +388,7 @@ func (s *Syncer) result(it item, staffLang, ref string, dup bool, err error) err
 	default:
 		*it.out = ItemResult{ID: it.id, Result: Created, Reference: ref}
 	}
+	syncItems.With(it.out.Result).Inc()
 	return nil
 }
 

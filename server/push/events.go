@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/workdays"
 )
 
 // replyWindow groups her replies on one case: one notification per window
@@ -46,7 +47,7 @@ func (s *Service) ClosedReplyReceived(ctx context.Context, caseID, assignedTo st
 	return s.notify(ctx, TypeCaseClosedReply, caseID, assignedTo, "case.closed_reply/"+caseID+"/"+strconv.FormatInt(w, 10))
 }
 
-func (s *Service) localDate() string { return s.now().In(amsterdam).Format("2006-01-02") }
+func (s *Service) localDate() string { return s.now().In(workdays.Amsterdam).Format("2006-01-02") }
 
 func (s *Service) notify(ctx context.Context, typ, caseID, assignedTo, key string) error {
 	people, err := s.recipients(ctx, typ, assignedTo)

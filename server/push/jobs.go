@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/gehoord/gehoord/server/metrics"
 	"github.com/gehoord/gehoord/server/store"
 )
 
@@ -107,6 +108,11 @@ func (s *Service) mine(j *jobDoc) bson.M {
 	return bson.M{"_id": j.ID, "owner": s.owner, "attempts": j.Attempts}
 }
 
+// deliveries counts delivery attempts by result (sent, retried, failed)
+// and reason (a fixed set: "push service busy", "subscription gone"…;
+// empty when sent).
+var deliveries = metrics.NewCounter("gehoord_push_deliveries_total", "Push delivery attempts, by result (sent, retried, failed) and reason.", "result", "reason")
+
 func (s *Service) finish(ctx context.Context, j *jobDoc, state string, status int, reason string) error {
 	_, err := s.st.Update(ctx, collJobs, s.mine(j), bson.M{"$set": bson.M{
 		"state": state, "finished_at": s.now().UTC(), "last_status": status, "reason": reason,
@@ -115,6 +121,11 @@ func (s *Service) finish(ctx context.Context, j *jobDoc, state string, status in
 	if err != nil {
 		return fmt.Errorf("push: finish job: %w", err)
 	}
+	result := "failed"
+	if state == stateDone {
+		result = "sent"
+	}
+	deliveries.With(result, reason).Inc()
 	return nil
 }
 
@@ -126,6 +137,7 @@ func (s *Service) retryLater(ctx context.Context, j *jobDoc, wait time.Duration,
 	if err != nil {
 		return fmt.Errorf("push: reschedule job: %w", err)
 	}
+	deliveries.With("retried", reason).Inc()
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
 )
@@ -84,7 +85,7 @@ type Config struct {
 	// Directory lists the staff who may be notified.
 	Directory Directory
 	// Agenda counts due and overdue cases for the morning summary; nil
-	// reads the cases collection (CasesAgenda).
+	// asks the cases' queries on Store.
 	Agenda Agenda
 	Now    func() time.Time
 
@@ -166,7 +167,7 @@ func New(c Config) (*Service, error) {
 		c.SummaryHour, c.SummaryMinute = 7, 30
 	}
 	if c.Agenda == nil {
-		c.Agenda = CasesAgenda{Store: c.Store}
+		c.Agenda = cases.NewQueries(c.Store)
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)

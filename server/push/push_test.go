@@ -559,7 +559,7 @@ type agenda struct {
 	by    map[string]push.Counts
 }
 
-func (a agenda) Counts(context.Context, time.Time) (push.Counts, map[string]push.Counts, error) {
+func (a agenda) Agenda(context.Context, time.Time) (push.Counts, map[string]push.Counts, error) {
 	return a.total, a.by, nil
 }
 
@@ -653,12 +653,12 @@ func TestCasesAgendaCounts(t *testing.T) {
 		Identity: cases.Identity{Mode: "anonymous"}}, cases.ChannelWeb); err != nil {
 		t.Fatal(err)
 	}
-	a := push.CasesAgenda{Store: e.st}
-	total, _, err := a.Counts(ctx, made.Add(time.Hour))
+	a := cases.NewQueries(e.st)
+	total, _, err := a.Agenda(ctx, made.Add(time.Hour))
 	if err != nil || total != (push.Counts{}) {
 		t.Errorf("fresh case: %+v %v", total, err)
 	}
-	total, _, err = a.Counts(ctx, made.AddDate(0, 0, 30))
+	total, _, err = a.Agenda(ctx, made.AddDate(0, 0, 30))
 	if err != nil || total.Overdue != 1 {
 		t.Errorf("a month later: %+v %v", total, err)
 	}

@@ -2,23 +2,11 @@ package push
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 	"github.com/gehoord/gehoord/server/cases"
-	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/workdays"
 )
-
-var amsterdam = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Amsterdam")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
 
 // summaryLatest is the last local hour a missed morning summary is still
 // sent (an instance started in the afternoon does not send "good morning").
@@ -26,57 +14,12 @@ const summaryLatest = 11
 
 // Counts are the cases whose deadline falls today (Due) or has passed
 // (Overdue).
-type Counts struct{ Due, Overdue int }
+type Counts = cases.AgendaCounts
 
-// Agenda counts due and overdue cases, in total and per assigned user.
+// Agenda counts due and overdue cases, in total and per assigned user
+// (*cases.Queries).
 type Agenda interface {
-	Counts(ctx context.Context, now time.Time) (total Counts, byUser map[string]Counts, err error)
-}
-
-// CasesAgenda counts from the cases collection with the deadline rules of
-// package cases.
-type CasesAgenda struct{ Store *store.Store }
-
-// Counts implements Agenda.
-func (a CasesAgenda) Counts(ctx context.Context, now time.Time) (Counts, map[string]Counts, error) {
-	cur, err := a.Store.C("cases").Find(ctx, bson.M{"state": bson.M{"$ne": string(cases.StateClosed)}},
-		options.Find().SetProjection(bson.M{"state": 1, "deadlines": 1, "assigned_to": 1}))
-	if err != nil {
-		return Counts{}, nil, fmt.Errorf("push: read cases: %w", err)
-	}
-	var docs []struct {
-		State      cases.State     `bson:"state"`
-		Deadlines  cases.Deadlines `bson:"deadlines"`
-		AssignedTo string          `bson:"assigned_to"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return Counts{}, nil, fmt.Errorf("push: read cases: %w", err)
-	}
-	local := now.In(amsterdam)
-	endOfDay := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, amsterdam)
-	var total Counts
-	by := map[string]Counts{}
-	for _, d := range docs {
-		what, due, overdue := d.Deadlines.Next(now, d.State)
-		if what == "" {
-			continue
-		}
-		c := by[d.AssignedTo]
-		switch {
-		case overdue:
-			total.Overdue++
-			c.Overdue++
-		case due.Before(endOfDay):
-			total.Due++
-			c.Due++
-		default:
-			continue
-		}
-		if d.AssignedTo != "" {
-			by[d.AssignedTo] = c
-		}
-	}
-	return total, by, nil
+	Agenda(ctx context.Context, now time.Time) (total Counts, byUser map[string]Counts, err error)
 }
 
 func (s *Service) summaryLoop(ctx context.Context) {
@@ -101,8 +44,8 @@ func (s *Service) summaryLoop(ctx context.Context) {
 // SummaryMinute until 11:00 Europe/Amsterdam) and no instance has queued
 // today's yet. It returns whether this instance queued it.
 func (s *Service) RunSummary(ctx context.Context) (bool, error) {
-	now := s.now().In(amsterdam)
-	start := time.Date(now.Year(), now.Month(), now.Day(), s.cfg.SummaryHour, s.cfg.SummaryMinute, 0, 0, amsterdam)
+	now := s.now().In(workdays.Amsterdam)
+	start := time.Date(now.Year(), now.Month(), now.Day(), s.cfg.SummaryHour, s.cfg.SummaryMinute, 0, 0, workdays.Amsterdam)
 	if now.Before(start) || now.Hour() >= summaryLatest {
 		return false, nil
 	}
@@ -123,7 +66,7 @@ func (s *Service) QueueSummary(ctx context.Context) (int, error) {
 	if err != nil || len(people) == 0 {
 		return 0, err
 	}
-	total, by, err := s.cfg.Agenda.Counts(ctx, s.now())
+	total, by, err := s.cfg.Agenda.Agenda(ctx, s.now())
 	if err != nil {
 		return 0, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/i18n"
+	"github.com/gehoord/gehoord/server/workdays"
 )
 
 //go:embed layouts/*.html
@@ -84,16 +85,6 @@ type Renderer struct {
 	assets *Assets
 	// PublicLanguages is what the chooser of public pages offers.
 	PublicLanguages []string
-}
-
-var amsterdam = mustLocation("Europe/Amsterdam")
-
-func mustLocation(n string) *time.Location {
-	l, err := time.LoadLocation(n)
-	if err != nil {
-		return time.UTC
-	}
-	return l
 }
 
 // New parses the layouts and every page in the given file systems. Pages
@@ -189,13 +180,13 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(amsterdam).Format("2006-01-02")
+			return t.In(workdays.Amsterdam).Format("2006-01-02")
 		},
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(amsterdam).Format("2006-01-02 15:04")
+			return t.In(workdays.Amsterdam).Format("2006-01-02 15:04")
 		},
 		"eq": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 		"dict": func(kv ...any) map[string]any {
