@@ -28,6 +28,14 @@ func (n *notes) ReopenRequested(_ context.Context, id string) error {
 
 func newTestService(t *testing.T) (*Service, *store.Store, *notes) {
 	t.Helper()
+	n := &notes{}
+	svc, st := newTestServiceNotifying(t, n)
+	return svc, st, n
+}
+
+// newTestServiceNotifying is newTestService telling n of what happens.
+func newTestServiceNotifying(t *testing.T, n Notifier) (*Service, *store.Store) {
+	t.Helper()
 	st := storetest.New(t)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -35,12 +43,11 @@ func newTestService(t *testing.T) (*Service, *store.Store, *notes) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &notes{}
 	svc := NewService(Config{Store: st, Sealer: s, Texts: i18n.Default(), Notify: n})
 	if err := svc.EnsureIndexes(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	return svc, st, n
+	return svc, st
 }
 
 func newCase(t *testing.T, svc *Service, mod func(*Input)) Result {

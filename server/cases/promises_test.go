@@ -93,9 +93,8 @@ func TestPromiseFeedbackNeedsTheAnswer(t *testing.T) {
 // marked new, shown in the inbox (also the default one, which hides
 // closed cases), told to the handler and coordinators, and can reopen it.
 func TestPromiseReplyOnClosedCaseSurfaces(t *testing.T) {
-	svc, st, _ := newTestService(t)
 	n := &pushNotes{}
-	svc.SetNotifier(n)
+	svc, st := newTestServiceNotifying(t, n)
 	ctx := t.Context()
 	r := newCase(t, svc, nil)
 	if _, err := svc.Assign(ctx, r.ID, "coord", "h1"); err != nil {
@@ -237,9 +236,8 @@ func TestPromiseRefusedReopenTellsHer(t *testing.T) {
 // TestPromiseAssignedHandlerIsTold: the handler a case is given to hears
 // of it; taking a case oneself sends nothing.
 func TestPromiseAssignedHandlerIsTold(t *testing.T) {
-	svc, _, _ := newTestService(t)
 	n := &pushNotes{}
-	svc.SetNotifier(n)
+	svc, _ := newTestServiceNotifying(t, n)
 	ctx := t.Context()
 	r := newCase(t, svc, nil)
 	if _, err := svc.Assign(ctx, r.ID, "coord", "h1"); err != nil {
