@@ -59,7 +59,8 @@ type Config struct {
 	PilotStart      time.Time
 	// AppSentKeep: how long an outreach tablet keeps a sent item's list
 	// entry (time, her language) under the passphrase; 0 drops it at the
-	// next unlock. At most MaxAppSentKeepHours.
+	// app's next tidy-up (after a send, or at unlock). At most
+	// MaxAppSentKeepHours.
 	AppSentKeep time.Duration
 }
 
@@ -113,7 +114,7 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&idleDays, "device-idle-days", intEnv("GEHOORD_DEVICE_IDLE_DAYS", 30), "a tablet's token stops working after this many days without a sync (GEHOORD_DEVICE_IDLE_DAYS)")
 	fs.IntVar(&c.ReportThreshold, "report-threshold", intEnv("GEHOORD_REPORT_THRESHOLD", 10), "reports show counts below this as \"< n\", at least 5 (GEHOORD_REPORT_THRESHOLD)")
 	var sentKeepHours int
-	fs.IntVar(&sentKeepHours, "app-sent-keep-hours", intEnv("GEHOORD_APP_SENT_KEEP_HOURS", 12), "an outreach tablet forgets a sent report's list entry after this many hours, 0 to 168; 0: at the next unlock (GEHOORD_APP_SENT_KEEP_HOURS)")
+	fs.IntVar(&sentKeepHours, "app-sent-keep-hours", intEnv("GEHOORD_APP_SENT_KEEP_HOURS", 12), "an outreach tablet forgets a sent report's list entry after this many hours, 0 to 168; 0: as soon as the unlocked app tidies its list (GEHOORD_APP_SENT_KEEP_HOURS)")
 	pilotStart := fs.String("pilot-start", env("GEHOORD_PILOT_START", ""), "first day of the pilot, YYYY-MM-DD, for the evaluation dashboard (GEHOORD_PILOT_START)")
 	if intErr != nil {
 		return c, intErr

@@ -113,7 +113,7 @@ func TestReportThreshold(t *testing.T) {
 }
 
 // TestAppSentKeepHours: how long a tablet keeps a sent item's list entry
-// is configured (default 12 hours, 0: dropped at the next unlock), and
+// is configured (default 12 hours, 0: dropped at the next tidy-up), and
 // never longer than a week: the list is for the round, not an archive.
 func TestAppSentKeepHours(t *testing.T) {
 	c, err := FromEnv(nil, env(nil))

@@ -64,7 +64,8 @@ type Handler struct {
 	DeskKey func() (kid string, key []byte)
 	// SentKeep is how long a tablet keeps a sent item's list entry, in
 	// whole hours (config GEHOORD_APP_SENT_KEEP_HOURS, default 12); zero
-	// drops it at the next unlock.
+	// drops it as soon as the unlocked app tidies its list (after a send,
+	// or at unlock).
 	SentKeep time.Duration
 
 	files   map[string]*file // by URL path
