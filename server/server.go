@@ -431,7 +431,7 @@ func New(d *Deps) (*fiber.App, error) {
 	mountHelp(app, d)
 	(&public.Handler{Cases: d.Cases, View: d.View, Catalog: d.Catalog, StatusMisses: d.StatusMisses, Work: d.PublicWork,
 		ClientKey: d.ClientKey, TakeReport: d.TakeReport, Heard: staffHeard(d), Views: d.PublicViews, Log: d.Log,
-		RetentionDays: d.Config.RetentionDays}).Routes(app)
+		RetentionDays: d.Config.RetentionDays, ContentRetentionDays: d.Config.ContentRetentionDays}).Routes(app)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, nil

@@ -73,6 +73,7 @@ func mountOutreach(app *fiber.App, d *Deps) error {
 		Devices:   d.Devices,
 		Syncer:    syncer,
 		DeskKey:   d.Sealer.Desk().PublicKey,
+		SentKeep:  d.Config.AppSentKeep,
 		Catalog:   d.Catalog,
 		View:      d.View,
 		Log:       d.Log,

@@ -251,7 +251,8 @@ async function afterUnlock() {
     if (dev && dev.token) await store.setDevice(dev, ui);
   }
   await migrateDraft();
-  await store.reconcile().catch(() => {});
+  // The desk's keep time, not the built-in default.
+  await store.reconcile(sync.sentKeepHours()).catch(() => {});
   header();
   await sync.loadStatus();
   home();

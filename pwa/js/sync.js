@@ -24,6 +24,8 @@ let running = null;
 let timer = null;
 let keepHours = store.KEEP_SENT_HOURS;
 export function setKeepHours(h) { if (Number.isFinite(h) && h >= 0) keepHours = h; }
+// sentKeepHours: the keep time in use (the desk's, once config.json is read).
+export function sentKeepHours() { return keepHours; }
 
 // loadStatus restores the last sync time and whether the tablet was
 // refused (both kept outside the vault, so the worker's sends count).

@@ -61,7 +61,16 @@ type Config struct {
 	// cumulative figures begin (zero: 1 January of the current year).
 	ReportThreshold int
 	PilotStart      time.Time
+	// AppSentKeep: how long an outreach tablet keeps a sent item's list
+	// entry (time, her language) under the passphrase; 0 drops it at the
+	// app's next tidy-up (after a send, or at unlock). At most
+	// MaxAppSentKeepHours.
+	AppSentKeep time.Duration
 }
+
+// MaxAppSentKeepHours bounds AppSentKeep: the list is for the round, not
+// an archive of whom the worker met.
+const MaxAppSentKeepHours = 168
 
 // MinReportThreshold is the least threshold a desk may set for reports.
 const MinReportThreshold = 5
@@ -108,6 +117,8 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	var idleDays int
 	fs.IntVar(&idleDays, "device-idle-days", intEnv("GEHOORD_DEVICE_IDLE_DAYS", 30), "a tablet's token stops working after this many days without a sync (GEHOORD_DEVICE_IDLE_DAYS)")
 	fs.IntVar(&c.ReportThreshold, "report-threshold", intEnv("GEHOORD_REPORT_THRESHOLD", 10), "reports show counts below this as \"< n\", at least 5 (GEHOORD_REPORT_THRESHOLD)")
+	var sentKeepHours int
+	fs.IntVar(&sentKeepHours, "app-sent-keep-hours", intEnv("GEHOORD_APP_SENT_KEEP_HOURS", 12), "an outreach tablet forgets a sent report's list entry after this many hours, 0 to 168; 0: as soon as the unlocked app tidies its list (GEHOORD_APP_SENT_KEEP_HOURS)")
 	pilotStart := fs.String("pilot-start", env("GEHOORD_PILOT_START", ""), "first day of the pilot, YYYY-MM-DD, for the evaluation dashboard (GEHOORD_PILOT_START)")
 	if intErr != nil {
 		return c, intErr
@@ -170,6 +181,10 @@ func FromEnv(args []string, getenv func(string) string) (Config, error) {
 	if c.ReportThreshold < MinReportThreshold {
 		return c, fmt.Errorf("config: GEHOORD_REPORT_THRESHOLD must be at least %d", MinReportThreshold)
 	}
+	if sentKeepHours < 0 || sentKeepHours > MaxAppSentKeepHours {
+		return c, fmt.Errorf("config: GEHOORD_APP_SENT_KEEP_HOURS must be 0 to %d", MaxAppSentKeepHours)
+	}
+	c.AppSentKeep = time.Duration(sentKeepHours) * time.Hour
 	if *pilotStart != "" {
 		t, err := time.Parse(time.DateOnly, *pilotStart)
 		if err != nil {

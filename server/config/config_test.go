@@ -111,3 +111,26 @@ func TestReportThreshold(t *testing.T) {
 		t.Error("a threshold of 3 accepted by flag")
 	}
 }
+
+// TestAppSentKeepHours: how long a tablet keeps a sent item's list entry
+// is configured (default 12 hours, 0: dropped at the next tidy-up), and
+// never longer than a week: the list is for the round, not an archive.
+func TestAppSentKeepHours(t *testing.T) {
+	c, err := FromEnv(nil, env(nil))
+	if err != nil || c.AppSentKeep != 12*time.Hour {
+		t.Fatalf("default: %v %v", c.AppSentKeep, err)
+	}
+	c, err = FromEnv(nil, env(map[string]string{"GEHOORD_APP_SENT_KEEP_HOURS": "0"}))
+	if err != nil || c.AppSentKeep != 0 {
+		t.Fatalf("zero: %v %v", c.AppSentKeep, err)
+	}
+	c, err = FromEnv([]string{"-app-sent-keep-hours", "48"}, env(map[string]string{"GEHOORD_APP_SENT_KEEP_HOURS": "2"}))
+	if err != nil || c.AppSentKeep != 48*time.Hour {
+		t.Fatalf("flag: %v %v", c.AppSentKeep, err)
+	}
+	for _, bad := range []string{"-1", "169", "x"} {
+		if _, err := FromEnv(nil, env(map[string]string{"GEHOORD_APP_SENT_KEEP_HOURS": bad})); err == nil {
+			t.Errorf("GEHOORD_APP_SENT_KEEP_HOURS=%s accepted", bad)
+		}
+	}
+}

@@ -59,7 +59,7 @@ func TestStatementsTheDeskCanStandBehind(t *testing.T) {
 		must(l, "rights.route.juridischloket.text", "0900 8020")
 		must(l, "rights.legal.p5", "Wrs")
 		must(l, "rights.legal.p6", "PROUD", "Juridisch Loket")
-		must(l, "privacy.keep", "{period}")
+		must(l, "privacy.keep", "{period}", "{content_period}")
 	}
 	// Official-sounding words out of what she reads; inclusive forms.
 	for _, k := range cat.Keys("nl") {

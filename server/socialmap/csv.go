@@ -23,7 +23,33 @@ import (
 var Columns = []string{
 	"key", "name", "about", "topics", "regions", "municipalities", "languages",
 	"phone", "web", "email", "address", "walk_in", "hours", "evening",
-	"by_sex_workers", "verified_on", "retired",
+	"by_sex_workers", "verified_on", "retired", "text_lang",
+}
+
+// textFields are the texts an entry may have in other languages: in a
+// file, a column per field and language ("about.ro", "walk_in.ro",
+// "hours.ro"), after Columns.
+var textFields = []string{"about", "walk_in", "hours"}
+
+// textColumn reads a folded header ("about_ro") as a text field and a
+// two-letter language.
+func textColumn(name string) (field, lang string, ok bool) {
+	for _, f := range textFields {
+		if l, found := strings.CutPrefix(name, f+"_"); found && len(l) == 2 && strings.Trim(l, "abcdefghijklmnopqrstuvwxyz") == "" {
+			return f, l, true
+		}
+	}
+	return "", "", false
+}
+
+func (t *LocalText) field(f string) *string {
+	switch f {
+	case "about":
+		return &t.About
+	case "walk_in":
+		return &t.WalkIn
+	}
+	return &t.Hours
 }
 
 //go:embed sample.csv
@@ -77,13 +103,17 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 		return res, nil
 	}
 	col := make(map[string]int, len(header))
+	var textCols []string
 	for i, h := range header {
 		name := strings.ReplaceAll(Fold(h), " ", "_")
-		if !contains(Columns, name) {
+		if _, _, ok := textColumn(name); !ok && !contains(Columns, name) {
 			res.Problems = append(res.Problems, ImportProblem{Line: 1, Field: h, Msg: "socialmap.import.unknown_column", Value: h})
 			continue
 		}
 		col[name] = i
+		if _, _, ok := textColumn(name); ok {
+			textCols = append(textCols, name)
+		}
 	}
 	if _, ok := col["key"]; !ok {
 		res.Problems = append(res.Problems, ImportProblem{Line: 1, Msg: "socialmap.import.no_key_column"})
@@ -147,7 +177,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 			o = Organisation{Key: key}
 		}
 		var bad []ImportProblem
-		apply(&o, cell, func(field, value string) {
+		apply(&o, cell, textCols, func(field, value string) {
 			bad = append(bad, ImportProblem{Line: line, Key: key, Field: field, Msg: "socialmap.import.bool", Value: value})
 		})
 		for _, fe := range o.Normalize() {
@@ -183,16 +213,31 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 }
 
 // apply copies the cells that are present onto o.
-func apply(o *Organisation, cell func(string) (string, bool), badBool func(field, value string)) {
+func apply(o *Organisation, cell func(string) (string, bool), textCols []string, badBool func(field, value string)) {
 	text := map[string]*string{
 		"name": &o.Name, "about": &o.About, "phone": &o.Phone, "web": &o.Web, "email": &o.Email,
 		"address": &o.Address, "walk_in": &o.WalkIn, "hours": &o.Hours, "verified_on": &o.VerifiedOn,
+		"text_lang": &o.TextLang,
 	}
 	for name, p := range text {
 		if v, ok := cell(name); ok {
 			*p = v
 		}
 	}
+	// A copy: the stored entry's map must stay as it was, to compare.
+	texts := make(map[string]LocalText, len(o.Texts))
+	for l, t := range o.Texts {
+		texts[l] = t
+	}
+	for _, name := range textCols {
+		if v, ok := cell(name); ok {
+			f, l, _ := textColumn(name)
+			t := texts[l]
+			*t.field(f) = v
+			texts[l] = t
+		}
+	}
+	o.Texts = texts
 	lists := map[string]*[]string{
 		"topics": &o.Topics, "regions": &o.Regions, "municipalities": &o.Municipalities, "languages": &o.Languages,
 	}
@@ -273,12 +318,35 @@ func (s *Service) Export(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Key < all[j].Key })
+	// A column per text field for each language some entry has texts in.
+	var langs []string
+	for _, o := range all {
+		for l := range o.Texts {
+			if !contains(langs, l) {
+				langs = append(langs, l)
+			}
+		}
+	}
+	sort.Strings(langs)
+	header := append([]string(nil), Columns...)
+	for _, l := range langs {
+		for _, f := range textFields {
+			header = append(header, f+"."+l)
+		}
+	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(Columns); err != nil {
+	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("socialmap: export: %w", err)
 	}
 	for _, o := range all {
-		if err := cw.Write(Record(o)); err != nil {
+		rec := Record(o)
+		for _, l := range langs {
+			t := o.Texts[l]
+			for _, f := range textFields {
+				rec = append(rec, escapeCell(*t.field(f)))
+			}
+		}
+		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("socialmap: export: %w", err)
 		}
 	}
@@ -289,7 +357,8 @@ func (s *Service) Export(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// Record is one organisation as a CSV row in the order of Columns.
+// Record is one organisation as a CSV row in the order of Columns (its
+// texts in other languages follow in Export, per language present).
 func Record(o Organisation) []string {
 	yn := func(b bool) string {
 		if b {
@@ -305,7 +374,7 @@ func Record(o Organisation) []string {
 		o.Key, o.Name, o.About, strings.Join(o.Topics, ";"), strings.Join(o.Regions, ";"),
 		strings.Join(o.Municipalities, ";"), strings.Join(o.Languages, ";"),
 		o.Phone, o.Web, o.Email, o.Address, o.WalkIn, o.Hours, yn(o.Evening),
-		yn(o.BySexWorkers), verified, yn(o.Retired),
+		yn(o.BySexWorkers), verified, yn(o.Retired), o.TextLang,
 	}
 	for i := range rec {
 		rec[i] = escapeCell(rec[i])

@@ -62,8 +62,10 @@ type Handler struct {
 	// DeskKey is the desk's public key the tablets seal each item to
 	// (seal.Desk.PublicKey); nil when sealing is not set up.
 	DeskKey func() (kid string, key []byte)
-	// SentKeep is how long a tablet keeps a sent item's list entry
-	// (default 12 hours; 0 hours drops it at the next unlock).
+	// SentKeep is how long a tablet keeps a sent item's list entry, in
+	// whole hours (config GEHOORD_APP_SENT_KEEP_HOURS, default 12); zero
+	// drops it as soon as the unlocked app tidies its list (after a send,
+	// or at unlock).
 	SentKeep time.Duration
 
 	files   map[string]*file // by URL path
@@ -87,8 +89,8 @@ func New(h Handler) (*Handler, error) {
 	if h.Now == nil {
 		h.Now = time.Now
 	}
-	if h.SentKeep <= 0 {
-		h.SentKeep = 12 * time.Hour
+	if h.SentKeep < 0 {
+		h.SentKeep = 0
 	}
 	if err := h.buildShell(); err != nil {
 		return nil, err

@@ -164,9 +164,17 @@ func TestPrivacyPageSaysTheConfiguredRetention(t *testing.T) {
 			}
 		}
 	}
-	h := &Handler{Catalog: cat, RetentionDays: 180}
-	doc := renderPage(t, "public/privacy", &view.Data{Lang: "en", Page: privacyPage{Period: h.period("en")}})
-	if text := doc.Find("main").Text(); !strings.Contains(text, "erased 6 months after your case is closed") {
-		t.Errorf("privacy page does not state the configured period: %q", text)
+	// What she wrote is erased later (the content retention): the page
+	// says when, instead of implying it is kept for ever.
+	h := &Handler{Catalog: cat, RetentionDays: 180, ContentRetentionDays: 730}
+	doc := renderPage(t, "public/privacy", &view.Data{Lang: "en", Page: h.privacyPage("en")})
+	text := doc.Find("main").Text()
+	for _, want := range []string{"are erased 6 months after your case is closed", "are erased 2 years after your case is closed"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("privacy page does not say %q: %q", want, text)
+		}
+	}
+	if strings.Contains(text, "{") {
+		t.Errorf("privacy page has an unfilled placeholder: %q", text)
 	}
 }

@@ -54,8 +54,11 @@ type Handler struct {
 	Views *Views
 	Log   *slog.Logger
 	// RetentionDays is how long after closing names and contacts are
-	// kept (the configured retention, shown on the privacy page).
-	RetentionDays int
+	// kept (the configured retention, shown on the privacy page);
+	// ContentRetentionDays how long what she wrote and the messages are
+	// (0: the configuration's default).
+	RetentionDays        int
+	ContentRetentionDays int
 }
 
 // Routes mounts the public pages. Language-prefixed routes are checked by
@@ -167,10 +170,18 @@ func (h *Handler) privacy(c *fiber.Ctx) error {
 	if !isLang(c) {
 		return c.Next()
 	}
-	return h.View.Shared(c, "public/privacy", &view.Data{Lang: Lang(c), Page: privacyPage{Period: h.period(Lang(c))}}, nil)
+	return h.View.Shared(c, "public/privacy", &view.Data{Lang: Lang(c), Page: h.privacyPage(Lang(c))}, nil)
 }
 
-type privacyPage struct{ Period string }
+type privacyPage struct{ Period, ContentPeriod string }
+
+func (h *Handler) privacyPage(lang string) privacyPage {
+	content := h.ContentRetentionDays
+	if content <= 0 {
+		content = max(730, h.RetentionDays) // the configuration's default
+	}
+	return privacyPage{Period: h.period(lang), ContentPeriod: h.periodOf(lang, content)}
+}
 
 // period says the retention in words: whole years or months where it is
 // one, days otherwise.
@@ -179,6 +190,10 @@ func (h *Handler) period(lang string) string {
 	if d <= 0 {
 		d = 365 // the configuration's default
 	}
+	return h.periodOf(lang, d)
+}
+
+func (h *Handler) periodOf(lang string, d int) string {
 	switch {
 	case d%365 == 0:
 		return h.Catalog.N(lang, "privacy.period_years", d/365)
