@@ -1,9 +1,12 @@
 package staffui_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/gehoord/gehoord/server/audit"
+	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/servertest"
 	"github.com/gehoord/gehoord/server/stafftest"
 )
@@ -22,4 +25,37 @@ func TestStaffErrorPagesInStaffLayout(t *testing.T) {
 			t.Errorf("%s: not in the staff layout:\n%.600s", p.path, body)
 		}
 	}
+}
+
+// TestExtendConfirmedAuditedAndNeverOnAClosedCase: extending asks for a
+// ticked confirmation and is in the audit log; a closed case offers no
+// extension and refuses one.
+func TestExtendConfirmedAuditedAndNeverOnAClosedCase(t *testing.T) {
+	env := servertest.Start(t)
+	h := stafftest.SignIn(t, env, "handler")
+	k := newCase(t, env, nil)
+	assign(t, env, k.ID, h.User.ID)
+	cp := "/staff/cases/" + k.ID
+	body := expect(t, h.PostForm(cp+"/extend", nil), 422, "")
+	if !strings.Contains(body, `id="case-error"`) {
+		t.Error("no error shown without the confirmation")
+	}
+	expect(t, h.PostForm(cp+"/extend", url.Values{"confirm": {"1"}}), 303, cp+"?done=extended")
+	es, _ := env.Deps.Audit.List(t.Context(), audit.Filter{CaseID: k.ID, Action: audit.CaseChange})
+	if len(es) != 1 || es[0].Detail != "extend" || es[0].UserID != h.User.ID {
+		t.Errorf("extension not audited: %+v", es)
+	}
+
+	closed := newCase(t, env, nil)
+	assign(t, env, closed.ID, h.User.ID)
+	ccp := "/staff/cases/" + closed.ID
+	expect(t, h.PostForm(ccp+"/route", url.Values{"to": {"listening"}}), 303, "")
+	expect(t, h.PostForm(ccp+"/message", url.Values{"line": {"Our answer."}, "close": {string(cases.OutcomeResolved)}, "action": {"send"}}), 303, ccp+"?done=closed")
+	if s := state(t, env, closed.ID); s != cases.StateClosed {
+		t.Fatalf("state %s", s)
+	}
+	if body := expect(t, h.Get(ccp), 200, ""); strings.Contains(body, `action="/staff/cases/`+closed.ID+`/extend`) {
+		t.Error("a closed case offers an extension")
+	}
+	expect(t, h.PostForm(ccp+"/extend", url.Values{"confirm": {"1"}}), 422, "")
 }
