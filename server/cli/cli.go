@@ -19,6 +19,7 @@ import (
 
 	"github.com/gehoord/gehoord/server"
 	"github.com/gehoord/gehoord/server/config"
+	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/metrics"
 	"github.com/gehoord/gehoord/server/seal"
 )
@@ -196,7 +197,9 @@ func serveMetrics(cfg config.Config, d *server.Deps, log *slog.Logger) (stop fun
 			}
 			return out
 		})
-	metrics.GaugeFunc("gehoord_hash_slots", "Receipt and password hashes that may run at once.", func() float64 { return float64(seal.Hashes.Size()) })
+	registerGates(metrics.Default, map[string]func() gate.Stats{
+		"public": d.PublicWork.Stats, "signin": d.SignInWork.Stats, "hashes": seal.Hashes.Stats,
+	})
 	ln, err := net.Listen("tcp", cfg.MetricsAddr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on GEHOORD_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)

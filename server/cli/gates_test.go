@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/gehoord/gehoord/server/gate"
 	"testing"
 
 	"github.com/gehoord/gehoord/server/metrics"
@@ -10,10 +11,10 @@ import (
 // Each gate's state is read at the scrape, under its name.
 func TestGateMetrics(t *testing.T) {
 	r := metrics.NewRegistry()
-	public := GateStats{Size: 48, InFlight: 3, Waiting: 2, Shed: 7, Gone: 1}
-	registerGates(r, map[string]func() GateStats{
-		"public": func() GateStats { return public },
-		"signin": func() GateStats { return GateStats{Size: 16} },
+	public := gate.Stats{Size: 48, InFlight: 3, Waiting: 2, Shed: 7, Gone: 1}
+	registerGates(r, map[string]func() gate.Stats{
+		"public": func() gate.Stats { return public },
+		"signin": func() gate.Stats { return gate.Stats{Size: 16} },
 	})
 	public.InFlight, public.Shed = 5, 9 // read at the scrape, not at registration
 	for sample, want := range map[string]float64{

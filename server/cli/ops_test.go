@@ -214,7 +214,8 @@ func TestMetricsScrape(t *testing.T) {
 		`gehoord_http_request_duration_seconds_bucket{group="reports_api",le="+Inf"} `,
 		"# TYPE gehoord_http_request_duration_seconds histogram",
 		`gehoord_push_jobs{state="pending"} `,
-		"gehoord_hash_slots ",
+		`gehoord_gate_slots{gate="hashes"} `,
+		`gehoord_gate_shed_total{gate="public"} `,
 		"# TYPE gehoord_job_runs_total counter",
 	} {
 		if !strings.Contains(out, want) {
