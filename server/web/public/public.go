@@ -286,7 +286,7 @@ var reportFieldOrder = []string{"form", "kind", "category", "description", "abou
 	"setting", "wish", "identity_mode", "name", "contact", "reporter"}
 
 var formFields = []string{"id", "token", "card", "kind", "category", "description", "about", "municipality",
-	"happened_on", "setting", "wish", "identity_mode", "name", "contact", "share_identity", "reporter"}
+	"happened_on", "setting", "wish", "identity_mode", "name", "contact", "share_identity", "reporter", "report_only"}
 
 // formField maps a validation field to the form's field name.
 func formField(f string) string {
@@ -492,6 +492,8 @@ func InputFromForm(form map[string]string, lang string) cases.Input {
 		Identity:      cases.Identity{Mode: form["identity_mode"], Name: form["name"], Contact: form["contact"]},
 		ShareIdentity: form["share_identity"] == "yes",
 		Reporter:      form["reporter"], Language: lang,
+		// Ticked by a professional whose client does not complain herself.
+		ReportOnly: form["report_only"] == "yes",
 	}
 }
 
