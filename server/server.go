@@ -225,8 +225,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	// more at once only adds latency. Beyond the slots a short queue
 	// waits; the rest is answered 503 with Retry-After at once, so a
 	// flood gets quick answers and the work taken on finishes in seconds.
-	d.PublicWork = gate.New(min(8*runtime.NumCPU(), 32), 3*time.Second)
-	d.PublicWork.SetQueue(d.PublicWork.Size())
+	work := min(8*runtime.NumCPU(), 32)
+	d.PublicWork = gate.NewQueued(work, work, 3*time.Second)
 	d.SignInWork = gate.New(min(4*runtime.NumCPU(), 16), 3*time.Second)
 	d.PublicViews = public.NewViews(st, sealer)
 	if err := st.EnsureIndexes(ctx, append(public.ViewIndexes(), ratelimit.Index())...); err != nil {

@@ -52,6 +52,11 @@ export function normalize(r) {
 }
 
 // validate returns [{ field, key }] for every invalid field.
+// FORBIDDEN_SHORT: what a short field (about, name, contact) may not hold,
+// as the server's forbiddenInShort (server/cases/input.go): control
+// characters, bidi overrides and isolates, and what is not valid text.
+const FORBIDDEN_SHORT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufffd\ud800-\udfff]/u;
+
 export function validate(r, cfg, now = new Date()) {
   const errs = [];
   const add = (field, key) => errs.push({ field, key });
@@ -64,6 +69,8 @@ export function validate(r, cfg, now = new Date()) {
   if (n === 0) add('description', 'error.field.description_required');
   else if (n > cfg.max.description) add('description', 'error.field.description_long');
   if (len(r.about) > cfg.max.short) add('about', 'error.field.too_long');
+  else if (FORBIDDEN_SHORT.test(r.about || '')) add('about', 'error.field.control');
+  if ((r.description || '').includes('\u0000')) add('description', 'error.field.control');
   if (!municipalityKnown(r.municipality, cfg.municipalities)) add('municipality', 'error.field.municipality');
   if (r.happened_on) {
     if (!dateOK(r.happened_on)) add('happened_on', 'error.field.date');
@@ -77,7 +84,10 @@ export function validate(r, cfg, now = new Date()) {
   if (mode === 'work_name' && !name) add('identity.name', 'error.field.work_name_required');
   if (mode === 'named' && !name) add('identity.name', 'error.field.name_required');
   if (len(name) > cfg.max.short) add('identity.name', 'error.field.too_long');
-  if (len(r.identity && r.identity.contact) > cfg.max.short) add('identity.contact', 'error.field.too_long');
+  else if (FORBIDDEN_SHORT.test(name)) add('identity.name', 'error.field.control');
+  const contact = (r.identity && r.identity.contact) || '';
+  if (len(contact) > cfg.max.short) add('identity.contact', 'error.field.too_long');
+  else if (FORBIDDEN_SHORT.test(contact)) add('identity.contact', 'error.field.control');
   // A config cached before it listed the reporters leaves this to the server.
   if (cfg.reporters && !has(cfg.reporters, r.reporter)) add('reporter', 'error.field.reporter');
   if (!has(cfg.languages.map((l) => l.code), r.language)) add('language', 'error.field.language');

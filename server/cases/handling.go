@@ -123,7 +123,9 @@ func (s *Service) Transition(ctx context.Context, caseID, actor string, to State
 	if err := s.setFrom(ctx, c, set); err != nil {
 		return nil, err
 	}
-	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventState, Actor: actor, From: c.State, To: to, Data: data}, reason); err != nil {
+	// The event bears the time the case keeps for it (keepSteps): reports
+	// read the one, the timeline shows the other.
+	if _, err := s.Append(ctx, Event{CaseID: c.ID, At: now, Type: EventState, Actor: actor, From: c.State, To: to, Data: data}, reason); err != nil {
 		return nil, err
 	}
 	if refused {
@@ -520,7 +522,7 @@ func (s *Service) recordHeard(ctx context.Context, reason string, open func() (*
 		return nil, ErrAlreadyAnswered
 	}
 	s.journal(ctx, c.ID, "")
-	if _, err := s.Append(ctx, Event{CaseID: c.ID, Type: EventHeard, Actor: ActorComplainant,
+	if _, err := s.Append(ctx, Event{CaseID: c.ID, At: now, Type: EventHeard, Actor: ActorComplainant,
 		Data: map[string]string{"answer": answer}}, reason); err != nil {
 		return nil, err
 	}

@@ -70,6 +70,14 @@ func New(n int, wait time.Duration) *Gate {
 	return g
 }
 
+// NewQueued is New with at most queue pieces of work waiting for a slot;
+// beyond them work is refused at once (ErrBusy).
+func NewQueued(n, queue int, wait time.Duration) *Gate {
+	g := New(n, wait)
+	g.SetQueue(queue)
+	return g
+}
+
 // Size is how many may run at once.
 func (g *Gate) Size() int { return cap(g.slots) }
 
