@@ -36,6 +36,7 @@ import (
 	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/web/api"
 	"github.com/gehoord/gehoord/server/web/appui"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/cardsui"
 	"github.com/gehoord/gehoord/server/web/helpui"
 	"github.com/gehoord/gehoord/server/web/problem"
@@ -416,8 +417,12 @@ func New(d *Deps) (*fiber.App, error) {
 	app.Get("/healthz/ready", ready)
 	app.Get("/assets/*", serveAsset(d.Assets))
 
-	// The routes of every audience. Staff before outreach, push and cards:
-	// its Routes installs the session loader staffui.Require needs.
+	// Staff sign-in for every audience: the session loader (which
+	// auth.Require reads) and the audit of refused requests, before any
+	// audience's routes, so their order does not matter.
+	(&auth.Sessions{Staff: d.Staff, Audit: d.Audit, Log: d.Log, Secure: d.Config.Secure()}).Install(app)
+
+	// The routes of every audience.
 	(&api.Handler{Cases: d.Cases, Catalog: d.Catalog, StatusMisses: d.StatusMisses, ClientKey: d.ClientKey,
 		TakeReport: d.TakeReport, Log: d.Log}).Routes(app)
 	mountStaff(app, d)
@@ -601,7 +606,7 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 		if d.View == nil {
 			return c.Status(status).SendString(fmt.Sprint(status))
 		}
-		if strings.HasPrefix(c.Path(), "/staff") && staffui.CurrentUser(c) != nil {
+		if strings.HasPrefix(c.Path(), "/staff") && auth.CurrentUser(c) != nil {
 			// Staff stay in their own pages, in their own language.
 			lang := "nl"
 			if l, ok := c.Locals("lang").(string); ok && slices.Contains(staff.Languages, l) {

@@ -4,17 +4,16 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/cardsui"
-	"github.com/gehoord/gehoord/server/web/staffui"
 )
 
 // The cards room: QR-card batches, the /c/{code} landing, and the
 // coordinators' pages to make, print and show cards.
 
-// mountCards comes after mountStaff: its staff pages use staffui.Require.
 func mountCards(app *fiber.App, d *Deps) {
 	cardsui.New(cardsui.Handler{
 		Cards: d.Cards, View: d.View, Catalog: d.Catalog, PublicURL: d.Config.PublicURL,
-		Languages: cases.PublicLanguages, Require: staffui.Require, Log: d.Log,
+		Languages: cases.PublicLanguages, Require: auth.Require, Log: d.Log,
 	}).Routes(app)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/gehoord/gehoord/server/outreach"
 	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/web/appui"
-	"github.com/gehoord/gehoord/server/web/staffui"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -66,7 +66,6 @@ func (c cardCounter) AddHandedOut(ctx context.Context, batch string, n int, day 
 	return err
 }
 
-// mountOutreach comes after mountStaff: the device pages use Require.
 func mountOutreach(app *fiber.App, d *Deps) error {
 	syncer := outreach.NewSyncer(outreach.CaseIntake{Cases: d.Cases}, d.Rounds, d.Catalog, d.Sealer.Desk())
 	h, err := appui.New(appui.Handler{
@@ -78,9 +77,9 @@ func mountOutreach(app *fiber.App, d *Deps) error {
 		View:      d.View,
 		Log:       d.Log,
 		ClientKey: d.ClientKey,
-		Staff:     staffui.Require(staff.RoleAdmin),
+		Staff:     auth.Require(staff.RoleAdmin),
 		CurrentUser: func(c *fiber.Ctx) (*view.User, string) {
-			u := staffui.CurrentUser(c)
+			u := auth.CurrentUser(c)
 			if u == nil {
 				return nil, "nl"
 			}
@@ -90,7 +89,7 @@ func mountOutreach(app *fiber.App, d *Deps) error {
 			}
 			return &view.User{ID: u.ID, Name: u.DisplayName(), Email: u.Email, Role: u.Role}, lang
 		},
-		CSRF: staffui.CSRFToken,
+		CSRF: auth.CSRFToken,
 		UserName: func(ctx context.Context, id string) string {
 			if u, err := d.Staff.Get(ctx, id); err == nil {
 				return u.DisplayName()
@@ -99,7 +98,7 @@ func mountOutreach(app *fiber.App, d *Deps) error {
 		},
 		Audit: func(c *fiber.Ctx, deviceID string) {
 			by := ""
-			if u := staffui.CurrentUser(c); u != nil {
+			if u := auth.CurrentUser(c); u != nil {
 				by = u.ID
 			}
 			if err := d.Audit.Record(c.UserContext(), audit.Entry{UserID: by, Action: audit.UserChange, Target: deviceID, Detail: "device.revoke"}); err != nil {

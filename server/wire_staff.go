@@ -14,8 +14,6 @@ import (
 // The staff room: users, sessions, the audit log, the staff pages, and the
 // retention job.
 
-// mountStaff must come before every other group that uses staffui.Require:
-// its Routes installs the session loader.
 func mountStaff(app *fiber.App, d *Deps) {
 	staffui.New(staffui.Handler{
 		Store: d.Store, Sealer: d.Sealer, Cases: d.Cases, Staff: d.Staff, Audit: d.Audit,

@@ -1,5 +1,5 @@
 // Package stafftest signs staff users in through the real pages of a
-// running server, for tests of anything behind staffui.Require.
+// running server, for tests of anything behind auth.Require.
 package stafftest
 
 import (

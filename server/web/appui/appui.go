@@ -48,7 +48,7 @@ type Handler struct {
 	Log     *slog.Logger
 	// ClientKey identifies the caller for sign-in rate limits.
 	ClientKey func(*fiber.Ctx) string
-	// Staff guards the device pages: staffui.Require("admin"). CurrentUser
+	// Staff guards the device pages: auth.Require("admin"). CurrentUser
 	// returns the signed-in staff member (id, name, e-mail, role, language)
 	// and CSRF the session's token, for the page.
 	Staff       fiber.Handler

@@ -33,7 +33,7 @@ type Handler struct {
 	PublicURL string
 	// Languages are the public languages (a card's language is one of them).
 	Languages []string
-	// Require guards staff routes by role: staffui.Require.
+	// Require guards staff routes by role: auth.Require.
 	Require func(roles ...string) fiber.Handler
 	Log     *slog.Logger
 }
@@ -57,7 +57,7 @@ var (
 )
 
 // Routes mounts the public card landing and the staff card pages. The staff
-// session must be loaded before (staffui's Routes does that).
+// session must be loaded before (auth.Sessions.Install, done by server.New).
 func (h *Handler) Routes(r fiber.Router) {
 	// Public: where a card's QR code leads.
 	r.Get("/c/:code", h.scan)
@@ -75,7 +75,7 @@ func (h *Handler) Routes(r fiber.Router) {
 	r.Get("/staff/cards/:batch/print", h.Require(coordinators...), h.batchPrint)
 }
 
-// staffLang is the signed-in user's language (staffui puts it in "lang").
+// staffLang is the signed-in user's language (auth puts it in "lang").
 func staffLang(c *fiber.Ctx) string {
 	if l, ok := c.Locals("lang").(string); ok && slices.Contains(i18n.StaffLanguages, l) {
 		return l

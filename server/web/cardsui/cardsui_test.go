@@ -38,7 +38,7 @@ type env struct {
 	store *store.Store
 }
 
-// fakeRequire stands in for staffui.Require: the role comes from a test
+// fakeRequire stands in for auth.Require: the role comes from a test
 // header, as if a session had been loaded.
 func fakeRequire(roles ...string) fiber.Handler {
 	return func(c *fiber.Ctx) error {

@@ -19,7 +19,7 @@ import (
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/socialmap"
-	"github.com/gehoord/gehoord/server/web/staffui"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -36,7 +36,7 @@ type Handler struct {
 	Catalog *i18n.Catalog
 	Log     *slog.Logger
 	// Guard protects /staff/socialmap; nil means
-	// staffui.Require("coordinator", "admin").
+	// auth.Require("coordinator", "admin").
 	Guard fiber.Handler
 }
 
@@ -50,7 +50,7 @@ func (h *Handler) Routes(r fiber.Router) {
 	// Coordinator's social map.
 	guard := h.Guard
 	if guard == nil {
-		guard = staffui.Require("coordinator", "admin")
+		guard = auth.Require("coordinator", "admin")
 	}
 	s := r.Group("/staff/socialmap", guard)
 	s.Get("/", h.mapList)

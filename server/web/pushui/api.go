@@ -8,8 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/push"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/problem"
-	"github.com/gehoord/gehoord/server/web/staffui"
 )
 
 // maxBody is the largest subscription body accepted (contract: 64 KiB).
@@ -44,7 +44,7 @@ func (h *Handler) subscribe(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	u := staffui.CurrentUser(c)
+	u := auth.CurrentUser(c)
 	in.Lang = u.Lang
 	d, err := h.Push.Subscribe(c.UserContext(), u.ID, in)
 	switch {
@@ -86,7 +86,7 @@ func (h *Handler) unsubscribe(c *fiber.Ctx) error {
 		return problem.Write(c, problem.Problem{Status: fiber.StatusUnprocessableEntity,
 			Errors: []problem.FieldError{{Field: "endpoint", Detail: "required"}}})
 	}
-	err = h.Push.Unsubscribe(c.UserContext(), staffui.CurrentUser(c).ID, in.Endpoint)
+	err = h.Push.Unsubscribe(c.UserContext(), auth.CurrentUser(c).ID, in.Endpoint)
 	if errors.Is(err, push.ErrNotFound) {
 		return problem.New(c, fiber.StatusNotFound, "no such subscription of yours")
 	}

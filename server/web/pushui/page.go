@@ -7,7 +7,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/push"
 	"github.com/gehoord/gehoord/server/staff"
-	"github.com/gehoord/gehoord/server/web/staffui"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -27,7 +27,7 @@ type notificationsPage struct {
 
 func (h *Handler) page(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	u := staffui.CurrentUser(c)
+	u := auth.CurrentUser(c)
 	devs, err := h.Push.Devices(ctx, u.ID)
 	if err != nil {
 		return err
@@ -51,7 +51,7 @@ func (h *Handler) page(c *fiber.Ctx) error {
 }
 
 func (h *Handler) preference(c *fiber.Ctx) error {
-	u := staffui.CurrentUser(c)
+	u := auth.CurrentUser(c)
 	err := h.Push.SetPreference(c.UserContext(), u.ID, push.Preference(c.FormValue("preference")))
 	if errors.Is(err, push.ErrInvalid) {
 		return fiber.ErrUnprocessableEntity
@@ -63,7 +63,7 @@ func (h *Handler) preference(c *fiber.Ctx) error {
 }
 
 func (h *Handler) removeDevice(c *fiber.Ctx) error {
-	u := staffui.CurrentUser(c)
+	u := auth.CurrentUser(c)
 	err := h.Push.RemoveDevice(c.UserContext(), u.ID, c.Params("id"))
 	if errors.Is(err, push.ErrNotFound) {
 		return fiber.ErrNotFound

@@ -14,7 +14,7 @@ import (
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/push"
 	"github.com/gehoord/gehoord/server/staff"
-	"github.com/gehoord/gehoord/server/web/staffui"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -44,18 +44,18 @@ func New(h Handler) (*Handler, error) {
 	return &h, nil
 }
 
-// Routes mounts the push routes. The staff Routes (session loader) must be
-// mounted before.
+// Routes mounts the push routes. The staff session must be loaded before
+// (auth.Sessions.Install, done by server.New).
 func (h *Handler) Routes(r fiber.Router) {
 	// API (contract): the key is public, subscriptions need a staff session.
 	r.Get("/api/v1/push/key", h.key)
-	r.Post("/api/v1/push/subscriptions", staffui.Require(), h.subscribe)
-	r.Delete("/api/v1/push/subscriptions", staffui.Require(), h.unsubscribe)
+	r.Post("/api/v1/push/subscriptions", auth.Require(), h.subscribe)
+	r.Delete("/api/v1/push/subscriptions", auth.Require(), h.unsubscribe)
 
 	// The staff page: turn on, devices, preference.
-	r.Get("/staff/notifications", staffui.Require(), h.page)
-	r.Post("/staff/notifications/preference", staffui.Require(), h.preference)
-	r.Post("/staff/notifications/devices/:id/remove", staffui.Require(), h.removeDevice)
+	r.Get("/staff/notifications", auth.Require(), h.page)
+	r.Post("/staff/notifications/preference", auth.Require(), h.preference)
+	r.Post("/staff/notifications/devices/:id/remove", auth.Require(), h.removeDevice)
 
 	// The service worker and the web app manifest hold nothing personal and
 	// must load without a session (the browser updates the worker by itself).
@@ -65,7 +65,7 @@ func (h *Handler) Routes(r fiber.Router) {
 
 // lang is the staff member's language (nl or en).
 func lang(c *fiber.Ctx) string {
-	if u := staffui.CurrentUser(c); u != nil && slices.Contains(staff.Languages, u.Lang) {
+	if u := auth.CurrentUser(c); u != nil && slices.Contains(staff.Languages, u.Lang) {
 		return u.Lang
 	}
 	if l := c.AcceptsLanguages(staff.Languages...); l != "" {

@@ -8,6 +8,7 @@ import (
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/staff"
+	"github.com/gehoord/gehoord/server/web/auth"
 )
 
 // Who may do what with a case. Roles are checked on every route first
@@ -53,7 +54,7 @@ func canSeeContact(u *staff.User, c *cases.Case) bool {
 // loadCase reads the case of the :id parameter; a case the user may not
 // open answers 404 as if it did not exist, so ids cannot be probed.
 func (h *Handler) loadCase(c *fiber.Ctx) (*cases.Case, error) {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	k, err := h.Cases.View(c.UserContext(), c.Params("id"))
 	if errors.Is(err, cases.ErrNotFound) {
 		return nil, fiber.ErrNotFound
@@ -75,7 +76,7 @@ func (h *Handler) loadActable(c *fiber.Ctx) (*cases.Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !canAct(CurrentUser(c), k) {
+	if !canAct(auth.CurrentUser(c), k) {
 		return nil, fiber.ErrForbidden
 	}
 	return k, nil

@@ -1,22 +1,12 @@
 package staffui
 
 import (
-	"crypto/rand"
-	"encoding/base64"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/outreach"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
-
-func randomString() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic("staffui: no randomness: " + err.Error())
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
 
 type accountPage struct {
 	Sessions     int
@@ -30,7 +20,7 @@ type accountPage struct {
 func (h *Handler) account(c *fiber.Ctx) error { return h.showAccount(c, fiber.StatusOK, "") }
 
 func (h *Handler) showAccount(c *fiber.Ctx, status int, passwordError string) error {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	n, err := h.Staff.SessionCount(c.UserContext(), u.ID)
 	if err != nil {
 		return err
@@ -42,7 +32,7 @@ func (h *Handler) showAccount(c *fiber.Ctx, status int, passwordError string) er
 }
 
 func (h *Handler) accountLang(c *fiber.Ctx) error {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	if err := h.Staff.SetLang(c.UserContext(), u.ID, c.FormValue("lang")); err != nil {
 		return err
 	}
@@ -50,7 +40,7 @@ func (h *Handler) accountLang(c *fiber.Ctx) error {
 }
 
 func (h *Handler) accountRecovery(c *fiber.Ctx) error {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	codes, err := h.Staff.RenewRecoveryCodes(c.UserContext(), u)
 	if err != nil {
 		return err

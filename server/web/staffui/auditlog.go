@@ -11,6 +11,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 	"github.com/gehoord/gehoord/server/workdays"
 )
@@ -56,7 +57,7 @@ var auditDetails = map[string]bool{
 // auditLog shows the audit log to admins, filtered by user, action, case
 // (its reference or id) and day range. Reading the log is itself logged.
 func (h *Handler) auditLog(c *fiber.Ctx) error {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	ctx := c.UserContext()
 	caseQ := strings.TrimSpace(c.Query("case"))
 	f := audit.Filter{UserID: c.Query("user"), Action: c.Query("action"), CaseID: caseQ,
@@ -190,7 +191,7 @@ func (h *Handler) changeWords(c *fiber.Ctx, what, v string, names map[string]str
 // for a state, an assignee or a priority, from what to what (read again
 // after the change, so it is what the change left).
 func (h *Handler) caseChange(c *fiber.Ctx, before *cases.Case, what string) audit.Entry {
-	e := audit.Entry{UserID: CurrentUser(c).ID, Action: audit.CaseChange, CaseID: before.ID, Detail: what}
+	e := audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.CaseChange, CaseID: before.ID, Detail: what}
 	after, err := h.Cases.Get(c.UserContext(), before.ID)
 	if err != nil {
 		return e
@@ -204,37 +205,6 @@ func (h *Handler) caseChange(c *fiber.Ctx, before *cases.Case, what string) audi
 		e.From, e.To = strconv.Itoa(before.Priority), strconv.Itoa(after.Priority)
 	}
 	return e
-}
-
-// auditDenied writes every refused staff request (403) to the audit log:
-// who, which route (its pattern, never a typed value) and which case.
-func (h *Handler) auditDenied(c *fiber.Ctx) error {
-	err := c.Next()
-	p := c.Path()
-	if !strings.HasPrefix(p, "/staff") && !strings.HasPrefix(p, "/api/") {
-		return err
-	}
-	status := c.Response().StatusCode()
-	var fe *fiber.Error
-	if errors.As(err, &fe) {
-		status = fe.Code
-	}
-	if status != fiber.StatusForbidden {
-		return err
-	}
-	u := CurrentUser(c)
-	if u == nil && strings.HasPrefix(p, "/api/") {
-		return err // the public API: no staff request
-	}
-	e := audit.Entry{Action: audit.AccessDenied, Detail: c.Method() + " " + c.Route().Path}
-	if u != nil {
-		e.UserID = u.ID
-	}
-	if strings.HasPrefix(c.Route().Path, "/staff/cases/:id") {
-		e.CaseID = strings.Clone(c.Params("id"))
-	}
-	h.audit(c, e)
-	return err
 }
 
 // auditKeys are the catalog keys the audit page builds from an action or

@@ -12,6 +12,7 @@ import (
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/staff"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -102,7 +103,7 @@ type casePage struct {
 // showCase renders the case file; opts adjusts the page (preview, contact,
 // error) before rendering.
 func (h *Handler) showCase(c *fiber.Ctx, k *cases.Case, status int, opts func(*casePage)) error {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	ctx := c.UserContext()
 	p := &casePage{
 		Case: k, Description: h.Cases.Field(k, "description"), About: h.Cases.Field(k, "about"),
@@ -248,7 +249,7 @@ func (h *Handler) caseView(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.CaseView, CaseID: k.ID})
+	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.CaseView, CaseID: k.ID})
 	return h.showCase(c, k, fiber.StatusOK, nil)
 }
 
@@ -259,7 +260,7 @@ func (h *Handler) caseContact(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	if !canSeeContact(u, k) {
 		return fiber.ErrForbidden
 	}
@@ -334,7 +335,7 @@ func (h *Handler) caseAssign(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	to := c.FormValue("to")
 	switch {
 	case isCoordinator(u):
@@ -367,7 +368,7 @@ func (h *Handler) casePriority(c *fiber.Ctx) error {
 	if err != nil || !slices.Contains(cases.Priorities, p) {
 		return fiber.NewError(fiber.StatusUnprocessableEntity, "priority")
 	}
-	_, err = h.Cases.SetPriority(c.UserContext(), k.ID, CurrentUser(c).ID, p)
+	_, err = h.Cases.SetPriority(c.UserContext(), k.ID, auth.CurrentUser(c).ID, p)
 	return h.changed(c, k, "priority", err, nil)
 }
 
@@ -377,10 +378,10 @@ func (h *Handler) caseState(c *fiber.Ctx) error {
 		return err
 	}
 	to := cases.State(c.FormValue("to"))
-	if k.State == cases.StateReopenRequested && !isCoordinator(CurrentUser(c)) {
+	if k.State == cases.StateReopenRequested && !isCoordinator(auth.CurrentUser(c)) {
 		return fiber.ErrForbidden
 	}
-	_, err = h.Cases.Transition(c.UserContext(), k.ID, CurrentUser(c).ID, to, c.FormValue("reason"))
+	_, err = h.Cases.Transition(c.UserContext(), k.ID, auth.CurrentUser(c).ID, to, c.FormValue("reason"))
 	return h.changed(c, k, "state", err, nil)
 }
 
@@ -394,7 +395,7 @@ func (h *Handler) caseRoute(c *fiber.Ctx) error {
 	if k.State == cases.StateReopenRequested {
 		return fiber.ErrForbidden
 	}
-	_, err = h.Cases.ChooseRoute(c.UserContext(), k.ID, CurrentUser(c).ID, cases.State(c.FormValue("to")), c.FormValue("reason"))
+	_, err = h.Cases.ChooseRoute(c.UserContext(), k.ID, auth.CurrentUser(c).ID, cases.State(c.FormValue("to")), c.FormValue("reason"))
 	return h.changed(c, k, "state", err, nil)
 }
 
@@ -403,7 +404,7 @@ func (h *Handler) caseClose(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.Cases.Close(c.UserContext(), k.ID, CurrentUser(c).ID, cases.Outcome(c.FormValue("outcome")))
+	_, err = h.Cases.Close(c.UserContext(), k.ID, auth.CurrentUser(c).ID, cases.Outcome(c.FormValue("outcome")))
 	return h.changed(c, k, "close", err, nil)
 }
 
@@ -416,14 +417,14 @@ func (h *Handler) caseReopen(c *fiber.Ctx) error {
 	}
 	if k.State == cases.StateClosed {
 		// She wrote on the closed case: the coordinator takes it up again.
-		_, err = h.Cases.ReopenAfterReply(c.UserContext(), k.ID, CurrentUser(c).ID)
+		_, err = h.Cases.ReopenAfterReply(c.UserContext(), k.ID, auth.CurrentUser(c).ID)
 		return h.changed(c, k, "reopen", err, nil)
 	}
 	to := cases.StateReopened
 	if c.FormValue("decision") == "refuse" {
 		to = cases.StateClosed
 	}
-	_, err = h.Cases.Transition(c.UserContext(), k.ID, CurrentUser(c).ID, to, c.FormValue("reason"))
+	_, err = h.Cases.Transition(c.UserContext(), k.ID, auth.CurrentUser(c).ID, to, c.FormValue("reason"))
 	return h.changed(c, k, "reopen", err, nil)
 }
 
@@ -448,10 +449,10 @@ func (h *Handler) caseMessage(c *fiber.Ctx) error {
 	}
 	if outcome := cases.Outcome(c.FormValue("close")); outcome != "" {
 		// The answer and the closing in one submit (the common path).
-		_, err = h.Cases.AnswerAndClose(c.UserContext(), k.ID, CurrentUser(c).ID, o, outcome)
+		_, err = h.Cases.AnswerAndClose(c.UserContext(), k.ID, auth.CurrentUser(c).ID, o, outcome)
 		return h.changed(c, k, "close", err, keep)
 	}
-	_, err = h.Cases.SendMessage(c.UserContext(), k.ID, CurrentUser(c).ID, o)
+	_, err = h.Cases.SendMessage(c.UserContext(), k.ID, auth.CurrentUser(c).ID, o)
 	return h.changed(c, k, "message", err, keep)
 }
 
@@ -460,7 +461,7 @@ func (h *Handler) caseNote(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.Cases.AddNote(c.UserContext(), k.ID, CurrentUser(c).ID, c.FormValue("body"))
+	_, err = h.Cases.AddNote(c.UserContext(), k.ID, auth.CurrentUser(c).ID, c.FormValue("body"))
 	return h.changed(c, k, "note", err, nil)
 }
 
@@ -473,7 +474,7 @@ func (h *Handler) caseExtend(c *fiber.Ctx) error {
 		// Extending tells her the answer comes later: a deliberate act.
 		return h.changed(c, k, "extend", errConfirm, nil)
 	}
-	_, err = h.Cases.Extend(c.UserContext(), k.ID, CurrentUser(c).ID, c.FormValue("line"))
+	_, err = h.Cases.Extend(c.UserContext(), k.ID, auth.CurrentUser(c).ID, c.FormValue("line"))
 	return h.changed(c, k, "extend", err, nil)
 }
 
@@ -482,7 +483,7 @@ func (h *Handler) caseTheme(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.Cases.LinkTheme(c.UserContext(), k.ID, c.FormValue("theme"), CurrentUser(c).ID)
+	err = h.Cases.LinkTheme(c.UserContext(), k.ID, c.FormValue("theme"), auth.CurrentUser(c).ID)
 	if errors.Is(err, cases.ErrNotFound) {
 		return fiber.NewError(fiber.StatusUnprocessableEntity, "no such theme")
 	}
@@ -494,6 +495,6 @@ func (h *Handler) caseUnlink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.Cases.UnlinkTheme(c.UserContext(), k.ID, c.FormValue("theme"), CurrentUser(c).ID)
+	err = h.Cases.UnlinkTheme(c.UserContext(), k.ID, c.FormValue("theme"), auth.CurrentUser(c).ID)
 	return h.changed(c, k, "unlink", err, nil)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/staff"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -57,7 +58,7 @@ type inboxRow struct {
 }
 
 func (h *Handler) inbox(c *fiber.Ctx) error {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	ctx := c.UserContext()
 	// Copies: the filter outlives nothing, but the page keeps these
 	// strings after the handler returns only through the rendered bytes.
@@ -192,7 +193,7 @@ func (h *Handler) userNames(c *fiber.Ctx) (map[string]string, error) {
 // themeLinkMany links the cases ticked in the inbox to one theme at once
 // (coordinators), then returns to the same inbox page.
 func (h *Handler) themeLinkMany(c *fiber.Ctx) error {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	ctx := c.UserContext()
 	themeID := strings.Clone(c.FormValue("theme"))
 	ids := c.Request().PostArgs().PeekMulti("case")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/staff"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -39,7 +40,7 @@ func passwordError(err error) (status int, key string, ok bool) {
 
 // newPasswordForm: GET /staff/signin/password, after a reset.
 func (h *Handler) newPasswordForm(c *fiber.Ctx) error {
-	s := pending(c, staff.StagePassword)
+	s := auth.Pending(c, staff.StagePassword)
 	if s == nil {
 		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 	}
@@ -50,11 +51,11 @@ func (h *Handler) newPasswordForm(c *fiber.Ctx) error {
 // replaces the handed-over one; then a new session (new token) goes on to
 // the second factor.
 func (h *Handler) newPasswordSubmit(c *fiber.Ctx) error {
-	s := pending(c, staff.StagePassword)
+	s := auth.Pending(c, staff.StagePassword)
 	if s == nil {
 		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 	}
-	if !checkCSRF(c, s.CSRF) {
+	if !auth.CheckCSRF(c, s.CSRF) {
 		return fiber.NewError(fiber.StatusForbidden, "csrf")
 	}
 	ctx := c.UserContext()
@@ -79,7 +80,7 @@ func (h *Handler) newPasswordSubmit(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if err := h.Staff.EndSession(ctx, token(c)); err != nil {
+	if err := h.Staff.EndSession(ctx, auth.Token(c)); err != nil {
 		return err
 	}
 	stage, next := nextStage(u)
@@ -87,20 +88,20 @@ func (h *Handler) newPasswordSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h.setSessionCookie(c, tok)
+	h.cookies.SetSession(c, tok)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
 // accountPassword: POST /staff/account/password. She changes her password
 // with the current one and a code; her other sessions end.
 func (h *Handler) accountPassword(c *fiber.Ctx) error {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	pw := c.FormValue("new_password")
 	key, status := "", fiber.StatusUnprocessableEntity
 	if pw != c.FormValue("new_password2") {
 		key = "staff.password.error_mismatch"
 	} else {
-		err := h.Staff.ChangePassword(c.UserContext(), u, c.FormValue("current_password"), c.FormValue("code"), pw, token(c), h.ClientKey(c))
+		err := h.Staff.ChangePassword(c.UserContext(), u, c.FormValue("current_password"), c.FormValue("code"), pw, auth.Token(c), h.ClientKey(c))
 		if err == nil {
 			return back(c, "/staff/account", "password")
 		}
@@ -117,7 +118,7 @@ func (h *Handler) accountPassword(c *fiber.Ctx) error {
 // at the next sign-in.
 func (h *Handler) userReset(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if id == CurrentUser(c).ID {
+	if id == auth.CurrentUser(c).ID {
 		return fiber.ErrForbidden // her own password she changes on the account page
 	}
 	err := h.Staff.Reset(c.UserContext(), id, c.FormValue("password"))
@@ -129,6 +130,6 @@ func (h *Handler) userReset(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.UserChange, Target: id, Detail: "reset"})
+	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.UserChange, Target: id, Detail: "reset"})
 	return back(c, "/staff/users", "user_reset")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/socialmap"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 	"github.com/gehoord/gehoord/server/workdays"
 )
@@ -92,7 +93,7 @@ func (h *Handler) referralPropose(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	var org socialmap.Organisation
 	if h.SocialMap == nil {
 		err = errNoSuchOrg
@@ -117,7 +118,7 @@ func (h *Handler) referralStep(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	to := c.FormValue("to")
 	before, err := h.Cases.StepReferral(c.UserContext(), k.ID, c.Params("rid"), u.ID, to, remindDay(c))
 	if errors.Is(err, cases.ErrNotFound) {
@@ -137,7 +138,7 @@ type referralsPage struct {
 // referrals lists the open referrals, the ones due for follow-up first:
 // the reminders. Handlers see those of the cases they may open.
 func (h *Handler) referrals(c *fiber.Ctx) error {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	rs, err := h.Cases.OpenReferrals(c.UserContext())
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/reports"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 	"github.com/gehoord/gehoord/server/workdays"
 )
@@ -195,7 +196,7 @@ func (h *Handler) exportWith(c *fiber.Ctx, name, detail string, write func(*byte
 	if h.Audit == nil {
 		return errors.New("staffui: exports need the audit log")
 	}
-	if err := h.Audit.Record(c.UserContext(), audit.Entry{UserID: CurrentUser(c).ID, Action: audit.ReportsExport, Detail: detail}); err != nil {
+	if err := h.Audit.Record(c.UserContext(), audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.ReportsExport, Detail: detail}); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
@@ -273,7 +274,7 @@ func (h *Handler) themeSummary(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.ThemeChange, Target: id, Detail: "summary"})
+	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.ThemeChange, Target: id, Detail: "summary"})
 	q := string(c.Request().URI().QueryString())
 	path := "/staff/reports/themes/" + id
 	if q != "" {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -32,7 +33,7 @@ func (h *Handler) retention(c *fiber.Ctx) error {
 			p.Identity++
 		}
 	}
-	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.RetentionDryRun, Detail: "dry_run", Count: len(items)})
+	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.RetentionDryRun, Detail: "dry_run", Count: len(items)})
 	return h.render(c, fiber.StatusOK, "staff/retention", &view.Data{Page: p})
 }
 
@@ -46,7 +47,7 @@ func (h *Handler) retentionRun(c *fiber.Ctx) error {
 		// Erasing cannot be undone: only after the list was looked at.
 		return fiber.NewError(fiber.StatusUnprocessableEntity, "confirm the run")
 	}
-	if _, err := h.Retention.Run(c.UserContext(), CurrentUser(c).ID); err != nil {
+	if _, err := h.Retention.Run(c.UserContext(), auth.CurrentUser(c).ID); err != nil {
 		return err
 	}
 	return back(c, "/staff/retention", "retention_run")

@@ -10,56 +10,19 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/staff"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
-
-// The password form is posted before any session exists; a double-submit
-// cookie (SameSite=Strict, HttpOnly) protects it against login CSRF. Over
-// TLS it is a __Host- cookie, which browsers store only with Secure, no
-// Domain and Path=/ (with a narrower path they drop it, and no one could
-// sign in). It lives for preMaxAge, renewed each time the form is shown,
-// and is removed once the password step succeeds.
-func (h *Handler) preCookieName() string {
-	if h.Secure {
-		return "__Host-gehoord_pre"
-	}
-	return "gehoord_pre"
-}
-
-const preMaxAge = 30 * 60 // seconds
-
-func (h *Handler) preToken(c *fiber.Ctx) string {
-	v := c.Cookies(h.preCookieName())
-	if len(v) < 32 || len(v) > 64 {
-		v = randomString()
-	}
-	c.Cookie(&fiber.Cookie{Name: h.preCookieName(), Value: v, Path: "/", MaxAge: preMaxAge, HTTPOnly: true,
-		Secure: h.Secure, SameSite: fiber.CookieSameSiteStrictMode})
-	return v
-}
-
-func (h *Handler) clearPreToken(c *fiber.Ctx) { h.deleteCookie(c, h.preCookieName()) }
-
-// pending is the half-finished sign-in of this request at stage, or nil.
-func pending(c *fiber.Ctx, stage string) *staff.Session {
-	s, _ := c.Locals(localSession).(*staff.Session)
-	if s == nil || s.Stage != stage {
-		return nil
-	}
-	return s
-}
-
-func token(c *fiber.Ctx) string { t, _ := c.Locals(localToken).(string); return t }
 
 type signinPage struct {
 	Error string // catalog key
 }
 
 func (h *Handler) signinForm(c *fiber.Ctx) error {
-	if CurrentUser(c) != nil {
-		return c.Redirect(home(CurrentUser(c)), fiber.StatusSeeOther)
+	if auth.CurrentUser(c) != nil {
+		return c.Redirect(home(auth.CurrentUser(c)), fiber.StatusSeeOther)
 	}
-	return h.render(c, fiber.StatusOK, "staff/signin", &view.Data{CSRF: h.preToken(c), Page: signinPage{}})
+	return h.render(c, fiber.StatusOK, "staff/signin", &view.Data{CSRF: h.cookies.PreToken(c), Page: signinPage{}})
 }
 
 func home(u *staff.User) string {
@@ -72,27 +35,26 @@ func home(u *staff.User) string {
 func (h *Handler) signinPassword(c *fiber.Ctx) error {
 	email := c.FormValue("email")
 	form := map[string]string{"email": email}
-	pre := c.Cookies(h.preCookieName())
-	if pre == "" || !checkCSRF(c, pre) {
+	if !h.cookies.CheckPre(c) {
 		// Nothing is tried; a form left open past preMaxAge gets a
 		// fresh one.
 		return h.render(c, fiber.StatusForbidden, "staff/signin",
-			&view.Data{CSRF: h.preToken(c), Form: form, Page: signinPage{Error: "staff.signin.expired"}})
+			&view.Data{CSRF: h.cookies.PreToken(c), Form: form, Page: signinPage{Error: "staff.signin.expired"}})
 	}
 	u, err := h.Staff.CheckPassword(c.UserContext(), email, c.FormValue("password"), h.ClientKey(c))
 	switch {
 	case errors.Is(err, staff.ErrRateLimited):
 		return h.render(c, fiber.StatusTooManyRequests, "staff/signin",
-			&view.Data{CSRF: h.preToken(c), Form: form, Page: signinPage{Error: "staff.signin.limited"}})
+			&view.Data{CSRF: h.cookies.PreToken(c), Form: form, Page: signinPage{Error: "staff.signin.limited"}})
 	case errors.Is(err, staff.ErrCredentials):
 		return h.render(c, fiber.StatusUnprocessableEntity, "staff/signin",
-			&view.Data{CSRF: h.preToken(c), Form: form, Page: signinPage{Error: "staff.signin.failed"}})
+			&view.Data{CSRF: h.cookies.PreToken(c), Form: form, Page: signinPage{Error: "staff.signin.failed"}})
 	case err != nil:
 		return err
 	}
 	// Whatever session the browser had ends here; the next step gets a
 	// fresh token.
-	if old := c.Cookies(h.CookieName()); old != "" {
+	if old := c.Cookies(h.cookies.SessionName()); old != "" {
 		_ = h.Staff.EndSession(c.UserContext(), old)
 	}
 	stage, next := nextStage(u)
@@ -100,13 +62,13 @@ func (h *Handler) signinPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h.setSessionCookie(c, tok)
-	h.clearPreToken(c)
+	h.cookies.SetSession(c, tok)
+	h.cookies.ClearPre(c)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
 func (h *Handler) codeForm(c *fiber.Ctx) error {
-	s := pending(c, staff.StageCode)
+	s := auth.Pending(c, staff.StageCode)
 	if s == nil {
 		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 	}
@@ -114,11 +76,11 @@ func (h *Handler) codeForm(c *fiber.Ctx) error {
 }
 
 func (h *Handler) codeSubmit(c *fiber.Ctx) error {
-	s := pending(c, staff.StageCode)
+	s := auth.Pending(c, staff.StageCode)
 	if s == nil {
 		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 	}
-	if !checkCSRF(c, s.CSRF) {
+	if !auth.CheckCSRF(c, s.CSRF) {
 		return fiber.NewError(fiber.StatusForbidden, "csrf")
 	}
 	u, err := h.Staff.Get(c.UserContext(), s.UserID)
@@ -136,11 +98,11 @@ func (h *Handler) codeSubmit(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	tok, _, err := h.Staff.CompleteSignIn(c.UserContext(), u, token(c))
+	tok, _, err := h.Staff.CompleteSignIn(c.UserContext(), u, auth.Token(c))
 	if err != nil {
 		return err
 	}
-	h.setSessionCookie(c, tok)
+	h.cookies.SetSession(c, tok)
 	return c.Redirect(home(u), fiber.StatusSeeOther)
 }
 
@@ -166,7 +128,7 @@ func (h *Handler) setupData(c *fiber.Ctx, u *staff.User, s *staff.Session, errKe
 }
 
 func (h *Handler) setupForm(c *fiber.Ctx) error {
-	s := pending(c, staff.StageSetup)
+	s := auth.Pending(c, staff.StageSetup)
 	if s == nil {
 		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 	}
@@ -190,11 +152,11 @@ type recoveryPage struct {
 }
 
 func (h *Handler) setupSubmit(c *fiber.Ctx) error {
-	s := pending(c, staff.StageSetup)
+	s := auth.Pending(c, staff.StageSetup)
 	if s == nil {
 		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 	}
-	if !checkCSRF(c, s.CSRF) {
+	if !auth.CheckCSRF(c, s.CSRF) {
 		return fiber.NewError(fiber.StatusForbidden, "csrf")
 	}
 	u, err := h.Staff.Get(c.UserContext(), s.UserID)
@@ -217,33 +179,32 @@ func (h *Handler) setupSubmit(c *fiber.Ctx) error {
 		}
 		return h.render(c, status, "staff/signin_setup", &view.Data{CSRF: s.CSRF, Page: p})
 	}
-	tok, full, err := h.Staff.CompleteSignIn(c.UserContext(), u, token(c))
+	tok, full, err := h.Staff.CompleteSignIn(c.UserContext(), u, auth.Token(c))
 	if err != nil {
 		return err
 	}
-	h.setSessionCookie(c, tok)
-	c.Locals(localUser, u)
-	c.Locals(localView, &view.User{ID: u.ID, Name: u.DisplayName(), Email: u.Email, Role: u.Role})
+	h.cookies.SetSession(c, tok)
+	auth.SetUser(c, u)
 	return h.render(c, fiber.StatusOK, "staff/recovery", &view.Data{CSRF: full.CSRF, Page: recoveryPage{Codes: codes, Next: home(u)}})
 }
 
 func (h *Handler) signout(c *fiber.Ctx) error {
-	u := CurrentUser(c)
-	if err := h.Staff.EndSession(c.UserContext(), token(c)); err != nil {
+	u := auth.CurrentUser(c)
+	if err := h.Staff.EndSession(c.UserContext(), auth.Token(c)); err != nil {
 		return err
 	}
 	h.audit(c, audit.Entry{UserID: u.ID, Action: audit.SignOut})
-	h.clearSessionCookie(c)
+	h.cookies.ClearSession(c)
 	return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 }
 
 func (h *Handler) signoutAll(c *fiber.Ctx) error {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	if err := h.Staff.EndAllSessions(c.UserContext(), u.ID); err != nil {
 		return err
 	}
 	h.audit(c, audit.Entry{UserID: u.ID, Action: audit.SignOutAll})
-	h.clearSessionCookie(c)
+	h.cookies.ClearSession(c)
 	return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 }
 

@@ -1,7 +1,7 @@
 // Package staffui serves the desk's staff pages: sign-in with a second
 // factor, the inbox, the case file, themes, users and the audit log. The
-// middleware here (LoadSession, Require) guards every staff route and the
-// staff parts of the API.
+// session loader and the role guard (auth.Require) are package auth's,
+// installed by server.New before any route.
 package staffui
 
 import (
@@ -23,6 +23,7 @@ import (
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -60,6 +61,8 @@ type Handler struct {
 	// cumulative figures begin (zero: 1 January of this year).
 	ReportThreshold int
 	PilotStart      time.Time
+
+	cookies auth.Cookies
 }
 
 // New fills the defaults of h and returns it.
@@ -73,16 +76,13 @@ func New(h Handler) *Handler {
 	if h.Now == nil {
 		h.Now = time.Now
 	}
+	h.cookies = auth.Cookies{Secure: h.Secure}
 	return &h
 }
 
-// Routes mounts the session loader (for /staff and /api paths) and every
-// staff page. Mount it before other handlers that use Require, so the
-// session is loaded for them too.
+// Routes mounts every staff page. The session must be loaded before them
+// (auth.Sessions.Install, done by server.New).
 func (h *Handler) Routes(app fiber.Router) {
-	app.Use(h.LoadSession)
-	app.Use(h.auditDenied)
-
 	// Signing in and out.
 	app.Get("/staff/signin", h.signinForm)
 	app.Post("/staff/signin", h.signinPassword)
@@ -92,18 +92,18 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Post("/staff/signin/setup", h.setupSubmit)
 	app.Get("/staff/signin/password", h.newPasswordForm)
 	app.Post("/staff/signin/password", h.newPasswordSubmit)
-	app.Post("/staff/signout", Require(), h.signout)
-	app.Post("/staff/signout/all", Require(), h.signoutAll)
+	app.Post("/staff/signout", auth.Require(), h.signout)
+	app.Post("/staff/signout/all", auth.Require(), h.signoutAll)
 
 	// Own account.
-	app.Get("/staff/account", Require(), h.account)
-	app.Post("/staff/account/lang", Require(), h.accountLang)
-	app.Post("/staff/account/recovery", Require(), h.accountRecovery)
-	app.Post("/staff/account/password", Require(), h.accountPassword)
+	app.Get("/staff/account", auth.Require(), h.account)
+	app.Post("/staff/account/lang", auth.Require(), h.accountLang)
+	app.Post("/staff/account/recovery", auth.Require(), h.accountRecovery)
+	app.Post("/staff/account/password", auth.Require(), h.accountPassword)
 
 	// Cases: admins, coordinators and handlers (handlers see their own and
 	// unassigned ones; checked per case).
-	cs := Require(staff.RoleAdmin, staff.RoleCoordinator, staff.RoleHandler)
+	cs := auth.Require(staff.RoleAdmin, staff.RoleCoordinator, staff.RoleHandler)
 	app.Get("/staff", cs, h.inbox)
 	app.Get("/staff/", cs, h.inbox)
 	app.Get("/staff/cases/:id", cs, h.caseView)
@@ -120,7 +120,7 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Get("/staff/referrals", cs, h.referrals)
 	app.Post("/staff/cases/:id/contact", cs, h.caseContact)
 	// Reopen decisions and themes are the coordinator's.
-	co := Require(staff.RoleAdmin, staff.RoleCoordinator)
+	co := auth.Require(staff.RoleAdmin, staff.RoleCoordinator)
 	app.Post("/staff/cases/:id/reopen", co, h.caseReopen)
 	app.Post("/staff/cases/:id/theme", co, h.caseTheme)
 	app.Post("/staff/cases/:id/unlink", co, h.caseUnlink)
@@ -150,7 +150,7 @@ func (h *Handler) Routes(app fiber.Router) {
 	app.Get("/staff/reports/dashboard/export.csv", co, h.dashboardCSV)
 
 	// Administration.
-	ad := Require(staff.RoleAdmin)
+	ad := auth.Require(staff.RoleAdmin)
 	app.Get("/staff/users", ad, h.users)
 	app.Post("/staff/users", ad, h.userAdd)
 	app.Post("/staff/users/:id/disable", ad, h.userDisable)
@@ -166,7 +166,7 @@ func (h *Handler) Routes(app fiber.Router) {
 // lang is the language of the page: the user's own, else nl or en from
 // Accept-Language.
 func (h *Handler) lang(c *fiber.Ctx) string {
-	if u := CurrentUser(c); u != nil && slices.Contains(staff.Languages, u.Lang) {
+	if u := auth.CurrentUser(c); u != nil && slices.Contains(staff.Languages, u.Lang) {
 		return u.Lang
 	}
 	// The list's own string, not the query's: the language outlives the

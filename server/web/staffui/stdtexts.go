@@ -9,6 +9,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -206,7 +207,7 @@ func textErrorKey(err error) string {
 
 func (h *Handler) textSave(c *fiber.Ctx) error {
 	e := textForm(c)
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	err := h.Cases.SaveText(c.UserContext(), u.ID, e)
 	if errors.Is(err, cases.ErrUnknownText) {
 		return fiber.ErrNotFound
@@ -227,7 +228,7 @@ func (h *Handler) textSave(c *fiber.Ctx) error {
 
 func (h *Handler) textAdd(c *fiber.Ctx) error {
 	e := textForm(c)
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	err := h.Cases.AddText(c.UserContext(), u.ID, e)
 	if key := textErrorKey(err); key != "" {
 		return h.showTexts(c, fiber.StatusUnprocessableEntity, key)

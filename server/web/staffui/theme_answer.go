@@ -8,6 +8,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -97,7 +98,7 @@ func (h *Handler) themeAnswerSend(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	name := c.FormValue("text")
 	done, err := h.Cases.AnswerTheme(c.UserContext(), t.ID, u.ID, name)
 	if errors.Is(err, cases.ErrUnknownText) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -40,7 +41,7 @@ func (h *Handler) showThemes(c *fiber.Ctx, status int, errKey string) error {
 }
 
 func (h *Handler) themeCreate(c *fiber.Ctx) error {
-	u := CurrentUser(c)
+	u := auth.CurrentUser(c)
 	t, err := h.Cases.CreateTheme(c.UserContext(), u.ID, c.FormValue("title"), c.FormValue("org_type"), c.FormValue("org_name"))
 	if errors.Is(err, cases.ErrEmpty) || errors.Is(err, cases.ErrTooLong) {
 		return h.showThemes(c, fiber.StatusUnprocessableEntity, "staff.themes.error")
@@ -87,7 +88,7 @@ func (h *Handler) themeView(c *fiber.Ctx) error {
 		p.ByCategory[k.Category]++
 		p.ByState[string(k.State)]++
 	}
-	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.ThemeView, Target: t.ID})
+	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.ThemeView, Target: t.ID})
 	return h.render(c, fiber.StatusOK, "staff/theme", &view.Data{Page: p})
 }
 
@@ -102,6 +103,6 @@ func (h *Handler) themeNote(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.ThemeChange, Target: id, Detail: "note"})
+	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.ThemeChange, Target: id, Detail: "note"})
 	return back(c, "/staff/themes/"+id, "saved")
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/staff"
+	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -42,13 +43,13 @@ func (h *Handler) userAdd(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.UserAdd, Target: u.ID, Detail: u.Role})
+	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.UserAdd, Target: u.ID, Detail: u.Role})
 	return back(c, "/staff/users", "user_added")
 }
 
 func (h *Handler) userChange(c *fiber.Ctx, detail, done string, f func(id string) error) error {
 	id := c.Params("id")
-	if id == CurrentUser(c).ID && detail != "reset_totp" {
+	if id == auth.CurrentUser(c).ID && detail != "reset_totp" {
 		// An admin cannot lock themselves out (or demote the last admin).
 		return fiber.ErrForbidden
 	}
@@ -61,7 +62,7 @@ func (h *Handler) userChange(c *fiber.Ctx, detail, done string, f func(id string
 		}
 		return err
 	}
-	h.audit(c, audit.Entry{UserID: CurrentUser(c).ID, Action: audit.UserChange, Target: id, Detail: detail})
+	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.UserChange, Target: id, Detail: detail})
 	return back(c, "/staff/users", done)
 }
 
