@@ -17,6 +17,7 @@ import (
 	"github.com/gehoord/gehoord/server/servertest"
 	"github.com/gehoord/gehoord/server/stafftest"
 	"github.com/gehoord/gehoord/server/store/storetest"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func getJSON(t *testing.T, u string, v any) *http.Response {
@@ -167,7 +168,7 @@ func TestSubscribeAndNewCaseArrives(t *testing.T) {
 		t.Fatalf("report: %d", rr.StatusCode)
 	}
 	got := sub.WaitDelivered(1, 15*time.Second)
-	time.Sleep(300 * time.Millisecond)
+	settle(t, env)
 	for _, err := range sub.Errors() {
 		t.Errorf("push service rejected: %v", err)
 	}
@@ -266,5 +267,30 @@ func TestSignOutEverywhereRemovesDevices(t *testing.T) {
 	}
 	if devs, _ := env.Deps.Push.Devices(t.Context(), b.User.ID); len(devs) != 0 {
 		t.Errorf("%d devices left after being disabled", len(devs))
+	}
+}
+
+// settle waits until the server's push queue holds no job pending or
+// being sent, stops its sender (Stop waits for a send in flight) and
+// works the queue once more by hand, so a second delivery has reached the
+// subscriber by now instead of "within a while".
+func settle(t *testing.T, env *servertest.Env) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		n, err := env.Deps.Store.C("push_jobs").CountDocuments(t.Context(), bson.M{"state": bson.M{"$in": bson.A{"pending", "sending"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d push jobs still pending or sending", n)
+		}
+		time.Sleep(20 * time.Millisecond) // poll the queue
+	}
+	env.Deps.Push.Stop()
+	if n, err := env.Deps.Push.SendPending(t.Context()); err != nil || n != 0 {
+		t.Errorf("the sender took %d more jobs (%v) from a worked-off queue", n, err)
 	}
 }
