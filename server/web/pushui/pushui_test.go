@@ -3,21 +3,21 @@ package pushui_test
 import (
 	"bytes"
 	"encoding/json"
-	"html"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gehoord/gehoord/server/push"
 	"github.com/gehoord/gehoord/server/push/pushtest"
 	"github.com/gehoord/gehoord/server/servertest"
 	"github.com/gehoord/gehoord/server/stafftest"
 	"github.com/gehoord/gehoord/server/store/storetest"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func getJSON(t *testing.T, u string, v any) *http.Response {
@@ -74,18 +74,20 @@ func TestServiceWorkerAndManifest(t *testing.T) {
 	}
 }
 
-var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
 // csrf reads the session's token from the notifications page itself, so
 // these tests depend on no other staff page.
 func csrf(t *testing.T, c *stafftest.Client) string {
 	t.Helper()
 	_, body := c.Page("/staff/notifications")
-	m := csrfRe.FindStringSubmatch(body)
-	if m == nil {
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := d.Find(`input[name="_csrf"]`).First().AttrOr("value", "")
+	if token == "" {
 		t.Fatal("no CSRF token on /staff/notifications")
 	}
-	return html.UnescapeString(m[1])
+	return token
 }
 
 func send(t *testing.T, c *stafftest.Client, method, path string, body any) *http.Response {
@@ -191,14 +193,14 @@ func TestSubscribeAndNewCaseArrives(t *testing.T) {
 
 	// The page lists the device; the preference is saved.
 	status, page := c.Page("/staff/notifications")
-	if status != 200 || !strings.Contains(page, "Werktelefoon") || !strings.Contains(page, `value="all" checked`) {
+	if status != 200 || !strings.Contains(page, "Werktelefoon") || checked(t, page) != "all" {
 		t.Errorf("page %d lacks the device or the default preference", status)
 	}
 	res = form(t, c, "/staff/notifications/preference", url.Values{"preference": {"off"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Errorf("preference: %d", res.StatusCode)
 	}
-	if _, page = c.Page("/staff/notifications"); !strings.Contains(page, `value="off" checked`) {
+	if _, page = c.Page("/staff/notifications"); checked(t, page) != "off" {
 		t.Error("preference not saved")
 	}
 
@@ -293,4 +295,19 @@ func settle(t *testing.T, env *servertest.Env) {
 	if n, err := env.Deps.Push.SendPending(t.Context()); err != nil || n != 0 {
 		t.Errorf("the sender took %d more jobs (%v) from a worked-off queue", n, err)
 	}
+}
+
+// checked is the value of the one preference radio that is checked ("" if
+// none is, or more than one).
+func checked(t *testing.T, page string) string {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := d.Find(`input[type="radio"][name="preference"][checked]`)
+	if on.Length() != 1 {
+		return ""
+	}
+	return on.AttrOr("value", "")
 }
