@@ -21,7 +21,8 @@ const (
 	cardsColl  = "outreach_cards"
 )
 
-// Settings are the work settings a round or report may name (CONTRACT.md).
+// Settings are the work settings a round or report may name (the API
+// document lists the same values).
 var Settings = map[string]bool{
 	"window": true, "club": true, "escort": true, "home": true,
 	"street": true, "massage": true, "online": true, "other": true,
