@@ -264,19 +264,6 @@ func (s *Rounds) SaveCards(ctx context.Context, dev Device, c CardCount) (bool, 
 	return dup, nil
 }
 
-// CardCounts returns the counts recorded for a round.
-func (s *Rounds) CardCounts(ctx context.Context, round string) ([]CardCount, error) {
-	cur, err := s.st.C(cardsColl).Find(ctx, bson.D{{Key: "round", Value: round}})
-	if err != nil {
-		return nil, fmt.Errorf("outreach: card counts: %w", err)
-	}
-	var out []CardCount
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("outreach: card counts: %w", err)
-	}
-	return out, nil
-}
-
 // CodeMunicipalities codes the free-text municipality of rounds and card
 // counts stored before it was a choice, as cases.CodeMunicipality does (a
 // text that is no municipality becomes unknown). Run at start; coded ones
