@@ -22,19 +22,30 @@ import (
 // announces length bytes of body (or, with length < 0, a chunked one).
 func rawPost(t *testing.T, env *servertest.Env, path, contentType string, length int, extra string) net.Conn {
 	t.Helper()
-	conn, err := net.Dial("tcp", env.Addr)
+	conn, err := dialPost(env, path, contentType, length, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// dialPost is rawPost that returns its error (for goroutines other than
+// the test's) and leaves closing the connection to the caller.
+func dialPost(env *servertest.Env, path, contentType string, length int, extra string) (net.Conn, error) {
+	conn, err := net.Dial("tcp", env.Addr)
+	if err != nil {
+		return nil, err
+	}
 	te := fmt.Sprintf("Content-Length: %d\r\n", length)
 	if length < 0 {
 		te = "Transfer-Encoding: chunked\r\n"
 	}
 	if _, err := fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n%s%s\r\n", path, env.Addr, contentType, te, extra); err != nil {
-		t.Fatal(err)
+		conn.Close()
+		return nil, err
 	}
-	return conn
+	return conn, nil
 }
 
 // readAnswer reads one response from conn within wait.
@@ -146,7 +157,12 @@ func TestLargeBodiesKeepMemoryBounded(t *testing.T) {
 			if i%2 == 1 {
 				length = -1
 			}
-			conn := rawPost(t, env, path, formType, length, "")
+			conn, err := dialPost(env, path, formType, length, "")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
 			done := make(chan int, 1)
 			go func() {
 				res, _, err := readAnswer(conn, 60*time.Second)

@@ -119,9 +119,18 @@ const formType = "application/x-www-form-urlencoded"
 // memKB reads a field (VmRSS, VmHWM) of this process's status in KiB.
 func memKB(t *testing.T, field string) int64 {
 	t.Helper()
+	n, err := readKB(field)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// readKB is memKB that returns its error, for the sampling goroutine.
+func readKB(field string) (int64, error) {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
-		t.Fatalf("no /proc/self/status: %v", err)
+		return 0, fmt.Errorf("no /proc/self/status: %v", err)
 	}
 	defer f.Close()
 	s := bufio.NewScanner(f)
@@ -129,13 +138,12 @@ func memKB(t *testing.T, field string) int64 {
 		if rest, ok := strings.CutPrefix(s.Text(), field+":"); ok {
 			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			if err != nil {
-				t.Fatalf("%s: %v", field, err)
+				return 0, fmt.Errorf("%s: %v", field, err)
 			}
-			return n
+			return n, nil
 		}
 	}
-	t.Fatalf("no %s in /proc/self/status", field)
-	return 0
+	return 0, fmt.Errorf("no %s in /proc/self/status", field)
 }
 
 // TestParallelLookupsKeepMemoryBounded: 200 status lookups at once, each
@@ -166,7 +174,12 @@ func TestParallelLookupsKeepMemoryBounded(t *testing.T) {
 	go func() {
 		defer close(sampling)
 		for {
-			if kb := memKB(t, "VmRSS"); kb > sampled.Load() {
+			kb, err := readKB("VmRSS")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if kb > sampled.Load() {
 				sampled.Store(kb)
 			}
 			select {

@@ -6,8 +6,9 @@ package cases
 // what some order of atomic steps would leave behind: one winner where only
 // one may win, and no lost field where several may. FerretDB v1 applies an
 // update by reading the document, changing it in Go and writing all of it
-// back without checking the filter again (FACTS.md), so these probes fail
-// until every write goes through an atomic route.
+// back without checking the filter again (see the package comment of
+// server/store), so these probes hold only while every write goes through
+// the store's atomic routes (server/store/write.go).
 //
 // Her requests (by receipt) start with a deliberately slow hash, which
 // spreads them out in time; those probes pair her one request with another

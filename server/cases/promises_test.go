@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// The desk's promises to her (issue "Staff workflow"): each test here
-// fails on the code before these promises were kept.
+// The desk's promises to her: each test here pins one, so a change that
+// breaks a promise fails here.
 
 // pushNotes records what staff are told, including the optional events.
 type pushNotes struct {

@@ -101,18 +101,6 @@ func TextByName(name string) (StandardText, bool) {
 	return StandardText{}, false
 }
 
-// TextsFor returns the built-in texts that fit a case (the desk's own
-// wording and placement: Service.TextsFor).
-func TextsFor(c *Case) []StandardText {
-	var out []StandardText
-	for _, t := range StandardTexts {
-		if t.Fits(c) {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 const collectionTexts = "std_texts"
 
 // TextBody is one language's wording of a text as a coordinator saved it.

@@ -11,7 +11,7 @@ import (
 // State is where a case stands in the desk's workflow.
 type State string
 
-// The states of a case (see DESIGN.md, "Case handling").
+// The states of a case; the transitions between them are below.
 const (
 	StateReceived        State = "received"
 	StateTriage          State = "triage"

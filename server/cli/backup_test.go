@@ -67,7 +67,11 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 				return
 			default:
 			}
-			ref, _ := report(t, srvA.URL, "Tijdens de backup")
+			ref, _, err := fileReport(srvA.URL, "Tijdens de backup")
+			if err != nil {
+				t.Errorf("report while backing up: %v", err)
+				return
+			}
 			mu.Lock()
 			during = append(during, ref)
 			mu.Unlock()

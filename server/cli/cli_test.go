@@ -104,7 +104,19 @@ func TestGracefulShutdownLosesNoAcceptedRequest(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Shut down while reports are flowing: once a good number went through
+	// (not after a fixed while, which on a slow machine may be none).
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		n := len(accepted)
+		mu.Unlock()
+		if n >= 8 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d reports accepted in 30 s before the shutdown", n)
+		}
+	}
 	cancel() // what SIGTERM does through signal.NotifyContext
 	select {
 	case err := <-served:

@@ -128,6 +128,16 @@ func (l *lockedBuf) String() string {
 // and receipt.
 func report(t *testing.T, baseURL, description string) (ref, receipt string) {
 	t.Helper()
+	ref, receipt, err := fileReport(baseURL, description)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref, receipt
+}
+
+// fileReport is report that returns its error, for goroutines other than
+// the test's own.
+func fileReport(baseURL, description string) (ref, receipt string, err error) {
 	body, _ := json.Marshal(map[string]any{
 		"kind": "complaint", "category": "business.bank", "description": description,
 		"about": "Bank Oranje", "municipality": "Utrecht", "wish": "handle",
@@ -135,18 +145,18 @@ func report(t *testing.T, baseURL, description string) (ref, receipt string) {
 	})
 	res, err := http.Post(baseURL+"/api/v1/reports", "application/json", bytes.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		return "", "", err
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("report: %d %s", res.StatusCode, b)
+		return "", "", fmt.Errorf("report: %d %s", res.StatusCode, b)
 	}
 	var out struct{ Reference, Receipt string }
 	if err := json.Unmarshal(b, &out); err != nil || out.Reference == "" || out.Receipt == "" {
-		t.Fatalf("report answer %s: %v", b, err)
+		return "", "", fmt.Errorf("report answer %s: %v", b, err)
 	}
-	return out.Reference, out.Receipt
+	return out.Reference, out.Receipt, nil
 }
 
 // status looks a case up by its receipt through the public API.

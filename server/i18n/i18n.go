@@ -182,25 +182,6 @@ func PluralForm(tag language.Tag, n int) string {
 	return "other"
 }
 
-// PluralForms returns the forms a language needs for integers.
-func PluralForms(lang string) []string {
-	tag := language.Make(lang)
-	seen := map[string]bool{}
-	for n := 0; n < 200; n++ {
-		seen[PluralForm(tag, n)] = true
-	}
-	// "other" is always needed: CLDR uses it for fractions even where no
-	// whole number takes it (Polish, Russian).
-	seen["other"] = true
-	var forms []string
-	for _, f := range []string{"zero", "one", "two", "few", "many", "other"} {
-		if seen[f] {
-			forms = append(forms, f)
-		}
-	}
-	return forms
-}
-
 func fill(s string, args []any) string {
 	if len(args) < 2 || !strings.Contains(s, "{") {
 		return s

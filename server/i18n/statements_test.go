@@ -8,7 +8,7 @@ import (
 )
 
 // TestStatementsTheDeskCanStandBehind pins what the desk says about the
-// law, the police and her data to what is true (issue 12): a statement
+// law, the police and her data to what is true: a statement
 // reworded back into a promise the desk cannot keep fails here.
 func TestStatementsTheDeskCanStandBehind(t *testing.T) {
 	cat := i18n.Default()

@@ -37,7 +37,6 @@ type Registry struct {
 
 type family interface {
 	write(w io.Writer)
-	kind() string
 }
 
 // NewRegistry makes an empty registry.
@@ -177,7 +176,6 @@ func (c *Counter) Add(d float64) {
 // CounterVec is a counter family with labels.
 type CounterVec struct{ v *vec[Counter] }
 
-func (c *CounterVec) kind() string { return "counter" }
 func (c *CounterVec) write(w io.Writer) {
 	header(w, c.v.name, c.v.help, "counter")
 	c.v.each(func(l string, x *Counter) { fmt.Fprintf(w, "%s%s %s\n", c.v.name, l, num(x.v.load())) })
@@ -205,7 +203,6 @@ func (g *Gauge) Add(d float64) { g.v.add(d) }
 // GaugeVec is a gauge family with labels.
 type GaugeVec struct{ v *vec[Gauge] }
 
-func (g *GaugeVec) kind() string { return "gauge" }
 func (g *GaugeVec) write(w io.Writer) {
 	header(w, g.v.name, g.v.help, "gauge")
 	g.v.each(func(l string, x *Gauge) { fmt.Fprintf(w, "%s%s %s\n", g.v.name, l, num(x.v.load())) })
@@ -229,7 +226,6 @@ type gaugeFunc struct {
 	f                 func() map[string]float64
 }
 
-func (g *gaugeFunc) kind() string { return g.typ }
 func (g *gaugeFunc) write(w io.Writer) {
 	g.mu.Lock()
 	f := g.f
@@ -306,7 +302,6 @@ type HistogramVec struct {
 	v *vec[Histogram]
 }
 
-func (h *HistogramVec) kind() string { return "histogram" }
 func (h *HistogramVec) write(w io.Writer) {
 	header(w, h.v.name, h.v.help, "histogram")
 	h.v.each(func(l string, x *Histogram) {

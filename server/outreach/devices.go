@@ -97,19 +97,16 @@ func newToken(prefix string) string {
 	return prefix + base64.RawURLEncoding.EncodeToString(b)
 }
 
-// Register verifies the staff member's credentials and registers a new
-// device for her. The token is returned this once and never stored. It
+// RegisterAfter verifies the staff member's credentials and registers a
+// new device for her. The token is returned this once and never stored. It
 // answers ErrSignIn, ErrRateLimited or ErrSecondFactorSetup as the
 // Authenticator does, ErrForbidden for a role without outreach work.
-func (d *Devices) Register(ctx context.Context, email, password, code, label, client string) (Device, string, error) {
-	return d.RegisterAfter(ctx, email, password, code, label, client, "")
-}
-
-// RegisterAfter is Register for a tablet that was registered before (then
-// revoked, expired or signed out) and proves it with its earlier device
-// token: the new device succeeds the old one, so the items the tablet
-// sealed under the old device's id still open (they are bound to it). An
-// unknown previous token is ignored: the tablet is registered afresh.
+//
+// A tablet that was registered before (then revoked, expired or signed
+// out) proves it with its earlier device token: the new device succeeds
+// the old one, so the items the tablet sealed under the old device's id
+// still open (they are bound to it). An empty or unknown previous token
+// registers the tablet afresh.
 func (d *Devices) RegisterAfter(ctx context.Context, email, password, code, label, client, previousToken string) (Device, string, error) {
 	if d.auth == nil {
 		return Device{}, "", ErrSignIn

@@ -112,13 +112,13 @@ func raws(t *testing.T, items []map[string]any) []json.RawMessage {
 func TestDeviceLifecycle(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, _, err := e.devices.Register(ctx, "o@x", "wrong", "123456", "x", ""); !errors.Is(err, outreach.ErrSignIn) {
+	if _, _, err := e.devices.RegisterAfter(ctx, "o@x", "wrong", "123456", "x", "", ""); !errors.Is(err, outreach.ErrSignIn) {
 		t.Fatalf("wrong password: %v", err)
 	}
-	if _, _, err := e.devices.Register(ctx, "h@x", "pw", "123456", "x", ""); !errors.Is(err, outreach.ErrForbidden) {
+	if _, _, err := e.devices.RegisterAfter(ctx, "h@x", "pw", "123456", "x", "", ""); !errors.Is(err, outreach.ErrForbidden) {
 		t.Fatalf("handler may not register: %v", err)
 	}
-	dev, token, err := e.devices.Register(ctx, "o@x", "pw", "123456", "  Tablet   Noord ", "")
+	dev, token, err := e.devices.RegisterAfter(ctx, "o@x", "pw", "123456", "  Tablet   Noord ", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

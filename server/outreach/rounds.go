@@ -21,7 +21,8 @@ const (
 	cardsColl  = "outreach_cards"
 )
 
-// Settings are the work settings a round or report may name (CONTRACT.md).
+// Settings are the work settings a round or report may name (the API
+// document lists the same values).
 var Settings = map[string]bool{
 	"window": true, "club": true, "escort": true, "home": true,
 	"street": true, "massage": true, "online": true, "other": true,
@@ -261,19 +262,6 @@ func (s *Rounds) SaveCards(ctx context.Context, dev Device, c CardCount) (bool, 
 		return false, fmt.Errorf("outreach: mark card count: %w", err)
 	}
 	return dup, nil
-}
-
-// CardCounts returns the counts recorded for a round.
-func (s *Rounds) CardCounts(ctx context.Context, round string) ([]CardCount, error) {
-	cur, err := s.st.C(cardsColl).Find(ctx, bson.D{{Key: "round", Value: round}})
-	if err != nil {
-		return nil, fmt.Errorf("outreach: card counts: %w", err)
-	}
-	var out []CardCount
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("outreach: card counts: %w", err)
-	}
-	return out, nil
 }
 
 // CodeMunicipalities codes the free-text municipality of rounds and card

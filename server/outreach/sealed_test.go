@@ -40,11 +40,11 @@ func TestSyncSealedBoundToDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	devA, tokA, err := e.devices.Register(ctx, "o@x", "pw", "123456", "A", "")
+	devA, tokA, err := e.devices.RegisterAfter(ctx, "o@x", "pw", "123456", "A", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	devB, _, err := e.devices.Register(ctx, "o@x", "pw", "123456", "B", "")
+	devB, _, err := e.devices.RegisterAfter(ctx, "o@x", "pw", "123456", "B", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

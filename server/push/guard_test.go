@@ -1,6 +1,6 @@
 package push_test
 
-// Push goes to push services only (issue 11): a signed-in staff member
+// Push goes to push services only: a signed-in staff member
 // must not be able to make the server send requests to an address of her
 // choosing — loopback, the cloud metadata service, the internal network.
 

@@ -381,7 +381,7 @@ func TestTwoSendersEachJobOnce(t *testing.T) {
 	for _, s := range subs {
 		s.WaitDelivered(cases, 20*time.Second)
 	}
-	time.Sleep(200 * time.Millisecond) // a duplicate would arrive now
+	settle(t, e, a, b)
 	noErrors(t, subs...)
 	for i, s := range subs {
 		seen := map[string]int{}
@@ -405,6 +405,33 @@ func TestTwoSendersEachJobOnce(t *testing.T) {
 		owners = append(owners, fmt.Sprint(j["owner"]))
 	}
 	t.Logf("jobs by owner: %v", countStrings(owners))
+}
+
+// settle waits until no job is pending or being sent, stops the senders
+// (Stop waits for a send in flight, and the subscriber records a request
+// before it answers) and works the queue once more by hand: a job sent
+// twice, or taken again once finished, has reached the subscriber by the
+// time settle returns, instead of "within a while".
+func settle(t *testing.T, e *env, senders ...*push.Service) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		st := jobStates(t, e)
+		if st["pending"]+st["sending"] == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue not worked off: %v", st)
+		}
+		time.Sleep(20 * time.Millisecond) // poll the queue
+	}
+	for _, s := range senders {
+		s.Stop()
+	}
+	for i, s := range senders {
+		if n, err := s.SendPending(ctx); err != nil || n != 0 {
+			t.Errorf("sender %d took %d jobs (%v) from a worked-off queue", i, n, err)
+		}
+	}
 }
 
 func countStrings(l []string) map[string]int {
@@ -443,7 +470,15 @@ func TestRestartSendsQueuedJobs(t *testing.T) {
 	}
 	defer fresh.Stop()
 	got := sub.WaitDelivered(3, 10*time.Second)
-	time.Sleep(100 * time.Millisecond)
+	// Stop waits for a send in flight; one more pass by hand sends
+	// whatever else the sender would take (case-4 must not be).
+	fresh.Stop()
+	if n, err := fresh.SendPending(ctx); err != nil || n != 0 {
+		t.Errorf("after the three, the sender took %d more jobs (%v)", n, err)
+	}
+	if st := jobStates(t, e); st["done"] != 3 || st["sending"] != 1 {
+		t.Errorf("jobs after restart: %v, want 3 done and case-4 still held", st)
+	}
 	noErrors(t, sub)
 	ids := map[string]bool{}
 	for _, m := range got {

@@ -47,24 +47,12 @@ type problem struct {
 	items []item
 }
 
-// recovered returns the items that are not Shown yet whose value the reader
-// can work out exactly: its least and greatest value over every integer
-// solution are the same. The constraint matrices these reports give (two
-// laminar families: sums within a row over time, sums over rows) are
-// totally unimodular, so the bounds of the linear relaxation are the
+// firstRecovered is the first item not Shown yet whose value the reader
+// can work out exactly (its least and greatest value over every integer
+// solution are the same), or -1. The constraint matrices these reports
+// give (two laminar families: sums within a row over time, sums over rows)
+// are totally unimodular, so the bounds of the linear relaxation are the
 // integer bounds and a linear program finds them exactly.
-func (p *problem) recovered() []int {
-	a := p.analyse()
-	var out []int
-	for i, it := range p.items {
-		if it.mark != Shown && a.determined(p, i) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// firstRecovered is the first of recovered(), or -1.
 func (p *problem) firstRecovered() int {
 	a := p.analyse()
 	for i, it := range p.items {

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"slices"
 	"time"
 
 	"github.com/gehoord/gehoord/server/cases"
@@ -394,13 +393,4 @@ func Share(tb Table) (pct int, ok bool) {
 		return 0, false
 	}
 	return (200*a.Value + b.Value) / (2 * b.Value), true
-}
-
-// themeIDs lists the themes' ids (for the theme report's choice).
-func themeIDs(d *Data) []string {
-	var out []string
-	for _, t := range d.Themes {
-		out = append(out, t.ID)
-	}
-	return slices.Clip(out)
 }

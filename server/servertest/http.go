@@ -3,6 +3,7 @@ package servertest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -26,16 +27,24 @@ func (r Response) JSON(t testing.TB, v any) {
 
 func (e *Env) do(t testing.TB, req *http.Request) Response {
 	t.Helper()
+	r, err := e.try(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (e *Env) try(req *http.Request) (Response, error) {
 	res, err := e.HTTPClient().Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+		return Response{}, fmt.Errorf("%s %s: %w", req.Method, req.URL, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("read %s: %v", req.URL, err)
+		return Response{}, fmt.Errorf("read %s: %w", req.URL, err)
 	}
-	return Response{Response: res, Body: b}
+	return Response{Response: res, Body: b}, nil
 }
 
 // Get fetches path from the server.
@@ -51,6 +60,16 @@ func (e *Env) Get(t testing.TB, path string, header ...string) Response {
 // PostJSON posts v (a string is sent as is) to path.
 func (e *Env) PostJSON(t testing.TB, path string, v any, header ...string) Response {
 	t.Helper()
+	r, err := e.SendJSON(path, v, header...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// SendJSON is PostJSON that returns its error: for goroutines other than
+// the test's own, which must not call t.Fatal.
+func (e *Env) SendJSON(path string, v any, header ...string) (Response, error) {
 	var body []byte
 	switch b := v.(type) {
 	case string:
@@ -60,7 +79,7 @@ func (e *Env) PostJSON(t testing.TB, path string, v any, header ...string) Respo
 	default:
 		var err error
 		if body, err = json.Marshal(v); err != nil {
-			t.Fatal(err)
+			return Response{}, err
 		}
 	}
 	req, _ := http.NewRequest(http.MethodPost, e.URL+path, bytes.NewReader(body))
@@ -68,7 +87,7 @@ func (e *Env) PostJSON(t testing.TB, path string, v any, header ...string) Respo
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	return e.do(t, req)
+	return e.try(req)
 }
 
 // PostForm posts form fields to path.

@@ -221,20 +221,6 @@ type Match struct {
 	LanguageMatch bool
 }
 
-// Match finds the active organisations for a place, topic and language, in
-// the order described at MatchDetailed.
-func (s *Service) Match(ctx context.Context, place, topic, lang string) ([]Organisation, error) {
-	ms, err := s.MatchDetailed(ctx, place, topic, lang)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Organisation, len(ms))
-	for i, m := range ms {
-		out[i] = m.Organisation
-	}
-	return out, nil
-}
-
 // MatchDetailed finds the active organisations for a worker in municipality that help
 // with topic, preferring those that speak lang. place may also be a safety
 // region's name; empty or unknown places give the national organisations

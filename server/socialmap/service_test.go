@@ -141,7 +141,7 @@ func TestMatchOrder(t *testing.T) {
 
 	keys := func(place, topic, lang string) string {
 		t.Helper()
-		ms, err := s.Match(ctx, place, topic, lang)
+		ms, err := s.MatchDetailed(ctx, place, topic, lang)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,8 +24,8 @@ var Path = "/usr/bin/chromium"
 // Timeout bounds one test's whole browser session.
 var Timeout = 2 * time.Minute
 
-// Flags are the command-line switches Chromium is started with (see
-// /work/shared/FACTS.md): headless, no sandbox (tests run as root in CI),
+// Flags are the command-line switches Chromium is started with: headless,
+// no sandbox (tests run as root in CI),
 // and nothing that reaches out to the network by itself.
 var Flags = []chromedp.ExecAllocatorOption{
 	chromedp.NoFirstRun,

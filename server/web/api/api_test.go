@@ -145,7 +145,15 @@ func TestConcurrentRepeatsMakeOneCase(t *testing.T) {
 	body["id"] = "0b8e2b6c-8f0e-4a57-b7a9-3a1f3c2e9d10"
 	codes := make(chan int, 8)
 	for range 8 {
-		go func() { codes <- env.PostJSON(t, "/api/v1/reports", body).StatusCode }()
+		go func() {
+			r, err := env.SendJSON("/api/v1/reports", body)
+			if err != nil {
+				t.Error(err)
+				codes <- 0
+				return
+			}
+			codes <- r.StatusCode
+		}()
 	}
 	counts := map[int]int{}
 	for range 8 {

@@ -110,15 +110,6 @@ func (h *Handler) Shell() []string {
 	return urls
 }
 
-// File returns a served file's body, for tests and the size budget.
-func (h *Handler) File(url string) ([]byte, bool) {
-	f, ok := h.files[url]
-	if !ok {
-		return nil, false
-	}
-	return f.body, true
-}
-
 const swPath = "/app/sw.js"
 
 func typeOf(name string) string {

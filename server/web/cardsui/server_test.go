@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -28,11 +27,15 @@ func TestCardToCaseOnTheRealServer(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("new batch form: %d", status)
 	}
-	csrf := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(body)
-	if csrf == nil {
+	formDoc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrf := formDoc.Find(`form input[name="_csrf"]`).First().AttrOr("value", "")
+	if csrf == "" {
 		t.Fatal("no CSRF token on the form")
 	}
-	res := coord.PostForm("/staff/cards", url.Values{"_csrf": {csrf[1]}, "label": {"Zandpad winter"}, "count": {"3"}, "language": {"bg"},
+	res := coord.PostForm("/staff/cards", url.Values{"_csrf": {csrf}, "label": {"Zandpad winter"}, "count": {"3"}, "language": {"bg"},
 		"area": {"Utrecht"}, "variant": {"evening"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("create batch: %d %s", res.StatusCode, stafftest.ReadBody(res))

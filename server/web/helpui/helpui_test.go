@@ -28,7 +28,8 @@ const testCSRF = "test-csrf-token"
 
 // newApp mounts the handler on a bare app. The staff guard stands in for
 // auth.Require: it signs in a coordinator and checks the CSRF field the
-// same way; the real guard is tested where the lead mounts the routes.
+// same way; the real guard is tested in server/web/auth and in the server
+// package, which mounts the routes.
 func newApp(t *testing.T) (*fiber.App, *socialmap.Service) {
 	t.Helper()
 	cat := i18n.Default()

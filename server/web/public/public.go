@@ -48,7 +48,7 @@ type Handler struct {
 	// TakeReport, when set, counts a new report against the per-client
 	// limit and the desk's hourly ceiling.
 	TakeReport func(c *fiber.Ctx) (*ratelimit.Attempt, error)
-	// Heard, when set, records her answer after closing (staff issue).
+	// Heard, when set, records her answer after closing.
 	Heard func(c *fiber.Ctx, caseID string, yes bool, reason string) error
 	// Views holds the pages that are shown once and the forms' tokens.
 	Views *Views

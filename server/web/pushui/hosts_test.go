@@ -14,7 +14,7 @@ import (
 
 // Any signed-in staff member, even outreach, could register an endpoint on
 // loopback, the metadata address or an internal name, and one anonymous
-// report made the server post there for a day (issue 11). The server as
+// report made the server post there for a day. The server as
 // deployed accepts the public push services' hosts only, and says so in
 // the staff member's language.
 func TestSubscribeRefusesOtherHosts(t *testing.T) {

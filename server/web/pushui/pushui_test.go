@@ -3,14 +3,15 @@ package pushui_test
 import (
 	"bytes"
 	"encoding/json"
-	"html"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gehoord/gehoord/server/push"
 	"github.com/gehoord/gehoord/server/push/pushtest"
@@ -73,18 +74,20 @@ func TestServiceWorkerAndManifest(t *testing.T) {
 	}
 }
 
-var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
 // csrf reads the session's token from the notifications page itself, so
 // these tests depend on no other staff page.
 func csrf(t *testing.T, c *stafftest.Client) string {
 	t.Helper()
 	_, body := c.Page("/staff/notifications")
-	m := csrfRe.FindStringSubmatch(body)
-	if m == nil {
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := d.Find(`input[name="_csrf"]`).First().AttrOr("value", "")
+	if token == "" {
 		t.Fatal("no CSRF token on /staff/notifications")
 	}
-	return html.UnescapeString(m[1])
+	return token
 }
 
 func send(t *testing.T, c *stafftest.Client, method, path string, body any) *http.Response {
@@ -167,7 +170,7 @@ func TestSubscribeAndNewCaseArrives(t *testing.T) {
 		t.Fatalf("report: %d", rr.StatusCode)
 	}
 	got := sub.WaitDelivered(1, 15*time.Second)
-	time.Sleep(300 * time.Millisecond)
+	settle(t, env)
 	for _, err := range sub.Errors() {
 		t.Errorf("push service rejected: %v", err)
 	}
@@ -190,14 +193,14 @@ func TestSubscribeAndNewCaseArrives(t *testing.T) {
 
 	// The page lists the device; the preference is saved.
 	status, page := c.Page("/staff/notifications")
-	if status != 200 || !strings.Contains(page, "Werktelefoon") || !strings.Contains(page, `value="all" checked`) {
+	if status != 200 || !strings.Contains(page, "Werktelefoon") || checked(t, page) != "all" {
 		t.Errorf("page %d lacks the device or the default preference", status)
 	}
 	res = form(t, c, "/staff/notifications/preference", url.Values{"preference": {"off"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Errorf("preference: %d", res.StatusCode)
 	}
-	if _, page = c.Page("/staff/notifications"); !strings.Contains(page, `value="off" checked`) {
+	if _, page = c.Page("/staff/notifications"); checked(t, page) != "off" {
 		t.Error("preference not saved")
 	}
 
@@ -267,4 +270,44 @@ func TestSignOutEverywhereRemovesDevices(t *testing.T) {
 	if devs, _ := env.Deps.Push.Devices(t.Context(), b.User.ID); len(devs) != 0 {
 		t.Errorf("%d devices left after being disabled", len(devs))
 	}
+}
+
+// settle waits until the server's push queue holds no job pending or
+// being sent, stops its sender (Stop waits for a send in flight) and
+// works the queue once more by hand, so a second delivery has reached the
+// subscriber by now instead of "within a while".
+func settle(t *testing.T, env *servertest.Env) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		n, err := env.Deps.Store.C("push_jobs").CountDocuments(t.Context(), bson.M{"state": bson.M{"$in": bson.A{"pending", "sending"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d push jobs still pending or sending", n)
+		}
+		time.Sleep(20 * time.Millisecond) // poll the queue
+	}
+	env.Deps.Push.Stop()
+	if n, err := env.Deps.Push.SendPending(t.Context()); err != nil || n != 0 {
+		t.Errorf("the sender took %d more jobs (%v) from a worked-off queue", n, err)
+	}
+}
+
+// checked is the value of the one preference radio that is checked ("" if
+// none is, or more than one).
+func checked(t *testing.T, page string) string {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := d.Find(`input[type="radio"][name="preference"][checked]`)
+	if on.Length() != 1 {
+		return ""
+	}
+	return on.AttrOr("value", "")
 }

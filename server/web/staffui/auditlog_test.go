@@ -68,7 +68,7 @@ func TestAuditEntriesWritten(t *testing.T) {
 			t.Errorf("the audit page lacks %q", want)
 		}
 	}
-	if strings.Contains(body, ">case.change<") || strings.Contains(body, ">"+h.User.ID+"<") {
+	if text := dom(t, body).Find("body").Text(); strings.Contains(text, "case.change") || strings.Contains(text, h.User.ID) {
 		t.Error("the audit page shows codes or ids")
 	}
 	if body := expect(t, admin.Get("/staff/audit?case=GH-1999-9999"), 200, ""); !strings.Contains(body, en.T("en", "staff.audit.no_case")) {
@@ -87,7 +87,7 @@ func TestRetentionDryRunAndRunAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := expect(t, admin.Get("/staff/retention"), 200, "")
-	if !strings.Contains(body, `data-case="`+k.ID+`"`) || !strings.Contains(body, k.Reference) {
+	if count(t, body, `[data-case="`+k.ID+`"]`) == 0 || !strings.Contains(body, k.Reference) {
 		t.Fatalf("the dry run does not list the case")
 	}
 	if c, _ := env.Deps.Cases.Get(t.Context(), k.ID); c.Erased {
@@ -109,7 +109,7 @@ func TestRetentionDryRunAndRunAudited(t *testing.T) {
 	if len(runs) != 2 {
 		t.Errorf("runs audited: %+v", runs)
 	}
-	if body := expect(t, admin.Get("/staff/retention"), 200, ""); strings.Contains(body, `data-case="`+k.ID+`"`) {
+	if body := expect(t, admin.Get("/staff/retention"), 200, ""); count(t, body, `[data-case="`+k.ID+`"]`) != 0 {
 		t.Error("still listed after the run")
 	}
 }

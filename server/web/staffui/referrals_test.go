@@ -29,7 +29,7 @@ func TestReferralFollowUp(t *testing.T) {
 	k := newCase(t, env, nil)
 	assign(t, env, k.ID, h.User.ID)
 	page := expect(t, h.Get("/staff/cases/"+k.ID), 200, "")
-	if !strings.Contains(page, `<option value="`+org.Key+`">Woonhulp Amsterdam</option>`) || strings.Contains(page, `type="text" id="f-org"`) {
+	if dom(t, page).Find(`option[value="`+org.Key+`"]`).Text() != "Woonhulp Amsterdam" || count(t, page, `input[type="text"]#f-org`) != 0 {
 		t.Fatal("the organisation is not chosen from the social map")
 	}
 	p := "/staff/cases/" + k.ID + "/referral"
@@ -42,7 +42,7 @@ func TestReferralFollowUp(t *testing.T) {
 	}
 	r := rs[0]
 	list := expect(t, h.Get("/staff/referrals"), 200, "")
-	if !strings.Contains(list, `data-referral="`+r.ID+`" class="due"`) || !strings.Contains(list, k.Reference) {
+	if count(t, list, `[data-referral="`+r.ID+`"].due`) != 1 || !strings.Contains(list, k.Reference) {
 		t.Errorf("the referral is not listed as due")
 	}
 	step := func(to string, status int) {
@@ -52,7 +52,7 @@ func TestReferralFollowUp(t *testing.T) {
 	step(cases.ReferralContacted, 422) // not before she agreed
 	step(cases.ReferralAccepted, 303)
 	list = expect(t, h.Get("/staff/referrals"), 200, "")
-	if strings.Contains(list, `class="due"`) || !strings.Contains(list, `data-referral="`+r.ID+`"`) {
+	if count(t, list, ".due") != 0 || count(t, list, `[data-referral="`+r.ID+`"]`) != 1 {
 		t.Errorf("after the step the reminder should move on, the referral stay listed")
 	}
 	step(cases.ReferralContacted, 303)

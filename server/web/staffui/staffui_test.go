@@ -5,12 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/pquerna/otp/totp"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -256,15 +256,13 @@ func setCookie(c *stafftest.Client, name, value string) {
 	c.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
 }
 
-var csrfRe = `name="_csrf" value="`
-
+// csrfOf is the value of the page's first CSRF field ("" if none).
 func csrfOf(body string) string {
-	i := strings.Index(body, csrfRe)
-	if i < 0 {
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
 		return ""
 	}
-	rest := body[i+len(csrfRe):]
-	return rest[:strings.Index(rest, `"`)]
+	return d.Find(`input[name="_csrf"]`).First().AttrOr("value", "")
 }
 
 // TestSessionFixationAndRotation: a token the browser brings is never
@@ -362,7 +360,7 @@ func TestSetupPageShowsQRAndSecret(t *testing.T) {
 	c.User = stafftest.NewUser(t, env, "coordinator")
 	expect(t, c.Password(c.User.Email, stafftest.Password), 303, "/staff/signin/setup")
 	body := expect(t, c.Get("/staff/signin/setup"), 200, "")
-	if !strings.Contains(body, `src="data:image/png;base64,`) || !strings.Contains(body, `id="totp-secret"`) {
+	if count(t, body, `img[src^="data:image/png;base64,"]`) == 0 || count(t, body, "#totp-secret") != 1 {
 		t.Error("no QR code or text secret")
 	}
 }
@@ -394,7 +392,7 @@ func TestStandardTextInHerLanguageOnStatus(t *testing.T) {
 		// Preview in her language first.
 		body := expect(t, h.PostForm(p, url.Values{"text": {"reading"}, "line": {"Kind regards, Sam"}, "action": {"preview"}}), 200, "")
 		want := env.Deps.Catalog.T(lang, "std.reading.body", "reference", k.Reference)
-		if !strings.Contains(body, `id="preview"`) || !strings.Contains(body, strings.SplitN(want, " ", 4)[2]) {
+		if count(t, body, "#preview") != 1 || !strings.Contains(body, strings.SplitN(want, " ", 4)[2]) {
 			t.Errorf("%s: no preview", lang)
 		}
 		expect(t, h.PostForm(p, url.Values{"text": {"reading"}, "line": {"Kind regards, Sam"}, "action": {"send"}}), 303, "/staff/cases/"+k.ID+"?done=sent")
@@ -450,11 +448,11 @@ func TestRouteCloseAndReopenRequest(t *testing.T) {
 	expect(t, h.PostForm(cp+"/state", url.Values{"to": {"listening"}}), 303, "")
 	// Feedback only after the reasoned answer was sent to her.
 	body := expect(t, h.PostForm(cp+"/state", url.Values{"to": {"feedback"}}), 422, "")
-	if !strings.Contains(body, `id="case-error"`) {
+	if count(t, body, "#case-error") != 1 {
 		t.Error("no error shown")
 	}
 	body = expect(t, h.PostForm(cp+"/close", url.Values{"outcome": {"unfounded"}}), 422, "")
-	if !strings.Contains(body, `id="case-error"`) {
+	if count(t, body, "#case-error") != 1 {
 		t.Error("no error shown")
 	}
 	expect(t, h.PostForm(cp+"/message", url.Values{"text": {"unfounded"}, "line": {"Why."}, "action": {"send"}}), 303, "")
@@ -468,11 +466,11 @@ func TestRouteCloseAndReopenRequest(t *testing.T) {
 	}
 	page, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	m := regexp.MustCompile(`action="/en/status/heard"[^>]*>\s*<input type="hidden" name="t" value="([^"]+)"`).FindSubmatch(page)
-	if m == nil {
+	token, ok := dom(t, string(page)).Find(`form[action="/en/status/heard"] input[type="hidden"][name="t"]`).Attr("value")
+	if !ok || token == "" {
 		t.Fatal("no \"did you feel heard?\" form on her status page")
 	}
-	res, err = http.PostForm(env.URL+"/en/status/heard", url.Values{"t": {string(m[1])}, "heard": {"no"}, "reason": {"Nobody listened."}})
+	res, err = http.PostForm(env.URL+"/en/status/heard", url.Values{"t": {token}, "heard": {"no"}, "reason": {"Nobody listened."}})
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("heard: %v %d", err, res.StatusCode)
 	}
@@ -565,10 +563,11 @@ func TestAuditEntriesForViewAndChange(t *testing.T) {
 		t.Errorf("audit %v", got)
 	}
 	body := expect(t, ad.Get("/staff/audit?action=case.change&user="+co.User.ID), 200, "")
-	rows := body[strings.Index(body, "<tbody>"):]
+	rows := dom(t, body).Find("tbody tr")
+	changed := rows.Filter(`[data-action="case.change"]`)
 	// Rows name the case by its reference and the action in words.
-	if !strings.Contains(rows, k.Reference) || strings.Contains(rows, `data-action="case.view"`) ||
-		!strings.Contains(rows, `data-action="case.change"`) || !strings.Contains(rows, ">Case changed<") {
+	if !strings.Contains(rows.Text(), k.Reference) || rows.Filter(`[data-action="case.view"]`).Length() != 0 ||
+		changed.Length() == 0 || changed.Find("td").FilterFunction(func(_ int, s *goquery.Selection) bool { return s.Text() == "Case changed" }).Length() == 0 {
 		t.Errorf("audit page filter: %.1500s", body)
 	}
 }

@@ -48,12 +48,12 @@ func TestThemeAnswerOneStep(t *testing.T) {
 	if !strings.Contains(send, ro.ID) || !strings.Contains(send, pl.ID) || strings.Contains(send, en.ID) {
 		t.Errorf("preview: who gets it is wrong")
 	}
-	if !strings.Contains(page, `id="answer-skip"`) || !strings.Contains(page, cat.T("ro", "std.more_info.body")) ||
-		!strings.Contains(page, cat.T("pl", "std.more_info.body")) || !strings.Contains(page, `id="answer-ref"`) {
+	if count(t, page, "#answer-skip") != 1 || !strings.Contains(page, cat.T("ro", "std.more_info.body")) ||
+		!strings.Contains(page, cat.T("pl", "std.more_info.body")) || count(t, page, "#answer-ref") != 1 {
 		t.Errorf("preview lacks the skipped list or the texts side by side")
 	}
 	body := expect(t, co.PostForm("/staff/themes/"+th.ID+"/answer", url.Values{"text": {"more_info"}}), 200, "")
-	if !strings.Contains(body, `id="answer-done"`) {
+	if count(t, body, "#answer-done") != 1 {
 		t.Error("no confirmation")
 	}
 	for _, k := range ks {

@@ -2,7 +2,6 @@ package staffui_test
 
 import (
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/gehoord/gehoord/server/audit"
@@ -21,7 +20,7 @@ func TestStaffErrorPagesInStaffLayout(t *testing.T) {
 		status int
 	}{{"/staff/cases/no-such-case", 404}, {"/staff/users", 403}} {
 		body := expect(t, h.Get(p.path), p.status, "")
-		if !strings.Contains(body, `class="staff"`) || !strings.Contains(body, `action="/staff/signout"`) {
+		if count(t, body, ".staff") == 0 || count(t, body, `form[action="/staff/signout"]`) == 0 {
 			t.Errorf("%s: not in the staff layout:\n%.600s", p.path, body)
 		}
 	}
@@ -37,7 +36,7 @@ func TestExtendConfirmedAuditedAndNeverOnAClosedCase(t *testing.T) {
 	assign(t, env, k.ID, h.User.ID)
 	cp := "/staff/cases/" + k.ID
 	body := expect(t, h.PostForm(cp+"/extend", nil), 422, "")
-	if !strings.Contains(body, `id="case-error"`) {
+	if count(t, body, "#case-error") != 1 {
 		t.Error("no error shown without the confirmation")
 	}
 	expect(t, h.PostForm(cp+"/extend", url.Values{"confirm": {"1"}}), 303, cp+"?done=extended")
@@ -54,7 +53,7 @@ func TestExtendConfirmedAuditedAndNeverOnAClosedCase(t *testing.T) {
 	if s := state(t, env, closed.ID); s != cases.StateClosed {
 		t.Fatalf("state %s", s)
 	}
-	if body := expect(t, h.Get(ccp), 200, ""); strings.Contains(body, `action="/staff/cases/`+closed.ID+`/extend`) {
+	if body := expect(t, h.Get(ccp), 200, ""); count(t, body, `form[action^="/staff/cases/`+closed.ID+`/extend"]`) != 0 {
 		t.Error("a closed case offers an extension")
 	}
 	expect(t, h.PostForm(ccp+"/extend", url.Values{"confirm": {"1"}}), 422, "")

@@ -71,15 +71,3 @@ func (a *Assets) URL(name string) (string, error) {
 
 // ByHashed finds a file by its hashed name.
 func (a *Assets) ByHashed(h string) (*Asset, bool) { as, ok := a.byHashed[h]; return as, ok }
-
-// ByName finds a file by its plain name.
-func (a *Assets) ByName(n string) (*Asset, bool) { as, ok := a.byName[n]; return as, ok }
-
-// All returns every asset.
-func (a *Assets) All() []*Asset {
-	l := make([]*Asset, 0, len(a.byName))
-	for _, as := range a.byName {
-		l = append(l, as)
-	}
-	return l
-}

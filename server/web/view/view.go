@@ -153,15 +153,6 @@ func checkAssets(a *Assets, fss []fs.FS) error {
 	return nil
 }
 
-// Pages lists the page names (for tests).
-func (r *Renderer) Pages() []string {
-	var l []string
-	for k := range r.pages {
-		l = append(l, k)
-	}
-	return l
-}
-
 func (r *Renderer) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
 		"t": func(key string, args ...any) string { return r.cat.T(lang, key, args...) },
