@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gehoord/gehoord/server/seal"
@@ -169,7 +170,7 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 	}
 	fp := s.fingerprint(in, src)
 	if in.ID != "" {
-		if r, err := s.existing(ctx, in, fp, src); err == nil || !errors.Is(err, ErrNotFound) {
+		if r, err := s.existing(ctx, in, fp, src, false); err == nil || !errors.Is(err, ErrNotFound) {
 			return r, err
 		}
 	}
@@ -207,7 +208,7 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 		}
 		// Which key clashed? The same client id: another instance (or an
 		// earlier try) took this report first.
-		if r, e := s.existing(ctx, in, fp, src); !errors.Is(e, ErrNotFound) {
+		if r, e := s.existing(ctx, in, fp, src, true); !errors.Is(e, ErrNotFound) {
 			return r, e
 		}
 		// Otherwise the receipt clashed with another case's.
@@ -237,10 +238,18 @@ func (s *Service) receiptReplaced(ctx context.Context, c *Case) {
 	}
 }
 
-// existing answers a repeat: the same content gives the same case.
-func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receiptSource) (Result, error) {
+// existing answers a repeat: the same content gives the same case. It
+// looks the case up by the id its client id gives (caseID): the embedded
+// database answers a lookup by _id alone from its index and reads every
+// case for any other filter. Cases made before ids were derived are found
+// by their client id only when legacy is set: after an insert found the
+// client id taken, not before every new report.
+func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receiptSource, legacy bool) (Result, error) {
 	var c Case
-	err := s.st.C(collectionCases).FindOne(ctx, bson.M{"client_id": in.ID}).Decode(&c)
+	err := s.st.C(collectionCases).FindOne(ctx, bson.M{"_id": s.caseID(in.ID)}).Decode(&c)
+	if errors.Is(err, mongo.ErrNoDocuments) && legacy {
+		err = s.st.C(collectionCases).FindOne(ctx, bson.M{"client_id": in.ID}).Decode(&c)
+	}
 	if err != nil {
 		return Result{}, store.NotFound(err)
 	}
@@ -257,6 +266,17 @@ func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receipt
 	return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt, Duplicate: true}, nil
 }
 
+// caseID is the id of the case with this client id: a keyed hash of it
+// (a version 8 UUID), so a repeat finds its case by _id, and nobody
+// without the desk's key can tell a case's id from what its client sent.
+func (s *Service) caseID(clientID string) string {
+	var u uuid.UUID
+	copy(u[:], s.seal.MAC("case-id", clientID))
+	u[6] = u[6]&0x0f | 0x80 // version 8
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u.String()
+}
+
 func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, receipt string) (*Case, error) {
 	now := s.now().UTC()
 	id := uuid.NewString()
@@ -265,6 +285,8 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 		// Every case has a client id so the unique index never meets two
 		// missing values (FerretDB has no partial indexes).
 		clientID = id
+	} else {
+		id = s.caseID(clientID)
 	}
 	// The slow hash first: when the desk is too busy for it (ErrBusy), no
 	// reference number is spent.
@@ -337,9 +359,13 @@ func (s *Service) afterCreate(ctx context.Context, c *Case) {
 		{ID: c.ID + ackEventSuffix, CaseID: c.ID, At: c.CreatedAt.Add(time.Millisecond), Type: EventMessage, Actor: ActorSystem,
 			Body: s.seal.Seal(ack, sealCtx(c.ID, "event:"+c.ID+ackEventSuffix)), Data: map[string]string{"text": "std.ack"}},
 	}
-	for _, e := range evs {
-		if err := s.st.Insert(ctx, collectionEvents, e); err != nil && !store.IsDuplicate(err) {
-			s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
+	// Both in one command; when one is there already (a repeat healing a
+	// crash), each again on its own, so the missing one is still written.
+	if err := s.st.InsertAll(ctx, collectionEvents, []any{evs[0], evs[1]}); err != nil {
+		for _, e := range evs {
+			if err := s.st.Insert(ctx, collectionEvents, e); err != nil && !store.IsDuplicate(err) {
+				s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
+			}
 		}
 	}
 	if s.notify != nil {
