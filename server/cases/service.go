@@ -3,6 +3,7 @@ package cases
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,6 +82,8 @@ func Indexes() []store.Index {
 		{Collection: collectionCases, Keys: bson.D{{Key: "state", Value: 1}, {Key: "deadlines.answer", Value: 1}}, Name: "state_answer"},
 		{Collection: collectionCases, Keys: bson.D{{Key: "assigned_to", Value: 1}}, Name: "assigned_to"},
 		{Collection: collectionEvents, Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "at", Value: 1}}, Name: "case_at"},
+		// Made at start-up with its collection, so the store indexes it by _id.
+		{Collection: collectionReceipts, Keys: bson.D{{Key: "case", Value: 1}}, Name: "case"},
 	}
 }
 
@@ -185,6 +188,13 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 		c, err := s.newCase(ctx, in, ch, fp, receipt)
 		if err != nil {
 			return Result{}, err
+		}
+		// The receipt's way to its case, first: a stored case always has
+		// one. Taken already means another case holds this receipt (the
+		// case's own unique index below says so) or an earlier try of this
+		// one wrote it; either way ByReceipt checks the case it names.
+		if err := s.st.Insert(ctx, collectionReceipts, bson.M{"_id": receiptKey(c.ReceiptHash), "case": c.ID}); err != nil && !store.IsDuplicate(err) {
+			return Result{}, fmt.Errorf("cases: insert receipt: %w", err)
 		}
 		err = s.st.Insert(ctx, collectionCases, c)
 		if err == nil {
@@ -394,6 +404,17 @@ func (s *Service) ByReceipt(ctx context.Context, receipt string) (*Case, error) 
 	if err != nil {
 		return nil, err
 	}
+	var ref struct {
+		Case string `bson:"case"`
+	}
+	if err := s.st.C(collectionReceipts).FindOne(ctx, bson.M{"_id": receiptKey(h)}).Decode(&ref); err == nil {
+		if c, err := s.Get(ctx, ref.Case); err == nil && bytes.Equal(c.ReceiptHash, h) {
+			s.countReturn(ctx)
+			return c, nil
+		}
+	}
+	// Cases stored before receipts had their own documents, and receipts
+	// that open nothing: a pass over every case.
 	var c Case
 	err = s.st.C(collectionCases).FindOne(ctx, bson.M{"receipt_hash": h}).Decode(&c)
 	if err != nil {
@@ -402,6 +423,13 @@ func (s *Service) ByReceipt(ctx context.Context, receipt string) (*Case, error) 
 	s.countReturn(ctx)
 	return &c, nil
 }
+
+// collectionReceipts leads from a receipt hash (the _id) to its case: the
+// embedded database finds a document by _id from an index, and by any
+// other field only by reading every case.
+const collectionReceipts = "case_receipts"
+
+func receiptKey(h []byte) string { return base64.RawURLEncoding.EncodeToString(h) }
 
 // Field opens one sealed field of a case ("description", "about", "name",
 // "contact").
