@@ -3,6 +3,7 @@ package cases
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/seal"
@@ -75,6 +77,8 @@ func Indexes() []store.Index {
 		{Collection: collectionCases, Keys: bson.D{{Key: "state", Value: 1}, {Key: "deadlines.answer", Value: 1}}, Name: "state_answer"},
 		{Collection: collectionCases, Keys: bson.D{{Key: "assigned_to", Value: 1}}, Name: "assigned_to"},
 		{Collection: collectionEvents, Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "at", Value: 1}}, Name: "case_at"},
+		// Made at start-up with its collection, so the store indexes it by _id.
+		{Collection: collectionReceipts, Keys: bson.D{{Key: "case", Value: 1}}, Name: "case"},
 	}
 }
 
@@ -164,7 +168,7 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 	}
 	fp := s.fingerprint(in, src)
 	if in.ID != "" {
-		if r, err := s.existing(ctx, in, fp, src); err == nil || !errors.Is(err, ErrNotFound) {
+		if r, err := s.existing(ctx, in, fp, src, false); err == nil || !errors.Is(err, ErrNotFound) {
 			return r, err
 		}
 	}
@@ -179,6 +183,13 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 		c, err := s.newCase(ctx, in, ch, fp, receipt)
 		if err != nil {
 			return Result{}, err
+		}
+		// The receipt's way to its case, first: a stored case always has
+		// one. Taken already means another case holds this receipt (the
+		// case's own unique index below says so) or an earlier try of this
+		// one wrote it; either way ByReceipt checks the case it names.
+		if err := s.st.Insert(ctx, collectionReceipts, bson.M{"_id": receiptKey(c.ReceiptHash), "case": c.ID}); err != nil && !store.IsDuplicate(err) {
+			return Result{}, fmt.Errorf("cases: insert receipt: %w", err)
 		}
 		err = s.st.Insert(ctx, collectionCases, c)
 		if err == nil {
@@ -205,7 +216,7 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 		}
 		// Which key clashed? The same client id: another instance (or an
 		// earlier try) took this report first.
-		if r, e := s.existing(ctx, in, fp, src); !errors.Is(e, ErrNotFound) {
+		if r, e := s.existing(ctx, in, fp, src, true); !errors.Is(e, ErrNotFound) {
 			return r, e
 		}
 		// Otherwise the receipt clashed with another case's.
@@ -237,10 +248,18 @@ func (s *Service) receiptReplaced(ctx context.Context, c *Case) {
 	}
 }
 
-// existing answers a repeat: the same content gives the same case.
-func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receiptSource) (Result, error) {
+// existing answers a repeat: the same content gives the same case. It
+// looks the case up by the id its client id gives (caseID): the embedded
+// database answers a lookup by _id alone from its index and reads every
+// case for any other filter. Cases made before ids were derived are found
+// by their client id only when legacy is set: after an insert found the
+// client id taken, not before every new report.
+func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receiptSource, legacy bool) (Result, error) {
 	var c Case
-	err := s.st.C(collectionCases).FindOne(ctx, bson.M{"client_id": in.ID}).Decode(&c)
+	err := s.st.C(collectionCases).FindOne(ctx, bson.M{"_id": s.caseID(in.ID)}).Decode(&c)
+	if errors.Is(err, mongo.ErrNoDocuments) && legacy {
+		err = s.st.C(collectionCases).FindOne(ctx, bson.M{"client_id": in.ID}).Decode(&c)
+	}
 	if err != nil {
 		return Result{}, store.NotFound(err)
 	}
@@ -257,6 +276,17 @@ func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receipt
 	return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt, Duplicate: true}, nil
 }
 
+// caseID is the id of the case with this client id: a keyed hash of it
+// (a version 8 UUID), so a repeat finds its case by _id, and nobody
+// without the desk's key can tell a case's id from what its client sent.
+func (s *Service) caseID(clientID string) string {
+	var u uuid.UUID
+	copy(u[:], s.seal.MAC("case-id", clientID))
+	u[6] = u[6]&0x0f | 0x80 // version 8
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u.String()
+}
+
 func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, receipt string) (*Case, error) {
 	now := s.now().UTC()
 	id := uuid.NewString()
@@ -265,6 +295,8 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 		// Every case has a client id so the unique index never meets two
 		// missing values (FerretDB has no partial indexes).
 		clientID = id
+	} else {
+		id = s.caseID(clientID)
 	}
 	// The slow hash first: when the desk is too busy for it (ErrBusy), no
 	// reference number is spent.
@@ -388,6 +420,17 @@ func (s *Service) ByReceipt(ctx context.Context, receipt string) (*Case, error) 
 	if err != nil {
 		return nil, err
 	}
+	var ref struct {
+		Case string `bson:"case"`
+	}
+	if err := s.st.C(collectionReceipts).FindOne(ctx, bson.M{"_id": receiptKey(h)}).Decode(&ref); err == nil {
+		if c, err := s.Get(ctx, ref.Case); err == nil && bytes.Equal(c.ReceiptHash, h) {
+			s.countReturn(ctx)
+			return c, nil
+		}
+	}
+	// Cases stored before receipts had their own documents, and receipts
+	// that open nothing: a pass over every case.
 	var c Case
 	err = s.st.C(collectionCases).FindOne(ctx, bson.M{"receipt_hash": h}).Decode(&c)
 	if err != nil {
@@ -396,6 +439,13 @@ func (s *Service) ByReceipt(ctx context.Context, receipt string) (*Case, error) 
 	s.countReturn(ctx)
 	return &c, nil
 }
+
+// collectionReceipts leads from a receipt hash (the _id) to its case: the
+// embedded database finds a document by _id from an index, and by any
+// other field only by reading every case.
+const collectionReceipts = "case_receipts"
+
+func receiptKey(h []byte) string { return base64.RawURLEncoding.EncodeToString(h) }
 
 // Field opens one sealed field of a case ("description", "about", "name",
 // "contact").

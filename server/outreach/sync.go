@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gehoord/gehoord/server/metrics"
 )
@@ -291,20 +294,8 @@ func (s *Syncer) Sync(ctx context.Context, dev Device, req SyncRequest) (SyncRes
 			return SyncResponse{}, err
 		}
 	}
-	for _, it := range reports {
-		var ir IntakeResult
-		var err error
-		switch {
-		case it.rej != nil:
-			err = it.rej
-		case it.id == "":
-			err = reject("id", "error.field.id")
-		default:
-			ir, err = s.intake.Submit(ctx, it.raw, dev)
-		}
-		if err := s.result(it, req.Language, ir.Reference, ir.Duplicate, err); err != nil {
-			return SyncResponse{}, err
-		}
+	if err := s.submitAll(ctx, dev, req.Language, reports); err != nil {
+		return SyncResponse{}, err
 	}
 	for _, it := range cards {
 		var dup bool
@@ -319,6 +310,73 @@ func (s *Syncer) Sync(ctx context.Context, dev Device, req SyncRequest) (SyncRes
 		}
 	}
 	return resp, nil
+}
+
+// submitAll creates the reports' cases on every core: each report is
+// independent, and one alone spends most of its time on the receipt hash
+// (one core) or waiting for the database. Reports that share an id run
+// one after another in batch order, so the first is the one created and
+// the later ones are its repeats, as when the batch ran in turn. Results
+// land in each item's own place; the first server error stops the rest.
+func (s *Syncer) submitAll(ctx context.Context, dev Device, lang string, reports []item) error {
+	var groups [][]item
+	byID := map[string]int{}
+	for _, it := range reports {
+		if i, ok := byID[it.id]; ok && it.id != "" {
+			groups[i] = append(groups[i], it)
+			continue
+		}
+		byID[it.id] = len(groups)
+		groups = append(groups, []item{it})
+	}
+	var (
+		next   atomic.Int64
+		failed atomic.Bool
+		mu     sync.Mutex
+		first  error
+		wg     sync.WaitGroup
+	)
+	// Twice the cores: while one report waits for the database another
+	// hashes (the hash gate keeps hashes at one per core).
+	for range min(2*runtime.NumCPU(), len(groups)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				// Reports under way finish (a case never lacks its
+				// first events for it); no new one starts after a failure.
+				if i >= len(groups) || failed.Load() || ctx.Err() != nil {
+					return
+				}
+				for _, it := range groups[i] {
+					if err := s.submit(ctx, dev, lang, it); err != nil {
+						mu.Lock()
+						if first == nil {
+							first = err
+						}
+						mu.Unlock()
+						failed.Store(true)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
+}
+
+func (s *Syncer) submit(ctx context.Context, dev Device, lang string, it item) error {
+	var ir IntakeResult
+	var err error
+	switch {
+	case it.rej != nil:
+		err = it.rej
+	case it.id == "":
+		err = reject("id", "error.field.id")
+	default:
+		ir, err = s.intake.Submit(ctx, it.raw, dev)
+	}
+	return s.result(it, lang, ir.Reference, ir.Duplicate, err)
 }
 
 // open opens a sealed item bound to this device. One that does not open

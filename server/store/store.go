@@ -90,8 +90,10 @@ type Store struct {
 	done     chan struct{}
 	once     sync.Once
 	log      *slog.Logger
-	sockDir  string   // a private folder made for the socket, removed on Close
-	lock     *os.File // holds the data folder's lock while the database runs
+	sockDir  string // a private folder made for the socket, removed on Close
+	// sqlitePath is the embedded database's file ("" on MongoDB).
+	sqlitePath string
+	lock       *os.File // holds the data folder's lock while the database runs
 
 	locks    docLocks
 	lease    time.Duration
@@ -130,6 +132,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	s.Client = client
 	s.DB = client.Database(o.DBName)
+	if s.embedded != nil {
+		embeddedDirs.Store(uri, filepath.Join(o.DataDir, "db"))
+	}
+	if dir, ok := embeddedDirs.Load(uri); ok {
+		s.sqlitePath = sqliteFile(dir.(string), o.DBName)
+	}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close(context.Background())
 		return nil, err
@@ -303,7 +311,8 @@ func (s *Store) EnsureIndexes(ctx context.Context, idx ...Index) error {
 			return fmt.Errorf("store: create index %s on %s: %w", ix.Name, ix.Collection, err)
 		}
 	}
-	return nil
+	// Creating an index made its collection's table: index it by _id too.
+	return s.indexByID(ctx)
 }
 
 // IsDuplicate says whether err is a unique-key violation.

@@ -60,7 +60,9 @@ type docLock struct {
 	refs int
 }
 
-func (l *docLocks) lock(key string) func() {
+// lock also says whether another writer of key held or awaited the lock
+// when this one came: then what was read before may be out of date.
+func (l *docLocks) lock(key string) (func(), bool) {
 	l.mu.Lock()
 	if l.m == nil {
 		l.m = map[string]*docLock{}
@@ -70,6 +72,7 @@ func (l *docLocks) lock(key string) func() {
 		e = &docLock{}
 		l.m[key] = e
 	}
+	waited := e.refs > 0
 	e.refs++
 	l.mu.Unlock()
 	e.mu.Lock()
@@ -81,7 +84,7 @@ func (l *docLocks) lock(key string) func() {
 			delete(l.m, key)
 		}
 		l.mu.Unlock()
-	}
+	}, waited
 }
 
 func docKey(coll string, id any) string {
@@ -330,6 +333,15 @@ func (s *Store) eachMatching(ctx context.Context, coll string, filter any, do fu
 // take the claim on its current revision (in this process a mutex first,
 // across processes a unique insert), then write with a filter that also
 // requires that revision and the caller's condition.
+//
+// The embedded database answers a filter of _id alone from its index and
+// reads (and decodes) every document of the collection for any other
+// filter, the guarded one included. So when the caller's filter is the
+// _id alone, the revision is checked by reading it by _id once the claim
+// is held, and the write names the _id only: while the claim on that
+// revision is held no other writer can move it (each writes only under a
+// claim of the revision it found), so this is the guarded write without
+// a pass over the whole collection.
 func (s *Store) writeOne(ctx context.Context, coll string, filter any, write func(context.Context, bson.D) (bool, error)) (bool, error) {
 	if err := s.faulty(); err != nil {
 		return false, classify(err)
@@ -344,8 +356,9 @@ func (s *Store) writeClaimed(ctx context.Context, coll string, filter any, write
 	if filter == nil {
 		filter = bson.D{}
 	}
+	byID := idOnly(filter)
 	var h head
-	err := s.C(coll).FindOne(ctx, filter, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Decode(&h)
+	err := s.C(coll).FindOne(ctx, filter, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: RevField, Value: 1}})).Decode(&h)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return false, nil
 	}
@@ -353,21 +366,35 @@ func (s *Store) writeClaimed(ctx context.Context, coll string, filter any, write
 		return false, fmt.Errorf("store: find in %s: %w", coll, err)
 	}
 	key := docKey(coll, h.ID)
-	unlock := s.locks.lock(key)
+	unlock, waited := s.locks.lock(key)
 	defer unlock()
 
-	deadline := time.Now().Add(2 * s.lease)
-	for wait := time.Millisecond; ; {
+	readRev := func() (int64, bool, error) {
 		var cur head
 		err := s.C(coll).FindOne(ctx, bson.D{{Key: "_id", Value: h.ID}},
-			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: RevField, Value: 1}})).Decode(&cur)
+			options.FindOne().SetProjection(bson.D{{Key: RevField, Value: 1}})).Decode(&cur)
 		if errors.Is(err, mongo.ErrNoDocuments) {
-			return false, nil // deleted meanwhile
+			return 0, false, nil // deleted meanwhile
 		}
 		if err != nil {
-			return false, fmt.Errorf("store: read %s revision: %w", coll, err)
+			return 0, false, fmt.Errorf("store: read %s revision: %w", coll, err)
 		}
-		claim, err := s.claim(ctx, key, cur.Rev)
+		return cur.Rev, true, nil
+	}
+	// The revision found with the document is current unless another
+	// writer in this process went first (or a loop below starts again).
+	rev, fresh := h.Rev, !waited
+	deadline := time.Now().Add(2 * s.lease)
+	for wait := time.Millisecond; ; {
+		if !fresh {
+			r, ok, err := readRev()
+			if err != nil || !ok {
+				return false, err
+			}
+			rev = r
+		}
+		fresh = false
+		claim, err := s.claim(ctx, key, rev)
 		if errors.Is(err, errHeld) {
 			if time.Now().After(deadline) {
 				return false, ErrBusy
@@ -383,11 +410,25 @@ func (s *Store) writeClaimed(ctx context.Context, coll string, filter any, write
 		if err != nil {
 			return false, err
 		}
+		cond := guarded(h.ID, rev, filter)
+		if byID {
+			// Claimed: is the document still at that revision?
+			r, ok, err := readRev()
+			if err != nil || !ok {
+				s.release(claim)
+				return false, err
+			}
+			if r != rev {
+				s.release(claim) // moved before the claim was taken
+				continue
+			}
+			cond = bson.D{{Key: "_id", Value: h.ID}}
+		}
 		if time.Now().After(claim.Expires) {
 			s.release(claim) // took too long to get here: another writer may take over
 			continue
 		}
-		ok, werr := write(ctx, guarded(h.ID, cur.Rev, filter))
+		ok, werr := write(ctx, cond)
 		if werr != nil {
 			s.release(claim)
 			return false, fmt.Errorf("store: write %s: %w", coll, werr)
@@ -400,43 +441,79 @@ func (s *Store) writeClaimed(ctx context.Context, coll string, filter any, write
 		if ok {
 			return true, nil
 		}
+		if byID {
+			// At the claimed revision and matching its _id: only Change's
+			// decide says no, and that is a real "no".
+			return false, nil
+		}
 		// Not written: either the caller's condition does not hold at this
 		// revision (a real "no"), or the revision moved under us because a
 		// lease ran out (then try again from the new revision).
-		var now head
-		err = s.C(coll).FindOne(ctx, bson.D{{Key: "_id", Value: h.ID}},
-			options.FindOne().SetProjection(bson.D{{Key: RevField, Value: 1}})).Decode(&now)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			return false, nil
+		now, ok, err := readRev()
+		if err != nil || !ok {
+			return false, err
 		}
-		if err != nil {
-			return false, fmt.Errorf("store: read %s revision: %w", coll, err)
-		}
-		if now.Rev == cur.Rev {
+		if now == rev {
 			return false, nil
 		}
 	}
+}
+
+// idOnly says whether filter names a document by its _id and nothing else,
+// the one filter the embedded database answers without a full pass.
+func idOnly(filter any) bool {
+	var v any
+	switch f := filter.(type) {
+	case bson.D:
+		if len(f) != 1 || f[0].Key != "_id" {
+			return false
+		}
+		v = f[0].Value
+	case bson.M:
+		if len(f) != 1 {
+			return false
+		}
+		var ok bool
+		if v, ok = f["_id"]; !ok {
+			return false
+		}
+	default:
+		return false
+	}
+	switch v.(type) {
+	case string, bson.ObjectID:
+		return true
+	}
+	return false
 }
 
 var errHeld = errors.New("store: claim held")
 
 // claim takes the right to write revision rev of a document. It fails with
 // errHeld while another writer holds an unexpired claim on that revision;
-// after the lease ran out the next attempt number is free to take.
+// after the lease ran out the next attempt number is free to take. The
+// first attempt is simply inserted: it is nearly always free, and its
+// unique _id decides when it is not.
 func (s *Store) claim(ctx context.Context, key string, rev int64) (*writeClaim, error) {
+	if c, err := s.insertClaim(ctx, key, rev, 0); !errors.Is(err, errHeld) {
+		return c, err
+	}
 	var last writeClaim
-	attempt := 0
 	err := s.C(claimsColl).FindOne(ctx, bson.D{{Key: "doc", Value: key}, {Key: "rev", Value: rev}},
 		options.FindOne().SetSort(bson.D{{Key: "attempt", Value: -1}})).Decode(&last)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
+		// Given back since: attempt 0 is free again.
+		return s.insertClaim(ctx, key, rev, 0)
 	case err != nil:
 		return nil, fmt.Errorf("store: read write claim: %w", err)
 	case time.Now().Before(last.Expires):
 		return nil, errHeld
-	default:
-		attempt = last.Attempt + 1
 	}
+	return s.insertClaim(ctx, key, rev, last.Attempt+1)
+}
+
+func (s *Store) insertClaim(ctx context.Context, key string, rev int64, attempt int) (*writeClaim, error) {
 	now := time.Now().UTC()
 	c := &writeClaim{
 		ID: fmt.Sprintf("%s %d %d", key, rev, attempt), Doc: key, Rev: rev, Attempt: attempt,
@@ -463,9 +540,13 @@ func (s *Store) release(c *writeClaim) {
 
 // SweepClaims removes claims older than an hour, left by writers that died
 // holding them (every other claim is given back after its write).
+// It also indexes tables made since start-up by _id (indexByID).
 func (s *Store) SweepClaims(ctx context.Context) error {
 	_, err := s.Purge(ctx, claimsColl, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: time.Now().Add(-time.Hour).UTC()}}}})
-	return err
+	if err != nil {
+		return err
+	}
+	return s.indexByID(ctx)
 }
 
 func claimIndexes() []Index {
