@@ -46,6 +46,9 @@ func TestReportFromCasesEqualsReportFromTimelines(t *testing.T) {
 		if i%3 == 1 {
 			continue
 		}
+		if _, err := svc.SendMessage(ctx, r.ID, "u", cases.Outgoing{Line: "Ons antwoord", Answer: true}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := svc.Transition(ctx, r.ID, "u", cases.StateFeedback, ""); err != nil {
 			t.Fatal(err)
 		}

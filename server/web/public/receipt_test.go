@@ -236,6 +236,9 @@ func TestReceiptHashedOncePerRequest(t *testing.T) {
 	if err := env.Deps.Store.C("cases").FindOne(t.Context(), bson.M{}).Decode(&c); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := env.Deps.Cases.SendMessage(t.Context(), c.ID, "u1", cases.Outgoing{Line: "Ons antwoord", Answer: true}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := env.Deps.Store.Update(t.Context(), "cases", bson.M{"_id": c.ID}, bson.M{"$set": bson.M{"state": cases.StateFeedback}}); err != nil {
 		t.Fatal(err)
 	}
