@@ -14,8 +14,8 @@ import (
 	"github.com/gehoord/gehoord/server/servertest"
 )
 
-// diskFull is how the embedded database (SQLite) reports a full disk.
-var diskFull = errors.New("(InternalError) database or disk is full")
+// errDiskFull is how the embedded database (SQLite) reports a full disk.
+var errDiskFull = errors.New("(InternalError) database or disk is full")
 
 // TestStorageTroubleAnswers503: when the database cannot write (a full
 // disk), the desk answered 500, the form lost what she typed, and
@@ -28,7 +28,7 @@ func TestStorageTroubleAnswers503(t *testing.T) {
 	if r := env.Get(t, "/healthz/ready"); r.StatusCode != 200 {
 		t.Fatalf("ready before the fault: %d %s", r.StatusCode, r.Body)
 	}
-	env.Deps.Store.SetWriteFault(diskFull)
+	env.Deps.Store.SetWriteFault(errDiskFull)
 	t.Cleanup(func() { env.Deps.Store.SetWriteFault(nil) })
 
 	if r := env.Get(t, "/healthz/live"); r.StatusCode != 200 {

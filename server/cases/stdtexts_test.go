@@ -89,7 +89,6 @@ func TestStandardTextOnlyForItsState(t *testing.T) {
 		t.Errorf("reading: %v", err)
 	}
 	forceState(t, st, r.ID, StateFeedback)
-	c, _ = svc.Get(ctx, r.ID)
 	if _, err := svc.SendMessage(ctx, r.ID, "u1", Outgoing{Text: "reading"}); !errors.Is(err, ErrTextNotOffered) {
 		t.Errorf("reading sent in feedback: %v", err)
 	}
