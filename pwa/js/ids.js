@@ -59,7 +59,7 @@ export function checkDigit(digits) {
 // normalizeReceipt strips what people type between groups, as the server
 // does (cases.NormalizeReceipt).
 export function normalizeReceipt(s) {
-  return String(s).trim().replace(/[ \-\u00a0.\t]/g, '');
+  return String(s).replace(/[\s\-.]/gu, '');
 }
 
 // checks says whether r (normalized) is 16 digits ending in its check digit.

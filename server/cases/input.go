@@ -191,13 +191,15 @@ func (in *Input) Normalize() {
 
 // NormalizeReceipt strips the spaces and dashes people type between groups.
 func NormalizeReceipt(s string) string {
+	// Every space goes, not only those at the ends: what remains after
+	// removing a separator must not start a new leading space (the fuzzer
+	// found ".\r0"), so normalizing twice gives the same.
 	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '-', '\u00a0', '.', '\t':
+		if unicode.IsSpace(r) || r == '-' || r == '.' {
 			return -1
 		}
 		return r
-	}, strings.TrimSpace(s))
+	}, s)
 }
 
 // ValidReceipt says whether s (normalized) has the form of a receipt.
