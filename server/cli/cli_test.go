@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -83,8 +84,13 @@ func TestGracefulShutdownLosesNoAcceptedRequest(t *testing.T) {
 					"wish": "heard", "identity": map[string]string{"mode": "anonymous"}, "language": "nl"})
 				res, err := client.Post("http://"+addr+"/api/v1/reports", "application/json", bytes.NewReader(body))
 				if err != nil {
-					if errors.Is(err, syscall.ECONNREFUSED) {
-						return // not accepted: the listener is closed
+					var op *net.OpError
+					if errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &op) && op.Op == "dial" {
+						// Not accepted: the listener is closed, or it
+						// closed with this connection still in the
+						// kernel's queue (reset while connecting). The
+						// request was never sent.
+						return
 					}
 					mu.Lock()
 					broken = append(broken, err)
