@@ -547,77 +547,29 @@ func langOf(c *fiber.Ctx) string {
 	return "nl"
 }
 
+// errorHandler is the one place where a returned error becomes a
+// response (web/problem), told how this server knows languages and staff.
 func errorHandler(d *Deps) fiber.ErrorHandler {
-	return func(c *fiber.Ctx, err error) error {
-		status := fiber.StatusInternalServerError
-		var fe *fiber.Error
-		busy := errors.Is(err, gate.ErrBusy) || errors.Is(err, gate.ErrGone)
-		down := !busy && store.Unavailable(err)
-		switch {
-		case errors.As(err, &fe):
-			status = fe.Code
-		case down:
-			// The database cannot take it now (a full disk, a write
-			// error): nothing she did wrong, try again in a while.
-			status = fiber.StatusServiceUnavailable
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(public.StoreRetryAfter))
-		case busy:
-			// Too much at once (slow hashes, anonymous posts): nothing
-			// failed, try again soon.
-			status = fiber.StatusServiceUnavailable
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(gate.RetryAfter))
-		}
-		if status >= 500 && !busy {
-			// Route pattern only: the path and body may hold personal data.
-			d.Log.Error("request failed", "route", c.Route().Path, "method", c.Method(), "err", err)
-		}
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		if strings.HasPrefix(c.Path(), "/api/") {
-			detail := ""
-			if status < 500 && fe != nil {
-				detail = fe.Message
+	h := &problem.Handler{
+		Catalog:  d.Catalog,
+		View:     d.View,
+		Log:      d.Log,
+		PageLang: langOf,
+		APILang: func(c *fiber.Ctx) string {
+			return i18n.Match(c.Get(fiber.HeaderAcceptLanguage), cases.PublicLanguages)
+		},
+		Staff: func(c *fiber.Ctx) (string, bool) {
+			if !strings.HasPrefix(c.Path(), "/staff") || auth.CurrentUser(c) == nil {
+				return "", false
 			}
-			lang := i18n.Match(c.Get(fiber.HeaderAcceptLanguage), cases.PublicLanguages)
-			switch {
-			case busy:
-				detail = d.Catalog.T(lang, "error.busy")
-			case down:
-				detail = d.Catalog.T(lang, "error.unavailable")
-			case status == fiber.StatusRequestEntityTooLarge:
-				detail = d.Catalog.T(lang, "error.too_large")
-			}
-			return problem.Write(c, problem.Problem{Status: status, Detail: detail})
-		}
-		page := map[int][2]string{
-			fiber.StatusNotFound:              {"error.not_found_title", "error.not_found"},
-			fiber.StatusForbidden:             {"error.forbidden_title", "error.forbidden"},
-			fiber.StatusTooManyRequests:       {"error.too_many_title", "error.too_many"},
-			fiber.StatusRequestEntityTooLarge: {"error.too_large_title", "error.too_large"},
-		}[status]
-		if busy {
-			page = [2]string{"error.busy_title", "error.busy"}
-		}
-		if down {
-			page = [2]string{"error.unavailable_title", "error.unavailable"}
-		}
-		if page[0] == "" {
-			page = [2]string{"error.internal_title", "error.internal"}
-		}
-		if d.View == nil {
-			return c.Status(status).SendString(fmt.Sprint(status))
-		}
-		if strings.HasPrefix(c.Path(), "/staff") && auth.CurrentUser(c) != nil {
-			// Staff stay in their own pages, in their own language.
-			lang := "nl"
 			if l, ok := c.Locals("lang").(string); ok && slices.Contains(staff.Languages, l) {
-				lang = l
+				return l, true
 			}
-			return d.View.Render(c, status, "staff/error", &view.Data{Lang: lang, Languages: staff.Languages,
-				Page: struct{ Title, Text string }{page[0], page[1]}})
-		}
-		return d.View.Render(c, status, "public/error", &view.Data{Lang: langOf(c),
-			Page: struct{ Title, Text string }{page[0], page[1]}})
+			return "nl", true
+		},
+		StaffLanguages: staff.Languages,
 	}
+	return h.Handle
 }
 
 // jobRuns counts the periodic sweeps by job name and result.
