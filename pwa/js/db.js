@@ -130,17 +130,3 @@ export function clearAll() {
 export function settled() {
   return chain;
 }
-
-// dump returns every record of every store; the tests use it to check that
-// nothing readable is stored.
-export async function dump() {
-  const [meta, items, outbox] = await Promise.all([all('meta'), all('items'), all('outbox')]);
-  return { meta, items, outbox };
-}
-
-// closeForTest closes the connection behind the module's back, as a browser
-// may do; the next operation must recover.
-export async function closeForTest() {
-  const db = await open();
-  db.close();
-}

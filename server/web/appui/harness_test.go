@@ -3,6 +3,7 @@ package appui_test
 import (
 	"bufio"
 	"context"
+	_ "embed"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
@@ -213,10 +215,25 @@ func openBrowser(t *testing.T, profile string) *browser {
 			}
 		}
 	})
-	if err := chromedp.Run(bctx); err != nil {
+	if err := chromedp.Run(bctx, addHooks()); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	return b
+}
+
+// hooksJS is the tests' way into the app (window.gehoord); the app itself
+// carries no test hooks.
+//
+//go:embed testdata/hooks.js
+var hooksJS string
+
+// addHooks makes every document this tab loads from now on run hooksJS
+// before the page's own scripts.
+func addHooks() chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(hooksJS).Do(ctx)
+		return err
+	})
 }
 
 func (b *browser) run(actions ...chromedp.Action) {
@@ -236,9 +253,10 @@ func (b *browser) js(expr string, out any) {
 
 func (b *browser) jsErr(expr string, out any) error {
 	var raw json.RawMessage
-	err := chromedp.Run(b.ctx, chromedp.Evaluate(expr, &raw, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
-		return p.WithAwaitPromise(true)
-	}))
+	await := func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
+	// The hooks are set up just after the page's scripts have run: a test
+	// that uses them right after a navigation waits for them first.
+	err := chromedp.Run(b.ctx, chromedp.Evaluate("window.gehoordReady || null", nil, await), chromedp.Evaluate(expr, &raw, await))
 	if err != nil {
 		return err
 	}

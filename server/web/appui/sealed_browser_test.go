@@ -21,7 +21,7 @@ import (
 func newTab(t *testing.T, b *browser) (*browser, context.CancelFunc) {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx)
-	if err := chromedp.Run(ctx); err != nil {
+	if err := chromedp.Run(ctx, addHooks()); err != nil {
 		t.Fatalf("new tab: %v", err)
 	}
 	return &browser{t: t, ctx: ctx, cancel: func() {}}, cancel
