@@ -16,7 +16,7 @@ import (
 
 func mountStaff(app *fiber.App, d *Deps) {
 	staffui.New(staffui.Handler{
-		Store: d.Store, Sealer: d.Sealer, Cases: d.Cases, Staff: d.Staff, Audit: d.Audit,
+		Store: d.Store, Cases: d.Cases, Staff: d.Staff, Audit: d.Audit,
 		View: d.View, Catalog: d.Catalog, Log: d.Log, Secure: d.Config.Secure(), ClientKey: d.ClientKey,
 		SocialMap: d.SocialMap, Recorded: recordedBy(d.Rounds, d.Devices), Retention: newRetention(d),
 		ReportThreshold: d.Config.ReportThreshold, PilotStart: pilotStart(d.Config.PilotStart),

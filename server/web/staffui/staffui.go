@@ -19,7 +19,6 @@ import (
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/i18n"
-	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/store"
@@ -36,7 +35,6 @@ func Templates() fs.FS { return view.Sub(templates) }
 // Handler serves the staff pages. Build it with New.
 type Handler struct {
 	Store   *store.Store
-	Sealer  *seal.Sealer
 	Cases   *cases.Service
 	Staff   *staff.Service
 	Audit   *audit.Log
