@@ -223,11 +223,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	d.ReportsPerHour = ratelimit.New(st, sealer, "reports-all", cfg.ReportsPerHour, time.Hour, d.limitNow)
 	// Anonymous posts in flight: each costs a receipt hash (a core for
 	// ~20 ms) and a few writes the database does one after another, so
-	// more at once only adds latency. Beyond the slots a short queue
-	// waits; the rest is answered 503 with Retry-After at once, so a
-	// flood gets quick answers and the work taken on finishes in seconds.
+	// more at once only adds latency. Beyond the slots a queue waits: twice
+	// the slots, about half a second of status look-ups (one hash a core,
+	// ~25 ms) and a second or two of reports, so a few dozen people at once
+	// are served rather than told "busy"; the rest is answered 503 with
+	// Retry-After at once, so a flood gets quick answers and the work
+	// taken on finishes in seconds.
 	work := min(8*runtime.NumCPU(), 32)
-	d.PublicWork = gate.NewQueued(work, work, 3*time.Second)
+	d.PublicWork = gate.NewQueued(work, 2*work, 3*time.Second)
 	d.SignInWork = gate.New(min(4*runtime.NumCPU(), 16), 3*time.Second)
 	d.PublicViews = public.NewViews(st, sealer)
 	if err := st.EnsureIndexes(ctx, append(public.ViewIndexes(), ratelimit.Index())...); err != nil {
