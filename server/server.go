@@ -190,6 +190,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	} else if n > 0 {
 		log.Info("kept the step times of earlier cases for reports", "cases", n)
 	}
+	// Status look-ups then read by _id only; should it fail, they keep
+	// the pass over every case, and the next start resumes it.
+	if n, err := d.Cases.BackfillReceipts(ctx); err != nil {
+		log.Warn("giving earlier cases their receipt documents failed; look-ups stay slow until the next start", "written", n, "err", err)
+	} else if n > 0 {
+		log.Info("gave earlier cases their receipt documents", "cases", n)
+	}
 
 	// Outreach: tablets sign in as staff; rounds add card counts to batches.
 	if err := st.EnsureIndexes(ctx, outreach.Indexes()...); err != nil {
