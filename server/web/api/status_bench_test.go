@@ -24,7 +24,9 @@ import (
 // with 3,000 older cases in the database (stored straight into it, as
 // cases from before receipts had their own look-up documents), for a
 // receipt made through the API (new), a receipt of an older case (old)
-// and a well-formed receipt that opens nothing (miss). The server is
+// and a well-formed receipt that opens nothing (miss), then the same after
+// a flood of misses from other addresses (the rate limit's collection
+// holds 10,000 attempts). The server is
 // started again after the older cases were stored, as after an upgrade. Every look-up
 // costs one receipt hash by design; cpu-ms/op is the whole process's CPU
 // (server, embedded database and client) per look-up, to set against
@@ -88,7 +90,14 @@ func BenchmarkStatusLookup(b *testing.B) {
 		{"new", func(i int) string { return newReceipts[i%len(newReceipts)] }, 200},
 		{"old", func(i int) string { return oldReceipts[i%len(oldReceipts)] }, 200},
 		{"miss", func(i int) string { return cases.WithCheckDigit(fmt.Sprintf("%015d", 7_000_000_000+i)) }, 404},
+		// After a flood from 1,000 addresses, each at its 10 misses: the
+		// rate limit's 10,000 standing attempts.
+		{"miss_after_flood", func(i int) string { return cases.WithCheckDigit(fmt.Sprintf("%015d", 8_000_000_000+i)) }, 404},
+		{"new_after_flood", func(i int) string { return newReceipts[i%len(newReceipts)] }, 200},
 	} {
+		if bc.name == "miss_after_flood" {
+			seedMisses(b, env, 10000)
+		}
 		b.Run(bc.name, func(b *testing.B) {
 			cpu0 := processCPU()
 			b.ResetTimer()
@@ -100,6 +109,25 @@ func BenchmarkStatusLookup(b *testing.B) {
 			b.ReportMetric(float64(per)/1e6, "cpu-ms/op")
 			b.ReportMetric(float64(hash)/1e6, "hash-cpu-ms")
 		})
+	}
+}
+
+// seedMisses stores n standing attempts of other clients in the rate
+// limit's collection, as documents of the shape either version reads
+// (an _id, the key, the end of the window).
+func seedMisses(b *testing.B, env *servertest.Env, n int) {
+	b.Helper()
+	end := time.Now().Add(time.Hour)
+	var docs []any
+	for i := range n {
+		docs = append(docs, map[string]any{"_id": fmt.Sprintf("flood%06d.%d", i/10, i%10+1), "k": fmt.Sprintf("flood%06d", i/10), "expires": end})
+	}
+	for len(docs) > 0 {
+		k := min(len(docs), 1000)
+		if err := env.Deps.Store.InsertAll(b.Context(), "rate_limits", docs[:k]); err != nil {
+			b.Fatal(err)
+		}
+		docs = docs[k:]
 	}
 }
 
