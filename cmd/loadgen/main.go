@@ -79,7 +79,7 @@ func run() error {
 	flag.IntVar(&o.conc, "c", 32, "concurrent clients")
 	flag.Float64Var(&o.rate, "rate", 0, "requests per second across all clients (0: as fast as they can)")
 	flag.IntVar(&o.rounds, "rounds", 2, "how often server and baseline alternate; the best round counts")
-	flag.StringVar(&scen, "scenarios", "home,intake,form,api,status", "comma-separated: home, intake, form, api, status")
+	flag.StringVar(&scen, "scenarios", "home,intake,form,api,status,statusform", "comma-separated: home, intake, form, api, status, statusform")
 	flag.Parse()
 	o.scenarios = strings.Split(scen, ",")
 
@@ -96,7 +96,7 @@ func run() error {
 	cores := runtime.NumCPU()
 	bound := float64(cores) / hash.Seconds()
 	fmt.Printf("cores %d · one receipt hash %.1f ms · receipt-hash bound %.1f req/s\n\n", cores, ms(hash), bound)
-	fmt.Printf("%-8s %9s %9s %9s %8s %8s %8s %8s  %s\n", "scenario", "ok/s", "shed/s", "ceiling", "ratio", "p50 ms", "p90 ms", "p99 ms", "answers")
+	fmt.Printf("%-10s %9s %9s %9s %8s %8s %8s %8s  %s\n", "scenario", "ok/s", "shed/s", "ceiling", "ratio", "p50 ms", "p90 ms", "p99 ms", "answers")
 	for _, s := range o.scenarios {
 		if err := measure(o, base, strings.TrimSpace(s), bound); err != nil {
 			return fmt.Errorf("%s: %w", s, err)
@@ -137,7 +137,7 @@ func measure(o options, base, name string, bound float64) error {
 	if sc.page != "" {
 		ceiling = bestBase.rps
 	}
-	fmt.Printf("%-8s %9.1f %9.1f %9.0f %7.0f%% %8.1f %8.1f %8.1f  %s\n", name, best.rps, best.shedps, ceiling, 100*best.rps/ceiling,
+	fmt.Printf("%-10s %9.1f %9.1f %9.0f %7.0f%% %8.1f %8.1f %8.1f  %s\n", name, best.rps, best.shedps, ceiling, 100*best.rps/ceiling,
 		ms(best.p(50)), ms(best.p(90)), ms(best.p(99)), best.codes())
 	return nil
 }
@@ -148,11 +148,12 @@ type scenario struct {
 }
 
 var scenarios = map[string]scenario{
-	"home":   {page: "/en/", do: get("/en/")},
-	"intake": {page: "/nl/report", do: get("/nl/report")},
-	"form":   {do: postForm},
-	"api":    {do: postReport},
-	"status": {do: status},
+	"home":       {page: "/en/", do: get("/en/")},
+	"intake":     {page: "/nl/report", do: get("/nl/report")},
+	"form":       {do: postForm},
+	"api":        {do: postReport},
+	"status":     {do: status},
+	"statusform": {do: statusForm},
 }
 
 func get(path string) func(*http.Client, string) (int, error) {
@@ -231,18 +232,9 @@ func postReport(c *http.Client, base string) (int, error) {
 // status looks up receipts that exist (made by the api scenario, or one made
 // here first), as a complainant coming back does.
 func status(c *http.Client, base string) (int, error) {
-	receipts.Lock()
-	n := len(receipts.list)
-	var r string
-	if n > 0 {
-		r = receipts.list[int(seq.Add(1))%n]
-	}
-	receipts.Unlock()
+	r, code, err := knownReceipt(c, base)
 	if r == "" {
-		if code, err := postReport(c, base); err != nil || code != http.StatusCreated {
-			return code, err
-		}
-		return status(c, base)
+		return code, err
 	}
 	body, _ := json.Marshal(map[string]string{"receipt": r})
 	res, err := c.Post(base+"/api/v1/status", "application/json", bytes.NewReader(body))
@@ -252,6 +244,41 @@ func status(c *http.Client, base string) (int, error) {
 	_, _ = io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	return res.StatusCode, nil
+}
+
+// statusForm is status with JavaScript off: the form on /nl/status, whose
+// answer is a 303 to the page that shows her case (not followed).
+func statusForm(c *http.Client, base string) (int, error) {
+	r, code, err := knownReceipt(c, base)
+	if r == "" {
+		return code, err
+	}
+	res, err := c.PostForm(base+"/nl/status", url.Values{"receipt": {r}})
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+// knownReceipt is one of the receipts made so far, or, before any, a
+// report made now (its answer returned when that fails).
+func knownReceipt(c *http.Client, base string) (string, int, error) {
+	receipts.Lock()
+	n := len(receipts.list)
+	var r string
+	if n > 0 {
+		r = receipts.list[int(seq.Add(1))%n]
+	}
+	receipts.Unlock()
+	if r == "" {
+		if code, err := postReport(c, base); err != nil || code != http.StatusCreated {
+			return "", code, err
+		}
+		return knownReceipt(c, base)
+	}
+	return r, 0, nil
 }
 
 var seq atomic.Int64
