@@ -190,13 +190,6 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	} else if n > 0 {
 		log.Info("kept the step times of earlier cases for reports", "cases", n)
 	}
-	// Status look-ups then read by _id only; should it fail, they keep
-	// the pass over every case, and the next start resumes it.
-	if n, err := d.Cases.BackfillReceipts(ctx); err != nil {
-		log.Warn("giving earlier cases their receipt documents failed; look-ups stay slow until the next start", "written", n, "err", err)
-	} else if n > 0 {
-		log.Info("gave earlier cases their receipt documents", "cases", n)
-	}
 
 	// Outreach: tablets sign in as staff; rounds add card counts to batches.
 	if err := st.EnsureIndexes(ctx, outreach.Indexes()...); err != nil {
@@ -261,6 +254,17 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 
 	// Background jobs, started by Start in this order and stopped in reverse.
 	d.jobs = []Job{
+		// Earlier cases get their receipt documents, after which status
+		// look-ups read by _id only; until then (and should it fail, until
+		// the next start resumes it) they take the pass over every case.
+		// In the background: it reads every case, seconds at 10,000.
+		&atStart{name: "receipt documents", log: log, run: func(ctx context.Context) error {
+			n, err := d.Cases.BackfillReceipts(ctx)
+			if n > 0 {
+				log.Info("gave earlier cases their receipt documents", "cases", n)
+			}
+			return err
+		}},
 		newRetention(d),
 		&periodic{name: "staff sessions", every: 10 * time.Minute, run: d.Staff.SweepSessions, log: log},
 		pushJob{p: d.Push, log: log},
@@ -618,6 +622,36 @@ func (p *periodic) Start(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// atStart runs a job once in the background, right after start.
+type atStart struct {
+	name   string
+	run    func(context.Context) error
+	log    *slog.Logger
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (a *atStart) Start(ctx context.Context) {
+	ctx, a.cancel = context.WithCancel(ctx)
+	a.done = make(chan struct{})
+	go func() {
+		defer close(a.done)
+		if err := a.run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("job at start failed", "job", a.name, "err", err)
+			jobRuns.With(a.name, "error").Inc()
+		} else if err == nil {
+			jobRuns.With(a.name, "ok").Inc()
+		}
+	}()
+}
+
+func (a *atStart) Stop() {
+	if a.cancel != nil {
+		a.cancel()
+		<-a.done
+	}
 }
 
 func (p *periodic) Stop() {
