@@ -100,20 +100,27 @@ type Attempt struct {
 func (l *Limiter) Take(ctx context.Context, key string) (*Attempt, error) {
 	k, end := l.key(key)
 	a := &Attempt{Wait: end.Sub(l.now())}
-	order := l.places(k, end)
-	for i, slot := range order {
-		id := placeID(k, slot)
-		err := l.st.Insert(ctx, collection, bson.M{"_id": id, "k": k, "expires": end})
+	freed, start, ok := l.places(k, end)
+	tried := 0
+	for i := -1; ok && i < l.Max; i++ {
+		slot := freed
+		if i >= 0 {
+			slot = (start-1+i)%l.Max + 1
+		} else if freed == 0 {
+			continue
+		}
+		err := l.st.Insert(ctx, collection, bson.M{"_id": placeID(k, slot), "k": k, "expires": end})
 		if err == nil {
-			l.took(k, end, slot, i > 0)
+			l.took(k, end, slot, tried > 0)
 			a.l, a.k, a.slot, a.Allowed = l, k, slot, true
 			return a, nil
 		}
 		if !store.IsDuplicate(err) {
 			return nil, fmt.Errorf("ratelimit: take %s: %w", l.Name, err)
 		}
+		tried++
 	}
-	if len(order) > 0 {
+	if ok {
 		// Found full now (not only remembered so): refuse without inserts
 		// for a moment.
 		l.found(k, end)
@@ -123,32 +130,28 @@ func (l *Limiter) Take(ctx context.Context, key string) (*Attempt, error) {
 
 func placeID(k string, slot int) string { return k + "." + strconv.Itoa(slot) }
 
-// places is the order in which Take tries the places of k: one this
-// instance took back first, then from where this instance expects the
-// next free one, round to the start. Each call moves the start on, so
-// parallel attempts here do not all try the same place first. nil: the key
-// was found full a moment ago.
-func (l *Limiter) places(k string, end time.Time) []int {
+// places says where Take tries the places of k: freed, one this instance
+// took back (0: none), first; then every place from start on, round to
+// the first. Each call moves the start on, so parallel attempts here do
+// not all try the same place first. ok is false when the key was found
+// full a moment ago.
+func (l *Limiter) places(k string, end time.Time) (freed, start int, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.Max < 1 {
-		return nil
+		return 0, 0, false
 	}
 	h := l.hint(k, end)
 	if len(h.freed) == 0 && !h.fullAt.IsZero() && time.Since(h.fullAt) < fullFor {
-		return nil
+		return 0, 0, false
 	}
-	order := make([]int, 0, l.Max+1)
 	if n := len(h.freed); n > 0 {
-		order = append(order, h.freed[n-1])
+		freed = h.freed[n-1]
 		h.freed = h.freed[:n-1]
 	}
-	start := h.next
+	start = h.next
 	h.next = start%l.Max + 1
-	for i := range l.Max {
-		order = append(order, (start-1+i)%l.Max+1)
-	}
-	return order
+	return freed, start, true
 }
 
 // maxHints bounds the keys an instance keeps hints for (a flood from many
