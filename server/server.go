@@ -223,11 +223,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 	d.ReportsPerHour = ratelimit.New(st, sealer, "reports-all", cfg.ReportsPerHour, time.Hour, d.limitNow)
 	// Anonymous posts in flight: each costs a receipt hash (a core for
 	// ~20 ms) and a few writes the database does one after another, so
-	// more at once only adds latency. Beyond the slots a short queue
-	// waits; the rest is answered 503 with Retry-After at once, so a
-	// flood gets quick answers and the work taken on finishes in seconds.
+	// more at once only adds latency. Beyond the slots a queue waits: twice
+	// the slots, about half a second of status look-ups (one hash a core,
+	// ~25 ms) and a second or two of reports, so a few dozen people at once
+	// are served rather than told "busy"; the rest is answered 503 with
+	// Retry-After at once, so a flood gets quick answers and the work
+	// taken on finishes in seconds.
 	work := min(8*runtime.NumCPU(), 32)
-	d.PublicWork = gate.NewQueued(work, work, 3*time.Second)
+	d.PublicWork = gate.NewQueued(work, 2*work, 3*time.Second)
 	d.SignInWork = gate.New(min(4*runtime.NumCPU(), 16), 3*time.Second)
 	d.PublicViews = public.NewViews(st, sealer)
 	if err := st.EnsureIndexes(ctx, append(public.ViewIndexes(), ratelimit.Index())...); err != nil {
@@ -251,6 +254,17 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 
 	// Background jobs, started by Start in this order and stopped in reverse.
 	d.jobs = []Job{
+		// Earlier cases get their receipt documents, after which status
+		// look-ups read by _id only; until then (and should it fail, until
+		// the next start resumes it) they take the pass over every case.
+		// In the background: it reads every case, seconds at 10,000.
+		&atStart{name: "receipt documents", log: log, run: func(ctx context.Context) error {
+			n, err := d.Cases.BackfillReceipts(ctx)
+			if n > 0 {
+				log.Info("gave earlier cases their receipt documents", "cases", n)
+			}
+			return err
+		}},
 		newRetention(d),
 		&periodic{name: "staff sessions", every: 10 * time.Minute, run: d.Staff.SweepSessions, log: log},
 		pushJob{p: d.Push, log: log},
@@ -608,6 +622,36 @@ func (p *periodic) Start(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// atStart runs a job once in the background, right after start.
+type atStart struct {
+	name   string
+	run    func(context.Context) error
+	log    *slog.Logger
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (a *atStart) Start(ctx context.Context) {
+	ctx, a.cancel = context.WithCancel(ctx)
+	a.done = make(chan struct{})
+	go func() {
+		defer close(a.done)
+		if err := a.run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("job at start failed", "job", a.name, "err", err)
+			jobRuns.With(a.name, "error").Inc()
+		} else if err == nil {
+			jobRuns.With(a.name, "ok").Inc()
+		}
+	}()
+}
+
+func (a *atStart) Stop() {
+	if a.cancel != nil {
+		a.cancel()
+		<-a.done
+	}
 }
 
 func (p *periodic) Stop() {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,6 +53,9 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	legacy legacyReceipts
+	// receiptsAll: every case has its case_receipts document
+	// (BackfillReceipts ran), so a receipt without one opens nothing.
+	receiptsAll atomic.Bool
 	// index serves the lists (see index.go).
 	index caseIndex
 }
@@ -423,14 +427,23 @@ func (s *Service) ByReceipt(ctx context.Context, receipt string) (*Case, error) 
 	var ref struct {
 		Case string `bson:"case"`
 	}
-	if err := s.st.C(collectionReceipts).FindOne(ctx, bson.M{"_id": receiptKey(h)}).Decode(&ref); err == nil {
+	err = s.st.C(collectionReceipts).FindOne(ctx, bson.M{"_id": receiptKey(h)}).Decode(&ref)
+	switch {
+	case err == nil:
 		if c, err := s.Get(ctx, ref.Case); err == nil && bytes.Equal(c.ReceiptHash, h) {
 			s.countReturn(ctx)
 			return c, nil
 		}
+		// Its case is gone (retention), or its creation never finished:
+		// rare, and the pass below settles it.
+	case !errors.Is(store.NotFound(err), store.ErrNotFound):
+		return nil, fmt.Errorf("cases: by receipt: %w", err)
+	case s.receiptsAll.Load():
+		// Every case has its document (BackfillReceipts): a miss by _id.
+		return nil, fmt.Errorf("cases: by receipt: %w", ErrNotFound)
 	}
-	// Cases stored before receipts had their own documents, and receipts
-	// that open nothing: a pass over every case.
+	// Before BackfillReceipts, cases stored before receipts had their own
+	// documents: a pass over every case.
 	var c Case
 	err = s.st.C(collectionCases).FindOne(ctx, bson.M{"receipt_hash": h}).Decode(&c)
 	if err != nil {

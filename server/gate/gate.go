@@ -24,12 +24,18 @@ const RetryAfter = 2
 
 // Gate lets Size pieces of work run at once.
 type Gate struct {
-	slots   chan struct{}
-	wait    atomic.Int64 // time.Duration
-	waiting atomic.Int64
-	queue   atomic.Int64 // most work that may wait; 0: no bound
-	shed    atomic.Uint64
-	gone    atomic.Uint64
+	slots chan struct{}
+	wait  atomic.Int64 // time.Duration
+	// admitted is the work holding or waiting for a slot; the queue bound
+	// applies to it. A release takes its work off at once, so the slot it
+	// hands to a waiter leaves room for the next at once, not only when
+	// the waiter's goroutine runs again (on busy cores, many milliseconds
+	// later: a closed loop of clients was mostly shed).
+	admitted atomic.Int64
+	waiting  atomic.Int64 // for Stats
+	queue    atomic.Int64 // most work that may wait; 0: no bound
+	shed     atomic.Uint64
+	gone     atomic.Uint64
 }
 
 // Stats is a gate's state, for metrics.
@@ -70,8 +76,9 @@ func New(n int, wait time.Duration) *Gate {
 	return g
 }
 
-// NewQueued is New with at most queue pieces of work waiting for a slot;
-// beyond them work is refused at once (ErrBusy).
+// NewQueued is New with at most queue pieces of work waiting for a slot
+// (n + queue admitted in all); beyond them work is refused at once
+// (ErrBusy).
 func NewQueued(n, queue int, wait time.Duration) *Gate {
 	g := New(n, wait)
 	g.SetQueue(queue)
@@ -96,17 +103,22 @@ func (g *Gate) Wait() time.Duration { return time.Duration(g.wait.Load()) }
 // ends); the caller must call release once. ErrBusy when none came free,
 // ErrGone when the client of ctx had gone by the time one did.
 func (g *Gate) Acquire(ctx context.Context) (release func(), err error) {
-	release = func() { <-g.slots }
+	n := g.admitted.Add(1)
+	if q := g.queue.Load(); q > 0 && n > int64(cap(g.slots))+q {
+		g.admitted.Add(-1)
+		g.shed.Add(1)
+		return nil, ErrBusy
+	}
+	release = func() {
+		g.admitted.Add(-1)
+		<-g.slots
+	}
 	select {
 	case g.slots <- struct{}{}:
 		return g.checkGone(ctx, release)
 	default:
 	}
-	if w := g.waiting.Add(1); g.queue.Load() > 0 && w > g.queue.Load() {
-		g.waiting.Add(-1)
-		g.shed.Add(1)
-		return nil, ErrBusy
-	}
+	g.waiting.Add(1)
 	defer g.waiting.Add(-1)
 	t := time.NewTimer(g.Wait())
 	defer t.Stop()
@@ -114,9 +126,11 @@ func (g *Gate) Acquire(ctx context.Context) (release func(), err error) {
 	case g.slots <- struct{}{}:
 		return g.checkGone(ctx, release)
 	case <-t.C:
+		g.admitted.Add(-1)
 		g.shed.Add(1)
 		return nil, ErrBusy
 	case <-ctx.Done():
+		g.admitted.Add(-1)
 		return nil, ctx.Err()
 	}
 }

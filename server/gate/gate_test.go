@@ -3,6 +3,7 @@ package gate
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -80,4 +81,44 @@ func TestGateDropsWorkOfGoneClients(t *testing.T) {
 		t.Fatalf("client here: %v %+v", err, g.Stats())
 	}
 	r()
+}
+
+// A closed loop of exactly slots + queue clients (each sends again as soon
+// as it has its answer) is never shed: a slot handed from one that is done
+// to one that waits makes room in the queue at once. Before, the waiter
+// was counted as waiting until its goroutine next ran, and the next
+// request, arriving in between, was refused although nobody else waited
+// (on busy cores most of a closed loop's requests were shed).
+func TestClosedLoopWithinQueueIsNeverShed(t *testing.T) {
+	g := NewQueued(1, 1, time.Minute)
+	for round := range 300 {
+		first, err := g.Acquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		waiter := make(chan error, 1)
+		go func() {
+			r, err := g.Acquire(t.Context())
+			if err == nil {
+				r()
+			}
+			waiter <- err
+		}()
+		for g.Stats().Waiting == 0 {
+			runtime.Gosched()
+		}
+		// The first is answered; its client sends again at once.
+		first()
+		again, err := g.Acquire(t.Context())
+		if err != nil {
+			t.Fatalf("round %d: the next request of a closed loop of 2 (1 slot, queue 1): %v", round, err)
+		}
+		again()
+		if err := <-waiter; err != nil {
+			t.Fatalf("round %d: the waiter: %v", round, err)
+		}
+	}
+	if st := g.Stats(); st.Shed != 0 || st.InFlight != 0 || st.Waiting != 0 {
+		t.Fatalf("stats after the loop %+v, want nothing shed, in flight or waiting", st)
+	}
 }

@@ -2,6 +2,15 @@
 // database so every instance sees the same counts. The client key (for
 // example an IP address) is never stored: only a keyed hash that changes
 // with every window, so stored counts cannot be tied to a visitor.
+//
+// An attempt that stands is one document whose _id is a place: the key
+// and a number from 1 to the limit. Taking an attempt inserts the first
+// free place; a duplicate means the place is taken (an insert with a given
+// _id is atomic on FerretDB v1 and MongoDB alike, updates are not on
+// FerretDB), so however many instances take attempts at once, at most Max
+// stand. Taking, refusing and taking back are reads and writes by _id:
+// nothing counts over the collection, which FerretDB would do by reading
+// every document of it.
 package ratelimit
 
 import (
@@ -10,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -28,7 +38,28 @@ type Limiter struct {
 	st     *store.Store
 	seal   *seal.Sealer
 	now    func() time.Time
+
+	// mu guards hints: where this instance expects free places, per key
+	// of the current window (see places).
+	mu     sync.Mutex
+	window time.Time
+	hints  map[string]*hint
 }
+
+// hint is what this instance knows of a key's places in a window: a guess
+// that only orders the inserts, never decides on its own, except that a
+// key found full is refused without trying again for fullFor.
+type hint struct {
+	next   int       // the place to try first (1…Max)
+	freed  []int     // places this instance took back
+	fullAt time.Time // when every place was found taken (wall clock)
+}
+
+// fullFor is how long a key found full is refused without inserts, unless
+// this instance takes one of its attempts back meanwhile: a flood of
+// refused attempts costs the database nothing. An attempt another
+// instance takes back is seen here at most this much later.
+const fullFor = time.Second
 
 // New builds a limiter. now is its clock (nil: time.Now): windows are
 // fixed (a quarter hour starts at :00, :15…), so tests pin the clock
@@ -53,37 +84,119 @@ type Attempt struct {
 	// Wait is how long until the window ends (for Retry-After).
 	Wait time.Duration
 	l    *Limiter
-	id   bson.ObjectID
+	k    string
+	slot int
 	// more are the attempts TakeAll counted with this one.
 	more []*Attempt
 }
 
-// Take counts one attempt for key and then decides from the count that
-// includes it. Every attempt is one inserted document (inserts are atomic;
-// FerretDB v1 loses concurrent updates), so however many run in parallel,
-// at most Max allowed attempts stand in a window: the last of them to be
-// inserted counts them all. Only an allowed attempt may be evaluated. A
-// refused one is taken back at once: it was
-// not evaluated, and a refused flood then leaves nothing to store or to
-// count. (Should taking it back fail, it stays counted until the window
-// ends, which only errs on the safe side.)
+// Take counts one attempt for key: it is allowed when it takes one of the
+// key's Max places in this window (see the package comment), so however
+// many run in parallel, on however many instances, at most Max allowed
+// attempts stand in a window. Only an allowed attempt may be evaluated. A
+// refused one stores nothing: a refused flood leaves nothing to store or
+// to count. Under a race an attempt may be refused while another is being
+// taken back; that errs on the safe side.
 func (l *Limiter) Take(ctx context.Context, key string) (*Attempt, error) {
 	k, end := l.key(key)
-	a := &Attempt{l: l, id: bson.NewObjectID(), Wait: end.Sub(l.now())}
-	if err := l.st.Insert(ctx, collection, bson.M{"_id": a.id, "k": k, "expires": end}); err != nil {
-		return nil, fmt.Errorf("ratelimit: take %s: %w", l.Name, err)
+	a := &Attempt{Wait: end.Sub(l.now())}
+	freed, start, ok := l.places(k, end)
+	tried := 0
+	for i := -1; ok && i < l.Max; i++ {
+		slot := freed
+		if i >= 0 {
+			slot = (start-1+i)%l.Max + 1
+		} else if freed == 0 {
+			continue
+		}
+		err := l.st.Insert(ctx, collection, bson.M{"_id": placeID(k, slot), "k": k, "expires": end})
+		if err == nil {
+			l.took(k, end, slot, tried > 0)
+			a.l, a.k, a.slot, a.Allowed = l, k, slot, true
+			return a, nil
+		}
+		if !store.IsDuplicate(err) {
+			return nil, fmt.Errorf("ratelimit: take %s: %w", l.Name, err)
+		}
+		tried++
 	}
-	n, err := l.count(ctx, k)
-	if err != nil {
-		_ = a.Undo(ctx)
-		return nil, err
+	if ok {
+		// Found full now (not only remembered so): refuse without inserts
+		// for a moment.
+		l.found(k, end)
 	}
-	if n > int64(l.Max) {
-		_ = a.Undo(ctx)
-		return a, nil
-	}
-	a.Allowed = true
 	return a, nil
+}
+
+func placeID(k string, slot int) string { return k + "." + strconv.Itoa(slot) }
+
+// places says where Take tries the places of k: freed, one this instance
+// took back (0: none), first; then every place from start on, round to
+// the first. Each call moves the start on, so parallel attempts here do
+// not all try the same place first. ok is false when the key was found
+// full a moment ago.
+func (l *Limiter) places(k string, end time.Time) (freed, start int, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.Max < 1 {
+		return 0, 0, false
+	}
+	h := l.hint(k, end)
+	if len(h.freed) == 0 && !h.fullAt.IsZero() && time.Since(h.fullAt) < fullFor {
+		return 0, 0, false
+	}
+	if n := len(h.freed); n > 0 {
+		freed = h.freed[n-1]
+		h.freed = h.freed[:n-1]
+	}
+	start = h.next
+	h.next = start%l.Max + 1
+	return freed, start, true
+}
+
+// maxHints bounds the keys an instance keeps hints for (a flood from many
+// addresses): beyond it they are dropped, which costs a few more inserts.
+const maxHints = 10000
+
+// hint is k's hint in the window ending at end; a new window drops the
+// hints of the one before. Callers hold mu.
+func (l *Limiter) hint(k string, end time.Time) *hint {
+	if !end.Equal(l.window) || l.hints == nil || len(l.hints) >= maxHints {
+		l.window, l.hints = end, map[string]*hint{}
+	}
+	h := l.hints[k]
+	if h == nil {
+		h = &hint{next: 1}
+		l.hints[k] = h
+	}
+	return h
+}
+
+// took notes that slot was taken here; skipped says the places tried
+// before it were taken, so the next attempt starts after it.
+func (l *Limiter) took(k string, end time.Time, slot int, skipped bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h := l.hint(k, end)
+	h.fullAt = time.Time{}
+	if skipped {
+		h.next = slot%l.Max + 1
+	}
+}
+
+func (l *Limiter) found(k string, end time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.hint(k, end).fullAt = time.Now()
+}
+
+func (l *Limiter) freed(k string, slot int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if h := l.hints[k]; h != nil {
+		h.freed = append(h.freed, slot)
+		h.fullAt = time.Time{}
+	}
 }
 
 // Keyed is a limit and the key to count an attempt under.
@@ -145,21 +258,16 @@ func (a *Attempt) Undo(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	// Attempts are only ever inserted and removed: a purge loses nothing.
-	if _, err := l.st.Purge(ctx, collection, bson.M{"_id": a.id}); err != nil {
+	if _, err := l.st.Purge(ctx, collection, bson.M{"_id": placeID(a.k, a.slot)}); err != nil {
 		errs = append(errs, fmt.Errorf("ratelimit: undo %s: %w", l.Name, err))
+	} else {
+		l.freed(a.k, a.slot)
 	}
 	return errors.Join(errs...)
 }
 
-func (l *Limiter) count(ctx context.Context, k string) (int64, error) {
-	n, err := l.st.C(collection).CountDocuments(ctx, bson.M{"k": k})
-	if err != nil {
-		return 0, fmt.Errorf("ratelimit: count %s: %w", l.Name, err)
-	}
-	return n, nil
-}
-
-// Index makes counting by key cheap.
+// Index on the key: places are found by _id; kept for finding a key's
+// attempts by hand.
 func Index() store.Index {
 	return store.Index{Collection: collection, Keys: bson.D{{Key: "k", Value: 1}}, Name: "k"}
 }

@@ -220,3 +220,67 @@ func TestSweepFollowsTheClock(t *testing.T) {
 		t.Fatalf("%d attempts left after their window ended", n)
 	}
 }
+
+// Two instances (two limiters on one database) hold one limit together:
+// parallel attempts on both stand at most Max times, and a place one
+// instance takes back is taken by the other (at the latest fullFor after
+// it found the key full).
+func TestLimitHoldsAcrossInstances(t *testing.T) {
+	st := storetest.New(t)
+	s, _ := seal.New(bytes.Repeat([]byte{6}, 32))
+	a := New(st, s, "test", 4, time.Hour, pinned)
+	b := New(st, s, "test", 4, time.Hour, pinned)
+	var (
+		mu      sync.Mutex
+		allowed []*Attempt
+		wg      sync.WaitGroup
+	)
+	for _, l := range []*Limiter{a, b, a, b} {
+		wg.Go(func() {
+			got := takeParallel(t, l, "k", 10)
+			mu.Lock()
+			allowed = append(allowed, got...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(allowed) != 4 {
+		t.Fatalf("%d of 40 parallel attempts on two instances allowed, want the limit 4", len(allowed))
+	}
+	if n := stored(t, a); n != 4 {
+		t.Fatalf("%d attempts stored, want 4", n)
+	}
+	for _, l := range []*Limiter{a, b} {
+		if got, err := l.Take(t.Context(), "k"); err != nil || got.Allowed {
+			t.Fatalf("a fifth attempt: %+v %v", got, err)
+		}
+	}
+	// The other instance than the one that took it sees the place free.
+	from, other := allowed[0].l, a
+	if from == a {
+		other = b
+	}
+	if err := allowed[0].Undo(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * fullFor)
+	for {
+		got, err := other.Take(t.Context(), "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Allowed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the place taken back on one instance was not taken on the other within %v", 10*fullFor)
+		}
+		time.Sleep(fullFor / 10)
+	}
+	if got, err := from.Take(t.Context(), "k"); err == nil && got.Allowed {
+		t.Fatal("a place taken back was taken twice")
+	}
+	if n := stored(t, a); n != 4 {
+		t.Fatalf("%d attempts stored, want 4", n)
+	}
+}
