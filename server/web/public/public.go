@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/ratelimit"
 	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/web/lang"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -61,46 +61,26 @@ type Handler struct {
 	ContentRetentionDays int
 }
 
-// Routes mounts the public pages. Language-prefixed routes are checked by
-// the lang middleware.
+// Routes mounts the public pages. Every page but the root and the icon
+// exists once per public language (/nl/report, /en/report, …).
 func (h *Handler) Routes(r fiber.Router) {
 	r.Get("/", h.root)
 	r.Get("/icon.svg", icon)
-	lang := r.Group("/:lang", h.requireLang, h.noStore, h.limitBody, h.admit)
-	lang.Get("/", h.home)
-	lang.Get("/languages", h.languages)
-	lang.Get("/report", h.reportForm)
-	lang.Post("/report", h.limitReports, h.reportSubmit)
-	lang.Get("/report/saved", h.savedPage)
-	lang.Post("/report/saved", h.reportSaved)
-	lang.Get("/status", h.statusForm)
-	lang.Post("/status", h.statusLookup)
-	lang.Post("/status/reply", h.statusReply)
-	lang.Post("/status/heard", h.statusHeard)
-	lang.Get("/v/:token", h.view)
-	lang.Get("/privacy", h.privacy)
+	lang.Mount(r, func(p lang.Router) {
+		p.Get("/", h.home)
+		p.Get("/languages", h.languages)
+		p.Get("/report", h.reportForm)
+		p.Post("/report", h.limitReports, h.reportSubmit)
+		p.Get("/report/saved", h.savedPage)
+		p.Post("/report/saved", h.reportSaved)
+		p.Get("/status", h.statusForm)
+		p.Post("/status", h.statusLookup)
+		p.Post("/status/reply", h.statusReply)
+		p.Post("/status/heard", h.statusHeard)
+		p.Get("/v/:token", h.view)
+		p.Get("/privacy", h.privacy)
+	}, h.noStore, h.limitBody, h.admit)
 }
-
-// Lang returns the page language set by requireLang.
-func Lang(c *fiber.Ctx) string {
-	if l, ok := c.Locals("lang").(string); ok {
-		return l
-	}
-	return "nl"
-}
-
-func (h *Handler) requireLang(c *fiber.Ctx) error {
-	i := slices.Index(cases.PublicLanguages, c.Params("lang"))
-	if i < 0 {
-		return c.Next() // not a language: let later routes or the 404 page answer
-	}
-	// The list's own string, not the request's: the language outlives the
-	// request in the renderer's per-language templates.
-	c.Locals("lang", cases.PublicLanguages[i])
-	return c.Next()
-}
-
-func isLang(c *fiber.Ctx) bool { _, ok := c.Locals("lang").(string); return ok }
 
 // MaxFormBody is the largest body a public page reads. The API takes
 // 64 KiB of JSON; a form is percent-encoded, which makes a Chinese or Thai
@@ -110,24 +90,21 @@ const MaxFormBody = 128 << 10
 
 // limitBody refuses larger bodies before any field is parsed.
 func (h *Handler) limitBody(c *fiber.Ctx) error {
-	if !isLang(c) || len(c.Request().Body()) <= MaxFormBody {
+	if len(c.Request().Body()) <= MaxFormBody {
 		return c.Next()
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return h.View.Render(c, fiber.StatusRequestEntityTooLarge, "public/error", &view.Data{Lang: Lang(c),
+	return h.View.Render(c, fiber.StatusRequestEntityTooLarge, "public/error", &view.Data{Lang: lang.Of(c),
 		Page: struct{ Title, Text string }{"error.too_large_title", "error.too_large"}})
 }
 
 func (h *Handler) noStore(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Next()
 }
 
 func (h *Handler) root(c *fiber.Ctx) error {
-	l := i18n.Match(c.Get(fiber.HeaderAcceptLanguage), cases.PublicLanguages)
+	l := i18n.Match(c.Get(fiber.HeaderAcceptLanguage), lang.Public)
 	c.Set(fiber.HeaderVary, "Accept-Language")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Redirect("/"+l+"/", fiber.StatusFound)
@@ -149,28 +126,19 @@ func icon(c *fiber.Ctx) error {
 }
 
 func (h *Handler) page(c *fiber.Ctx, status int, name string, page any) error {
-	return h.View.Render(c, status, name, &view.Data{Lang: Lang(c), Page: page})
+	return h.View.Render(c, status, name, &view.Data{Lang: lang.Of(c), Page: page})
 }
 
 func (h *Handler) home(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
-	return h.View.Shared(c, "public/home", &view.Data{Lang: Lang(c)}, nil)
+	return h.View.Shared(c, "public/home", &view.Data{Lang: lang.Of(c)}, nil)
 }
 
 func (h *Handler) languages(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
-	return h.View.Shared(c, "public/choose", &view.Data{Lang: Lang(c)}, nil)
+	return h.View.Shared(c, "public/choose", &view.Data{Lang: lang.Of(c)}, nil)
 }
 
 func (h *Handler) privacy(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
-	return h.View.Shared(c, "public/privacy", &view.Data{Lang: Lang(c), Page: h.privacyPage(Lang(c))}, nil)
+	return h.View.Shared(c, "public/privacy", &view.Data{Lang: lang.Of(c), Page: h.privacyPage(lang.Of(c))}, nil)
 }
 
 type privacyPage struct{ Period, ContentPeriod string }
@@ -265,9 +233,6 @@ func (h *Handler) refresh(form map[string]string) {
 }
 
 func (h *Handler) reportForm(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
 	card := strings.ToUpper(strings.TrimSpace(c.Query("card")))
 	if len(card) > 20 {
 		card = ""
@@ -277,7 +242,7 @@ func (h *Handler) reportForm(c *fiber.Ctx) error {
 	form := h.freshForm(card)
 	fill := map[string]string{view.FormIDMark: form["id"], view.FormTokenMark: form["token"], view.FormCardMark: card}
 	form["id"], form["token"], form["card"] = view.FormIDMark, view.FormTokenMark, view.FormCardMark
-	return h.View.Shared(c, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: form}, fill)
+	return h.View.Shared(c, "public/report", &view.Data{Lang: lang.Of(c), Page: theForm, Form: form}, fill)
 }
 
 // reportFieldOrder is the order the form shows its fields (and so the
@@ -305,7 +270,7 @@ func formField(f string) string {
 // report comes back to her with what she typed; other posts get the busy
 // page (503 with Retry-After).
 func (h *Handler) admit(c *fiber.Ctx) error {
-	if !isLang(c) || h.Work == nil || c.Method() != fiber.MethodPost {
+	if h.Work == nil || c.Method() != fiber.MethodPost {
 		return c.Next()
 	}
 	release, err := h.Work.Acquire(c.UserContext())
@@ -328,7 +293,7 @@ const caseMade = "public.case_made"
 // the form comes back with what she typed. A submit that makes no case
 // (invalid, refused, an error) is taken back.
 func (h *Handler) limitReports(c *fiber.Ctx) error {
-	if !isLang(c) || h.TakeReport == nil {
+	if h.TakeReport == nil {
 		return c.Next()
 	}
 	a, err := h.TakeReport(c)
@@ -375,7 +340,7 @@ func (h *Handler) formAgain(c *fiber.Ctx, status int, flash string) error {
 	for _, f := range formFields {
 		form[f] = c.FormValue(f)
 	}
-	return h.View.Render(c, status, "public/report", &view.Data{Lang: Lang(c), Page: theForm, Form: echo(form), Flash: flash})
+	return h.View.Render(c, status, "public/report", &view.Data{Lang: lang.Of(c), Page: theForm, Form: echo(form), Flash: flash})
 }
 
 // echo is what of a form comes back to her: each field at most as long as
@@ -419,22 +384,19 @@ func (h *Handler) redirect(c *fiber.Ctx, v View) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/"+Lang(c)+"/v/"+tok, fiber.StatusSeeOther)
+	return c.Redirect("/"+lang.Of(c)+"/v/"+tok, fiber.StatusSeeOther)
 }
 
 func (h *Handler) translate(c *fiber.Ctx, keys map[string]string) map[string]string {
 	out := make(map[string]string, len(keys))
 	for f, k := range keys {
-		out[f] = h.Catalog.T(Lang(c), k)
+		out[f] = h.Catalog.T(lang.Of(c), k)
 	}
 	return out
 }
 
 func (h *Handler) reportSubmit(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
-	lang := Lang(c)
+	l := lang.Of(c)
 	form := map[string]string{}
 	for _, f := range formFields {
 		form[f] = c.FormValue(f)
@@ -449,7 +411,7 @@ func (h *Handler) reportSubmit(c *fiber.Ctx) error {
 	var err error
 	for range 3 {
 		var res cases.Result
-		res, err = h.Cases.CreateForm(c.UserContext(), InputFromForm(form, lang))
+		res, err = h.Cases.CreateForm(c.UserContext(), InputFromForm(form, l))
 		var ve *cases.ValidationError
 		switch {
 		case errors.Is(err, cases.ErrConflict):
@@ -500,9 +462,6 @@ func InputFromForm(form map[string]string, lang string) cases.Input {
 // view shows a page that works once; a second time (Reload, Back, another
 // person on the same phone) it says only that the page is closed.
 func (h *Handler) view(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
 	v, ok, err := h.Views.Take(c.UserContext(), c.Params("token"))
 	if err != nil {
 		return err
@@ -513,7 +472,7 @@ func (h *Handler) view(c *fiber.Ctx) error {
 		return h.showReceipt(c, v)
 	case v.Kind == viewForm:
 		return h.View.Render(c, fiber.StatusUnprocessableEntity, "public/report",
-			&view.Data{Lang: Lang(c), Page: theForm, Form: v.Form, Errors: h.translate(c, v.Errors), FieldOrder: reportFieldOrder})
+			&view.Data{Lang: lang.Of(c), Page: theForm, Form: v.Form, Errors: h.translate(c, v.Errors), FieldOrder: reportFieldOrder})
 	case v.Kind == viewStatus:
 		return h.showStatus(c, v)
 	case v.Kind == viewLookup:
@@ -531,14 +490,11 @@ func (h *Handler) showReceipt(c *fiber.Ctx, v View) error {
 	if err != nil {
 		return err
 	}
-	return h.View.Render(c, fiber.StatusOK, "public/receipt", &view.Data{Lang: Lang(c),
+	return h.View.Render(c, fiber.StatusOK, "public/receipt", &view.Data{Lang: lang.Of(c),
 		Page: receiptPage{Receipt: v.Receipt, Reference: v.Reference, Token: tok}, Errors: h.translate(c, v.Errors)})
 }
 
 func (h *Handler) reportSaved(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
 	tok := c.FormValue("t")
 	v, ok, err := h.Views.Peek(c.UserContext(), tok, tokenSaved)
 	if err != nil {
@@ -553,13 +509,10 @@ func (h *Handler) reportSaved(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	return c.Redirect("/"+Lang(c)+"/report/saved", fiber.StatusSeeOther)
+	return c.Redirect("/"+lang.Of(c)+"/report/saved", fiber.StatusSeeOther)
 }
 
 func (h *Handler) savedPage(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
 	return h.page(c, fiber.StatusOK, "public/saved", nil)
 }
 
@@ -576,22 +529,19 @@ type statusPage struct {
 }
 
 func (h *Handler) statusForm(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
 	// A failed look-up is the receipt field's error, tied to the field.
 	switch c.Query("e") {
 	case "not_found":
-		return h.View.Render(c, fiber.StatusNotFound, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{NotFound: true},
-			Errors: map[string]string{"receipt": h.Catalog.T(Lang(c), "status.not_found") + " " + h.Catalog.T(Lang(c), "status.not_found_outreach")}})
+		return h.View.Render(c, fiber.StatusNotFound, "public/status", &view.Data{Lang: lang.Of(c), Page: statusPage{NotFound: true},
+			Errors: map[string]string{"receipt": h.Catalog.T(lang.Of(c), "status.not_found") + " " + h.Catalog.T(lang.Of(c), "status.not_found_outreach")}})
 	case "too_many":
-		return h.View.Render(c, fiber.StatusTooManyRequests, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{Limited: true},
+		return h.View.Render(c, fiber.StatusTooManyRequests, "public/status", &view.Data{Lang: lang.Of(c), Page: statusPage{Limited: true},
 			Errors: h.translate(c, map[string]string{"receipt": "error.too_many"})})
 	case "check":
-		return h.View.Render(c, fiber.StatusUnprocessableEntity, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{Typo: true},
+		return h.View.Render(c, fiber.StatusUnprocessableEntity, "public/status", &view.Data{Lang: lang.Of(c), Page: statusPage{Typo: true},
 			Errors: h.translate(c, map[string]string{"receipt": "status.check_digits"})})
 	}
-	return h.View.Shared(c, "public/status", &view.Data{Lang: Lang(c), Page: statusPage{}}, nil)
+	return h.View.Shared(c, "public/status", &view.Data{Lang: lang.Of(c), Page: statusPage{}}, nil)
 }
 
 // lookup opens the case for a receipt, counting misses per client so the
@@ -654,24 +604,21 @@ func (h *Handler) showStatus(c *fiber.Ctx, v View) error {
 	if len(v.Errors) > 0 {
 		status = fiber.StatusUnprocessableEntity
 	}
-	return h.View.Render(c, status, "public/status", &view.Data{Lang: Lang(c), Page: p, Form: v.Form, Errors: h.translate(c, v.Errors)})
+	return h.View.Render(c, status, "public/status", &view.Data{Lang: lang.Of(c), Page: p, Form: v.Form, Errors: h.translate(c, v.Errors)})
 }
 
 func (h *Handler) statusLookup(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
 	cs, st, err := h.lookup(c, c.FormValue("receipt"))
 	if err != nil {
 		return err
 	}
 	switch st {
 	case fiber.StatusTooManyRequests:
-		return c.Redirect("/"+Lang(c)+"/status?e=too_many", fiber.StatusSeeOther)
+		return c.Redirect("/"+lang.Of(c)+"/status?e=too_many", fiber.StatusSeeOther)
 	case fiber.StatusNotFound:
-		return c.Redirect("/"+Lang(c)+"/status?e=not_found", fiber.StatusSeeOther)
+		return c.Redirect("/"+lang.Of(c)+"/status?e=not_found", fiber.StatusSeeOther)
 	case fiber.StatusUnprocessableEntity:
-		return c.Redirect("/"+Lang(c)+"/status?e=check", fiber.StatusSeeOther)
+		return c.Redirect("/"+lang.Of(c)+"/status?e=check", fiber.StatusSeeOther)
 	}
 	v := View{Kind: viewStatus, Case: cs.ID}
 	if d := c.FormValue("body"); strings.TrimSpace(d) != "" {
@@ -691,9 +638,6 @@ func (h *Handler) expired(c *fiber.Ctx, draft string) error {
 }
 
 func (h *Handler) statusReply(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
 	tok, body := c.FormValue("t"), c.FormValue("body")
 	v, ok, err := h.Views.Peek(c.UserContext(), tok, tokenCase)
 	if err != nil {
@@ -721,9 +665,6 @@ func (h *Handler) statusReply(c *fiber.Ctx) error {
 }
 
 func (h *Handler) statusHeard(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
 	if h.Heard == nil {
 		return fiber.ErrNotFound
 	}
