@@ -225,3 +225,40 @@ func runProbe(env *servertest.Env, p langProbe) string {
 	}
 	return p.check(b)
 }
+
+// TestOnlyPublicLanguagesHavePublicPages: a first segment that is not a
+// public language in its own spelling gets the 404 page (in Dutch: it
+// names no language), whatever follows it; the other audiences' paths
+// answer as before.
+func TestOnlyPublicLanguagesHavePublicPages(t *testing.T) {
+	env := servertest.Start(t)
+	cat := i18n.Default()
+	notFound := headingIs(cat, "nl", "error.not_found_title")
+	for _, path := range []string{"/xx/report", "/xx/", "/EN/report", "/Nl/status", "/english", "/en-gb/report",
+		"/enreport", "/staff/report", "/c/x/report", "/report", "/status", "/privacy", "/v/token", "/help", "/rights"} {
+		res := env.Get(t, path, "Accept", "text/html")
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, res.StatusCode)
+			continue
+		}
+		if problem := notFound(res.Body); problem != "" {
+			t.Errorf("GET %s: %s", path, problem)
+		}
+	}
+	for _, l := range cases.PublicLanguages {
+		for path, key := range map[string]string{"/": "home.heading", "/report": "form.title", "/help": "help.title"} {
+			res := env.Get(t, "/"+l+path, "Accept", "text/html")
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("GET /%s%s: %d, want 200", l, path, res.StatusCode)
+			} else if problem := headingIs(cat, l, key)(res.Body); problem != "" {
+				t.Errorf("GET /%s%s: %s", l, path, problem)
+			}
+		}
+	}
+	for path, status := range map[string]int{"/staff/signin": 200, "/api/v1/categories": 200, "/app/": 200, "/healthz/live": 200,
+		"/api/v1/nothing": 404} {
+		if res := env.Get(t, path); res.StatusCode != status {
+			t.Errorf("GET %s: %d, want %d", path, res.StatusCode, status)
+		}
+	}
+}

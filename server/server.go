@@ -39,6 +39,7 @@ import (
 	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/cardsui"
 	"github.com/gehoord/gehoord/server/web/helpui"
+	"github.com/gehoord/gehoord/server/web/lang"
 	"github.com/gehoord/gehoord/server/web/problem"
 	"github.com/gehoord/gehoord/server/web/public"
 	"github.com/gehoord/gehoord/server/web/pushui"
@@ -540,8 +541,11 @@ func requestLog(log *slog.Logger) fiber.Handler {
 		} else if err != nil {
 			status = fiber.StatusInternalServerError
 		}
+		if !log.Enabled(c.UserContext(), slog.LevelDebug) {
+			return err
+		}
 		log.LogAttrs(c.UserContext(), slog.LevelDebug, "request",
-			slog.String("method", c.Method()), slog.String("route", c.Route().Path),
+			slog.String("method", c.Method()), slog.String("route", lang.Route(c)),
 			slog.Int("status", status), slog.Duration("took", time.Since(start)))
 		return err
 	}
@@ -551,14 +555,12 @@ func langOf(c *fiber.Ctx) string {
 	if l, ok := c.Locals("lang").(string); ok {
 		return l
 	}
-	if seg := strings.SplitN(strings.TrimPrefix(c.Path(), "/"), "/", 2)[0]; seg != "" {
-		for _, l := range cases.PublicLanguages {
-			if l == seg {
-				return l
-			}
-		}
+	// An error before any language was set (a body too large, a full
+	// gate) is answered in the language of the address.
+	if l, ok := lang.InPath(c.Path()); ok {
+		return l
 	}
-	return "nl"
+	return lang.Default
 }
 
 // errorHandler is the one place where a returned error becomes a

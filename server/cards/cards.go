@@ -172,7 +172,7 @@ type Service struct {
 }
 
 // DefaultLanguages are the public languages, used when Config has none.
-var DefaultLanguages = []string{"nl", "en", "ro", "bg", "hu", "pl", "es", "pt", "ru", "uk", "th", "zh"}
+var DefaultLanguages = cases.PublicLanguages
 
 // NewService returns the card service.
 func NewService(c Config) *Service {

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/socialmap"
+	"github.com/gehoord/gehoord/server/web/lang"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -44,10 +45,7 @@ type helpResult struct {
 // Only verified entries are shown to the public: a wrong phone number is
 // worse than none.
 func (h *Handler) helpShow(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
-	lang := pageLang(c)
+	l := lang.Of(c)
 	// What she looked for says something about her: keep it out of caches.
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	p := helpPage{
@@ -75,7 +73,7 @@ func (h *Handler) helpShow(c *fiber.Ctx) error {
 			p.UnknownPlace = p.Place != ""
 			p.ResolvedRegion = p.Region
 		}
-		matches, err := h.Map.MatchDetailed(c.UserContext(), place, p.Topic, lang)
+		matches, err := h.Map.MatchDetailed(c.UserContext(), place, p.Topic, l)
 		if err != nil {
 			return err
 		}
@@ -90,7 +88,7 @@ func (h *Handler) helpShow(c *fiber.Ctx) error {
 				byReach[m.Reach] = g
 			}
 			r := helpResult{Organisation: m.Organisation, Langs: languageNames(m.Languages), LangMatch: m.LanguageMatch, Tel: telHref(m.Phone)}
-			r.AboutText, r.WalkInText, r.HoursText = m.TextFor(lang)
+			r.AboutText, r.WalkInText, r.HoursText = m.TextFor(l)
 			for _, t := range socialmap.Topics() {
 				if m.HasTopic(t) {
 					r.TopicLabels = append(r.TopicLabels, topicKeys[t])
@@ -105,10 +103,10 @@ func (h *Handler) helpShow(c *fiber.Ctx) error {
 			}
 		}
 	}
-	d := &view.Data{Lang: lang, Page: p}
+	d := &view.Data{Lang: l, Page: p}
 	if p.UnknownPlace {
 		// The field's error, so the page title says there is one.
-		d.Errors = map[string]string{"place": h.Catalog.T(lang, "help.unknown_place", "place", p.Place)}
+		d.Errors = map[string]string{"place": h.Catalog.T(l, "help.unknown_place", "place", p.Place)}
 	}
 	return h.View.Render(c, fiber.StatusOK, "public/help", d)
 }

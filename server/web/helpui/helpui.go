@@ -16,10 +16,10 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
-	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/web/auth"
+	"github.com/gehoord/gehoord/server/web/lang"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -42,10 +42,12 @@ type Handler struct {
 
 // Routes mounts the public and the staff pages.
 func (h *Handler) Routes(r fiber.Router) {
-	// Public (language first; anything that is not a language falls through).
-	r.Get("/:lang/help", h.requireLang, h.helpShow)
-	r.Get("/:lang/rights", h.requireLang, h.rightsIndex)
-	r.Get("/:lang/rights/:topic", h.requireLang, h.rightsShow)
+	// Public, once per public language (/nl/help, /en/help, …).
+	lang.Mount(r, func(p lang.Router) {
+		p.Get("/help", h.helpShow)
+		p.Get("/rights", h.rightsIndex)
+		p.Get("/rights/:topic", h.rightsShow)
+	})
 
 	// Coordinator's social map.
 	guard := h.Guard
@@ -63,28 +65,6 @@ func (h *Handler) Routes(r fiber.Router) {
 	s.Get("/:key/edit", h.mapEdit)
 	s.Post("/:key/edit", h.mapUpdate)
 	s.Post("/:key/retire", h.mapRetire)
-}
-
-// requireLang lets only the public languages through; any other first
-// segment is left to later routes (and finally the 404 page).
-func (h *Handler) requireLang(c *fiber.Ctx) error {
-	i := slices.Index(cases.PublicLanguages, c.Params("lang"))
-	if i < 0 {
-		return c.Next()
-	}
-	// The list's own string, not the request's: the language outlives the
-	// request in the renderer's per-language templates.
-	c.Locals("lang", cases.PublicLanguages[i])
-	return c.Next()
-}
-
-func isLang(c *fiber.Ctx) bool { _, ok := c.Locals("lang").(string); return ok }
-
-func pageLang(c *fiber.Ctx) string {
-	if l, ok := c.Locals("lang").(string); ok {
-		return l
-	}
-	return "nl"
 }
 
 // staffLang is the signed-in user's language when it is a staff language.

@@ -3,6 +3,7 @@ package helpui
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/gehoord/gehoord/server/web/lang"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -89,17 +90,11 @@ type rightsPage struct {
 }
 
 func (h *Handler) rightsIndex(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
-	return h.View.Render(c, fiber.StatusOK, "public/rights", &view.Data{Lang: pageLang(c),
+	return h.View.Render(c, fiber.StatusOK, "public/rights", &view.Data{Lang: lang.Of(c),
 		Page: rightsPage{Topics: rightsTopics, Checked: RightsChecked}})
 }
 
 func (h *Handler) rightsShow(c *fiber.Ctx) error {
-	if !isLang(c) {
-		return c.Next()
-	}
 	for _, t := range rightsTopics {
 		if t.ID != c.Params("topic") {
 			continue
@@ -108,7 +103,7 @@ func (h *Handler) rightsShow(c *fiber.Ctx) error {
 		for _, id := range t.Routes {
 			p.Routes = append(p.Routes, complaintRoutes[id])
 		}
-		return h.View.Render(c, fiber.StatusOK, "public/rights_topic", &view.Data{Lang: pageLang(c), Page: p})
+		return h.View.Render(c, fiber.StatusOK, "public/rights_topic", &view.Data{Lang: lang.Of(c), Page: p})
 	}
 	return fiber.ErrNotFound
 }

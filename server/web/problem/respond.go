@@ -14,6 +14,7 @@ import (
 	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/web/lang"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -144,7 +145,7 @@ func (h *Handler) Handle(c *fiber.Ctx, err error) error {
 	f, status := Classify(err)
 	if status >= 500 && f != ErrBusy {
 		// Route pattern only: the path and body may hold personal data.
-		h.Log.Error("request failed", "route", c.Route().Path, "method", c.Method(), "err", err)
+		h.Log.Error("request failed", "route", lang.Route(c), "method", c.Method(), "err", err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	retryAfter(c, err)

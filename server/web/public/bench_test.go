@@ -55,3 +55,21 @@ func BenchmarkIntakePage(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 }
+
+// BenchmarkHomePage serves the home page, the first page a card's
+// visitor loads.
+func BenchmarkHomePage(b *testing.B) {
+	env := servertest.Start(b)
+	client := &http.Client{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		res, err := client.Get(env.URL + "/nl/")
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+}

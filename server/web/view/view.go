@@ -299,10 +299,7 @@ func (r *Renderer) Shared(c *fiber.Ctx, page string, d *Data, fill map[string]st
 	}
 	// The route's own path, not the request's: /en/REPORT and /en/report
 	// are one page, and no request can grow the cache.
-	d.Path = strings.TrimPrefix(c.Route().Path, "/:lang")
-	if d.Path == "" {
-		d.Path = "/"
-	}
+	d.Path = pathWithoutLang(c.Route().Path, d.Lang)
 	key := page + "|" + d.Lang + "|" + d.Path
 	v, ok := r.shared.Load(key)
 	if !ok {
