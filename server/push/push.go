@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/gehoord/gehoord/server/cases"
-	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/fault"
+	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
 )
 
@@ -84,8 +84,7 @@ func errInvalidField(field string) error {
 	return e
 }
 
-var (
-)
+var ()
 
 // Config holds what the service needs. Store and Sealer are required.
 type Config struct {

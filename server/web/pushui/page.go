@@ -1,7 +1,6 @@
 package pushui
 
 import (
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/push"
