@@ -22,6 +22,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/workdays"
@@ -44,29 +45,15 @@ const (
 	CardsOnPage = 10    // cards on one A4 sheet (2 × 5)
 )
 
-// Errors.
+// Errors: faults with the message a page or the outreach app shows.
 var (
 	// ErrNotFound: no such batch or card.
-	ErrNotFound = errors.New("cards: not found")
+	ErrNotFound = fault.New(fault.NotFound, "error.not_found", "cards: not found")
 	// ErrUnknownBatch: AddHandedOut was given neither a batch id nor a card code it knows.
-	ErrUnknownBatch = errors.New("cards: unknown batch")
+	ErrUnknownBatch = fault.New(fault.Invalid, "app.error.batch", "cards: unknown batch")
 	// ErrInvalidCount: AddHandedOut was given a count out of range.
-	ErrInvalidCount = errors.New("cards: invalid count")
+	ErrInvalidCount = fault.New(fault.Invalid, "app.error.count", "cards: invalid count")
 )
-
-// ValidationError lists form fields with the catalog key of their problem.
-type ValidationError struct {
-	Fields map[string]string
-}
-
-func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for f, k := range e.Fields {
-		keys = append(keys, f+":"+k)
-	}
-	slices.Sort(keys)
-	return "cards: invalid batch: " + strings.Join(keys, ", ")
-}
 
 // Variant is the text printed on a card. The set is short on purpose: each
 // variant is one line that must exist in every public language.
@@ -209,22 +196,22 @@ func Day(t time.Time) string { return t.In(workdays.Amsterdam).Format("2006-01-0
 // Validate checks a new batch and resolves its area to region and
 // municipality.
 func (s *Service) Validate(nb NewBatch) (region, municipality string, err error) {
-	bad := map[string]string{}
+	var bad []fault.Field
 	label := strings.TrimSpace(nb.Label)
 	switch {
 	case label == "":
-		bad["label"] = "cards.error.label"
+		bad = append(bad, fault.Field{Field: "label", Key: "cards.error.label"})
 	case utf8.RuneCountInString(label) > MaxLabel:
-		bad["label"] = "cards.error.label_long"
+		bad = append(bad, fault.Field{Field: "label", Key: "cards.error.label_long"})
 	}
 	if nb.Count < 1 || nb.Count > MaxCount {
-		bad["count"] = "cards.error.count"
+		bad = append(bad, fault.Field{Field: "count", Key: "cards.error.count", Args: []any{"max", MaxCount}})
 	}
 	if !slices.Contains(s.langs, nb.Language) {
-		bad["language"] = "cards.error.language"
+		bad = append(bad, fault.Field{Field: "language", Key: "cards.error.language"})
 	}
 	if !slices.Contains(Variants, nb.Variant) {
-		bad["variant"] = "cards.error.variant"
+		bad = append(bad, fault.Field{Field: "variant", Key: "cards.error.variant"})
 	}
 	if a := strings.TrimSpace(nb.Area); a != "" {
 		if r, ok := socialmap.CanonicalRegion(a); ok {
@@ -232,16 +219,16 @@ func (s *Service) Validate(nb NewBatch) (region, municipality string, err error)
 		} else if m, ok := socialmap.LookupMunicipality(a); ok {
 			region, municipality = m.Region, m.Name
 		} else {
-			bad["area"] = "cards.error.area"
+			bad = append(bad, fault.Field{Field: "area", Key: "cards.error.area"})
 		}
 	}
 	if len(bad) > 0 {
-		return "", "", &ValidationError{Fields: bad}
+		return "", "", fault.Validation(bad...)
 	}
 	return region, municipality, nil
 }
 
-// Create makes a batch and its cards. It returns a *ValidationError for bad
+// Create makes a batch and its cards. It returns a fault.Validation for bad
 // input. The cards are stored before the batch, so a batch that shows up is
 // always complete; an interrupted Create leaves only unreachable codes.
 func (s *Service) Create(ctx context.Context, nb NewBatch, createdBy string) (*Batch, error) {

@@ -1,14 +1,15 @@
 package cardsui
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/cards"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/socialmap"
+	"github.com/gehoord/gehoord/server/web/problem"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -63,13 +64,14 @@ func (h *Handler) batchCreate(c *fiber.Ctx) error {
 	b, err := h.Cards.Create(c.UserContext(), cards.NewBatch{
 		Label: form["label"], Count: n, Language: form["language"], Area: form["area"], Variant: cards.Variant(form["variant"]),
 	}, userID(c))
-	var ve *cards.ValidationError
-	if errors.As(err, &ve) {
+	if fields := fault.FieldsOf(err); len(fields) > 0 {
 		errs := map[string]string{}
-		for f, key := range ve.Fields {
-			errs[f] = h.Catalog.T(lang, key, "max", cards.MaxCount)
+		for _, f := range fields {
+			if _, ok := errs[f.Field]; !ok {
+				errs[f.Field] = h.Catalog.T(lang, f.Key, f.Args...)
+			}
 		}
-		return h.View.Render(c, fiber.StatusUnprocessableEntity, "staff/cards_new",
+		return h.View.Render(c, problem.Status(fault.CodeOf(err)), "staff/cards_new",
 			&view.Data{Lang: lang, Page: h.newPage(lang), Form: form, Errors: errs})
 	}
 	if err != nil {
@@ -87,11 +89,7 @@ type batchPage struct {
 type codeView struct{ Code, Address string }
 
 func (h *Handler) batch(c *fiber.Ctx) (*cards.Batch, error) {
-	b, err := h.Cards.Get(c.UserContext(), c.Params("batch"))
-	if errors.Is(err, cards.ErrNotFound) {
-		return nil, fiber.ErrNotFound
-	}
-	return b, err
+	return h.Cards.Get(c.UserContext(), c.Params("batch")) // ErrNotFound is a 404
 }
 
 func (h *Handler) batchShow(c *fiber.Ctx) error {

@@ -1,8 +1,6 @@
 package cardsui
 
 import (
-	"errors"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/cards"
@@ -45,10 +43,7 @@ func (h *Handler) batchPrint(c *fiber.Ctx) error {
 // cardShow shows one card full-screen, for scanning from a tablet.
 func (h *Handler) cardShow(c *fiber.Ctx) error {
 	b, err := h.Cards.Card(c.UserContext(), c.Params("code"))
-	if errors.Is(err, cards.ErrNotFound) {
-		return fiber.ErrNotFound
-	}
-	if err != nil {
+	if err != nil { // ErrNotFound is a 404
 		return err
 	}
 	v, err := h.card(b, cards.Normalize(c.Params("code")))
@@ -63,10 +58,7 @@ func (h *Handler) cardShow(c *fiber.Ctx) error {
 func (h *Handler) cardPNG(c *fiber.Ctx) error {
 	code := cards.Normalize(c.Params("code"))
 	b, err := h.Cards.Card(c.UserContext(), code)
-	if errors.Is(err, cards.ErrNotFound) {
-		return fiber.ErrNotFound
-	}
-	if err != nil {
+	if err != nil { // ErrNotFound is a 404
 		return err
 	}
 	q, err := cards.Encode(cards.URL(h.PublicURL, code))
