@@ -1,6 +1,7 @@
 package cardsui
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -89,7 +90,11 @@ type batchPage struct {
 type codeView struct{ Code, Address string }
 
 func (h *Handler) batch(c *fiber.Ctx) (*cards.Batch, error) {
-	return h.Cards.Get(c.UserContext(), c.Params("batch")) // ErrNotFound is a 404
+	b, err := h.Cards.Get(c.UserContext(), c.Params("batch"))
+	if errors.Is(err, cards.ErrNotFound) {
+		return nil, fiber.ErrNotFound
+	}
+	return b, err
 }
 
 func (h *Handler) batchShow(c *fiber.Ctx) error {

@@ -1,6 +1,8 @@
 package cardsui
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/cards"
@@ -43,7 +45,10 @@ func (h *Handler) batchPrint(c *fiber.Ctx) error {
 // cardShow shows one card full-screen, for scanning from a tablet.
 func (h *Handler) cardShow(c *fiber.Ctx) error {
 	b, err := h.Cards.Card(c.UserContext(), c.Params("code"))
-	if err != nil { // ErrNotFound is a 404
+	if errors.Is(err, cards.ErrNotFound) {
+		return fiber.ErrNotFound
+	}
+	if err != nil {
 		return err
 	}
 	v, err := h.card(b, cards.Normalize(c.Params("code")))
@@ -58,7 +63,10 @@ func (h *Handler) cardShow(c *fiber.Ctx) error {
 func (h *Handler) cardPNG(c *fiber.Ctx) error {
 	code := cards.Normalize(c.Params("code"))
 	b, err := h.Cards.Card(c.UserContext(), code)
-	if err != nil { // ErrNotFound is a 404
+	if errors.Is(err, cards.ErrNotFound) {
+		return fiber.ErrNotFound
+	}
+	if err != nil {
 		return err
 	}
 	q, err := cards.Encode(cards.URL(h.PublicURL, code))
