@@ -14,6 +14,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/cards"
 	"github.com/gehoord/gehoord/server/cards/cardstest"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/store/storetest"
 )
@@ -155,16 +156,16 @@ func TestCreateRedrawsACollidingCode(t *testing.T) {
 func TestValidate(t *testing.T) {
 	s, _ := newService(t)
 	_, err := s.Create(context.Background(), cards.NewBatch{Label: " ", Count: 0, Language: "xx", Variant: "loud", Area: "Atlantis"}, "u")
-	var ve *cards.ValidationError
-	if !errors.As(err, &ve) {
+	ve, ok := fault.As(err)
+	if !ok || ve.Code != fault.Invalid {
 		t.Fatalf("want ValidationError, got %v", err)
 	}
 	for _, f := range []string{"label", "count", "language", "variant", "area"} {
-		if ve.Fields[f] == "" {
+		if ve.FieldKeys()[f] == "" {
 			t.Errorf("no error for %s: %v", f, ve.Fields)
 		}
 	}
-	if _, err := s.Create(context.Background(), cards.NewBatch{Label: "x", Count: cards.MaxCount + 1, Language: "nl", Variant: "plain"}, "u"); !errors.As(err, &ve) {
+	if _, err := s.Create(context.Background(), cards.NewBatch{Label: "x", Count: cards.MaxCount + 1, Language: "nl", Variant: "plain"}, "u"); fault.CodeOf(err) != fault.Invalid {
 		t.Fatalf("too many cards accepted")
 	}
 	reg, muni, err := s.Validate(cards.NewBatch{Label: "x", Count: 1, Language: "nl", Variant: "plain", Area: "den haag"})

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gehoord/gehoord/server/fault"
 )
 
 // A subscription's endpoint is chosen by whoever holds a staff session, and
@@ -35,7 +37,8 @@ var DefaultHosts = []string{
 
 var (
 	// ErrHost: the endpoint is not at one of the accepted push services.
-	ErrHost = fmt.Errorf("%w: endpoint is not at an accepted push service", ErrInvalid)
+	// It is an ErrInvalid on the endpoint, with its own message.
+	ErrHost = hostError()
 	// ErrAddress: a push service's name led to an address that is not
 	// public; nothing was sent.
 	ErrAddress = errors.New("push: the push service's address is not public")
@@ -170,4 +173,10 @@ func publicAddress(a netip.Addr) bool {
 		}
 	}
 	return true
+}
+
+func hostError() *fault.Error {
+	e := ErrInvalid.Wrap(errors.New("endpoint is not at an accepted push service"))
+	e.Fields = []fault.Field{{Field: "endpoint", Key: "push.status.service"}}
+	return e
 }

@@ -61,7 +61,7 @@ func (s *Service) PreferenceOf(ctx context.Context, userID, role string) (Prefer
 // SetPreference stores the user's choice.
 func (s *Service) SetPreference(ctx context.Context, userID string, p Preference) error {
 	if !p.Valid() || userID == "" {
-		return fmt.Errorf("%w: preference %q", ErrInvalid, p)
+		return ErrInvalid.OnField("preference")
 	}
 	err := s.st.Upsert(ctx, collPrefs, userID, bson.M{"$set": bson.M{"pref": p, "updated_at": s.now().UTC()}})
 	if err != nil {

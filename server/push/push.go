@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
 )
@@ -65,13 +66,25 @@ const (
 
 // Errors callers map to answers.
 var (
-	// ErrInvalid: a subscription or preference that cannot be accepted.
-	ErrInvalid = errors.New("push: invalid subscription")
+	// ErrInvalid: a subscription or preference that cannot be accepted;
+	// Validate ties it to the field at fault (errInvalidField).
+	ErrInvalid = fault.New(fault.Invalid, "error.invalid", "push: invalid subscription")
 	// ErrNotFound: no such subscription for this user.
-	ErrNotFound = store.ErrNotFound
-	// ErrTooMany: the user has too many devices.
-	ErrTooMany = errors.New("push: too many devices")
+	ErrNotFound = fault.New(fault.NotFound, "push.error.not_found", "push: no such subscription")
+	// ErrTooMany: the user has too many devices. Answered 422 like the
+	// other refusals: the request is fine, this subscription is not taken.
+	ErrTooMany = fault.New(fault.Invalid, "push.error.too_many", "push: too many devices")
 )
+
+// errInvalidField is ErrInvalid naming the subscription field at fault,
+// so the page can say which without reading the message.
+func errInvalidField(field string) error {
+	e := ErrInvalid.With()
+	e.Fields = []fault.Field{{Field: field, Key: "push.error.invalid"}}
+	return e
+}
+
+var ()
 
 // Config holds what the service needs. Store and Sealer are required.
 type Config struct {

@@ -79,28 +79,28 @@ func (s *Service) Validate(in *Input) error {
 	in.Endpoint = strings.TrimSpace(in.Endpoint)
 	u, err := url.Parse(in.Endpoint)
 	if err != nil || u.Host == "" || len(in.Endpoint) > 2048 || u.User != nil {
-		return fmt.Errorf("%w: endpoint is not a URL", ErrInvalid)
+		return errInvalidField("endpoint")
 	}
 	if u.Scheme != "https" && !(s.cfg.AllowHTTP && u.Scheme == "http") {
-		return fmt.Errorf("%w: endpoint must be https", ErrInvalid)
+		return errInvalidField("endpoint")
 	}
 	if !s.hostAllowed(u.Hostname()) {
 		return ErrHost
 	}
 	p, err := decodeKey(in.Keys.P256dh)
 	if err != nil {
-		return fmt.Errorf("%w: keys.p256dh is not base64url", ErrInvalid)
+		return errInvalidField("keys.p256dh")
 	}
 	if _, err := ecdh.P256().NewPublicKey(p); err != nil {
-		return fmt.Errorf("%w: keys.p256dh is not a P-256 public key", ErrInvalid)
+		return errInvalidField("keys.p256dh")
 	}
 	a, err := decodeKey(in.Keys.Auth)
 	if err != nil || len(a) != 16 {
-		return fmt.Errorf("%w: keys.auth must be 16 bytes", ErrInvalid)
+		return errInvalidField("keys.auth")
 	}
 	in.Label = strings.Join(strings.Fields(in.Label), " ")
 	if !utf8.ValidString(in.Label) {
-		return fmt.Errorf("%w: label is not text", ErrInvalid)
+		return errInvalidField("label")
 	}
 	if r := []rune(in.Label); len(r) > MaxLabel {
 		in.Label = string(r[:MaxLabel])

@@ -32,21 +32,21 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, current, code, ne
 	}
 	fresh, err := s.CheckPassword(ctx, u.Email, current, client)
 	if err != nil {
-		return err
+		return currentWrong(err)
 	}
 	if fresh.ID != u.ID {
-		return ErrCredentials
+		return errCurrentWrong
 	}
 	if newPassword == current {
 		return ErrPasswordReused
 	}
 	if err := s.SecondFactor(ctx, fresh, code, client); err != nil {
-		return err
+		return currentWrong(err)
 	}
 	// Only over the hash that was checked: of two changes at once, one wins.
 	err = s.writePassword(ctx, bson.M{"_id": u.ID, "password_hash": fresh.PasswordHash}, newPassword, bson.M{})
 	if errors.Is(err, ErrNotFound) {
-		return ErrCredentials
+		return errCurrentWrong
 	}
 	if err != nil {
 		return err
@@ -65,6 +65,9 @@ func (s *Service) Reset(ctx context.Context, id, temporary string) error {
 		"must_change_password": true,
 		"totp_secret":          nil, "totp_pending": nil, "totp_step": int64(0), "recovery": []string{},
 	})
+	if errors.Is(err, ErrPassword) {
+		return errTemporary
+	}
 	if err != nil {
 		return err
 	}
@@ -102,4 +105,13 @@ func (s *Service) ChooseNewPassword(ctx context.Context, u *User, newPassword st
 		*u = *fresh
 	}
 	return nil
+}
+
+// currentWrong says a wrong password or code in the words of the password
+// page.
+func currentWrong(err error) error {
+	if errors.Is(err, ErrCredentials) {
+		return errCurrentWrong
+	}
+	return err
 }

@@ -19,6 +19,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gehoord/gehoord/server/audit"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/ratelimit"
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
@@ -43,26 +44,52 @@ const (
 	collectionSessions = "sessions"
 )
 
-// Errors callers map to answers.
+// Errors callers map to answers: faults with the message the staff pages
+// show for them (a form shows its refusal itself, with the fault's key and
+// the status of its code).
 var (
 	ErrNotFound = store.ErrNotFound
 	// ErrCredentials: wrong e-mail, password or code (never says which).
-	ErrCredentials = errors.New("staff: wrong e-mail address, password or code")
+	// A 422, not a 401: the form is shown again with the message.
+	ErrCredentials = fault.New(fault.Invalid, "staff.signin.failed", "staff: wrong e-mail address, password or code")
 	// ErrRateLimited: too many failed attempts from this client, for this
 	// account or for all.
-	ErrRateLimited = errors.New("staff: too many sign-in attempts")
+	ErrRateLimited = retryAfter(fault.New(fault.TooMany, "staff.signin.limited", "staff: too many sign-in attempts"), 15*time.Minute)
 	// ErrTOTPSetupRequired: the account has no second factor yet.
 	ErrTOTPSetupRequired = errors.New("staff: the second factor is not set up")
 	// ErrDisabled: the account is disabled.
 	ErrDisabled   = errors.New("staff: account disabled")
-	ErrEmailTaken = errors.New("staff: a user with this e-mail address exists")
-	ErrEmail      = errors.New("staff: not an e-mail address")
-	ErrRole       = errors.New("staff: unknown role")
-	ErrPassword   = errors.New("staff: password must be 12 to 1024 characters")
-	ErrName       = errors.New("staff: name too long")
+	ErrEmailTaken = fault.New(fault.Invalid, "staff.users.error_taken", "staff: a user with this e-mail address exists")
+	ErrEmail      = fault.New(fault.Invalid, "staff.users.error_email", "staff: not an e-mail address")
+	ErrRole       = fault.New(fault.Invalid, "staff.users.error_role", "staff: unknown role")
+	ErrPassword   = fault.New(fault.Invalid, "staff.password.error_length", "staff: password must be 12 to 1024 characters")
+	ErrName       = fault.New(fault.Invalid, "staff.users.error_name", "staff: name too long")
 	// ErrPasswordReused: the new password is the one it replaces.
-	ErrPasswordReused = errors.New("staff: the new password is the old one")
+	ErrPasswordReused = fault.New(fault.Invalid, "staff.password.error_same", "staff: the new password is the old one")
 )
+
+// The same refusals where a page says them in its own words; each still
+// matches its sentinel with errors.Is.
+var (
+	// errCodeWrong: a second-factor code that is not right.
+	errCodeWrong = keyed(ErrCredentials, "staff.signin.code_wrong")
+	// errCurrentWrong: changing the password, the current one or the code
+	// is not right.
+	errCurrentWrong = keyed(ErrCredentials, "staff.password.error_current")
+	// errTemporary: an admin's password for a new or reset user.
+	errTemporary = keyed(ErrPassword, "staff.users.error_password")
+)
+
+func retryAfter(e *fault.Error, d time.Duration) *fault.Error {
+	e.RetryAfter = d
+	return e
+}
+
+func keyed(e *fault.Error, key string) *fault.Error {
+	c := e.With()
+	c.Key = key
+	return c
+}
 
 // User is one staff member. Secrets are sealed and never leave the package.
 type User struct {
@@ -245,7 +272,7 @@ func (s *Service) Create(ctx context.Context, n NewUser) (*User, error) {
 		return nil, ErrRole
 	}
 	if !validPassword(n.Password) {
-		return nil, ErrPassword
+		return nil, errTemporary
 	}
 	name := strings.TrimSpace(n.Name)
 	if utf8.RuneCountInString(name) > 100 {

@@ -143,7 +143,7 @@ func (s *Service) confirmTOTP(ctx context.Context, u *User, sess *Session, code,
 		return nil, ErrTOTPAlreadySet
 	}
 	if u.MustChangePassword {
-		return nil, ErrCredentials // a new password comes first
+		return nil, errCodeWrong // a new password comes first
 	}
 	a, err := s.begin(ctx, u.Email, client)
 	if err != nil {
@@ -152,12 +152,12 @@ func (s *Service) confirmTOTP(ctx context.Context, u *User, sess *Session, code,
 	defer a.end(ctx)
 	secret, cond, err := s.pendingSecret(u, sess)
 	if err != nil || secret == "" {
-		return nil, ErrCredentials
+		return nil, errCodeWrong
 	}
 	step, ok := codeStep(secret, code, s.now())
 	if !ok {
 		a.fail(ctx, u.ID, "totp_setup")
-		return nil, ErrCredentials
+		return nil, errCodeWrong
 	}
 	codes, hashes := s.newRecoveryCodes(u.ID)
 	ok, err = s.st.Update(ctx, collectionUsers, cond,
@@ -172,7 +172,7 @@ func (s *Service) confirmTOTP(ctx context.Context, u *User, sess *Session, code,
 		if sess != nil {
 			return nil, ErrTOTPAlreadySet // another session confirmed first
 		}
-		return nil, ErrCredentials
+		return nil, errCodeWrong
 	}
 	s.record(ctx, audit.Entry{UserID: u.ID, Action: audit.TOTPSetup})
 	fresh, err := s.Get(ctx, u.ID)
@@ -288,7 +288,7 @@ func (s *Service) verifySecondFactor(ctx context.Context, u *User, code string) 
 			return false, fmt.Errorf("staff: record totp step: %w", err)
 		}
 		if !ok {
-			return false, ErrCredentials
+			return false, errCodeWrong
 		}
 		return false, nil
 	}
@@ -305,5 +305,5 @@ func (s *Service) verifySecondFactor(ctx context.Context, u *User, code string) 
 			return true, nil
 		}
 	}
-	return false, ErrCredentials
+	return false, errCodeWrong
 }

@@ -8,7 +8,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/cards"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/socialmap"
+	"github.com/gehoord/gehoord/server/web/problem"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -63,13 +65,14 @@ func (h *Handler) batchCreate(c *fiber.Ctx) error {
 	b, err := h.Cards.Create(c.UserContext(), cards.NewBatch{
 		Label: form["label"], Count: n, Language: form["language"], Area: form["area"], Variant: cards.Variant(form["variant"]),
 	}, userID(c))
-	var ve *cards.ValidationError
-	if errors.As(err, &ve) {
+	if fields := fault.FieldsOf(err); len(fields) > 0 {
 		errs := map[string]string{}
-		for f, key := range ve.Fields {
-			errs[f] = h.Catalog.T(lang, key, "max", cards.MaxCount)
+		for _, f := range fields {
+			if _, ok := errs[f.Field]; !ok {
+				errs[f.Field] = h.Catalog.T(lang, f.Key, f.Args...)
+			}
 		}
-		return h.View.Render(c, fiber.StatusUnprocessableEntity, "staff/cards_new",
+		return h.View.Render(c, problem.Status(fault.CodeOf(err)), "staff/cards_new",
 			&view.Data{Lang: lang, Page: h.newPage(lang), Form: form, Errors: errs})
 	}
 	if err != nil {

@@ -1,12 +1,12 @@
 package pushui
 
 import (
-	"encoding/json"
-	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/gehoord/gehoord/server/fault"
+	"github.com/gehoord/gehoord/server/jsonin"
 	"github.com/gehoord/gehoord/server/push"
 	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/problem"
@@ -23,75 +23,55 @@ func (h *Handler) key(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"public_key": k})
 }
 
-// readSubscription decodes a PushSubscription body, answering 413, 415 or
-// 400 itself (ok false).
-func readSubscription(c *fiber.Ctx) (push.Input, bool, error) {
+// Errors of the request itself, before the subscription is looked at.
+var (
+	errTooLarge  = fault.New(fault.TooLarge, "error.too_large", "pushui: the body is larger than 64 KiB")
+	errMediaType = fault.New(fault.MediaType, "error.media_type", "pushui: the body is not application/json")
+)
+
+// readSubscription decodes a PushSubscription body strictly.
+func readSubscription(c *fiber.Ctx) (push.Input, error) {
 	var in push.Input
 	if len(c.Body()) > maxBody {
-		return in, false, problem.New(c, fiber.StatusRequestEntityTooLarge, "the body is larger than 64 KiB")
+		return in, errTooLarge
 	}
 	if ct := strings.ToLower(c.Get(fiber.HeaderContentType)); !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
-		return in, false, problem.New(c, fiber.StatusUnsupportedMediaType, "send application/json")
+		return in, errMediaType
 	}
-	if err := json.Unmarshal(c.Body(), &in); err != nil {
-		return in, false, problem.New(c, fiber.StatusBadRequest, "the body is not a PushSubscription JSON object")
-	}
-	return in, true, nil
+	return in, jsonin.Decode(c.Body(), &in)
+}
+
+// fail answers an error in the staff member's own language (not the
+// browser's Accept-Language): a refused subscription names its field.
+func (h *Handler) fail(c *fiber.Ctx, err error) error {
+	return problem.Respond(c, h.Catalog, lang(c), err)
 }
 
 func (h *Handler) subscribe(c *fiber.Ctx) error {
-	in, ok, err := readSubscription(c)
-	if !ok {
-		return err
+	in, err := readSubscription(c)
+	if err != nil {
+		return h.fail(c, err)
 	}
 	u := auth.CurrentUser(c)
 	in.Lang = u.Lang
 	d, err := h.Push.Subscribe(c.UserContext(), u.ID, in)
-	switch {
-	case errors.Is(err, push.ErrHost):
-		// A browser with another push service, or an endpoint made up to
-		// make the server call somewhere: say so in her language.
-		return problem.Write(c, problem.Problem{Status: fiber.StatusUnprocessableEntity,
-			Detail: "not a usable push subscription",
-			Errors: []problem.FieldError{{Field: "endpoint", Detail: h.Catalog.T(lang(c), "push.status.service")}}})
-	case errors.Is(err, push.ErrInvalid):
-		return problem.Write(c, problem.Problem{Status: fiber.StatusUnprocessableEntity,
-			Detail: "not a usable push subscription",
-			Errors: []problem.FieldError{{Field: fieldOf(err), Detail: err.Error()}}})
-	case errors.Is(err, push.ErrTooMany):
-		return problem.New(c, fiber.StatusUnprocessableEntity, "too many devices; remove one first")
-	case err != nil:
-		return err
+	if err != nil {
+		return h.fail(c, err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": d.ID, "label": d.Label})
 }
 
-func fieldOf(err error) string {
-	m := err.Error()
-	for _, f := range []string{"keys.p256dh", "keys.auth", "endpoint", "label"} {
-		if strings.Contains(m, f) {
-			return f
-		}
-	}
-	return "endpoint"
-}
-
 func (h *Handler) unsubscribe(c *fiber.Ctx) error {
-	in, ok, err := readSubscription(c)
-	if !ok {
-		return err
+	in, err := readSubscription(c)
+	if err != nil {
+		return h.fail(c, err)
 	}
 	if strings.TrimSpace(in.Endpoint) == "" {
-		return problem.Write(c, problem.Problem{Status: fiber.StatusUnprocessableEntity,
-			Errors: []problem.FieldError{{Field: "endpoint", Detail: "required"}}})
+		return h.fail(c, fault.InvalidField("endpoint", "app.error.required"))
 	}
-	err = h.Push.Unsubscribe(c.UserContext(), auth.CurrentUser(c).ID, in.Endpoint)
-	if errors.Is(err, push.ErrNotFound) {
-		return problem.New(c, fiber.StatusNotFound, "no such subscription of yours")
-	}
-	if err != nil {
-		return err
+	if err := h.Push.Unsubscribe(c.UserContext(), auth.CurrentUser(c).ID, in.Endpoint); err != nil {
+		return h.fail(c, err)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -1,8 +1,6 @@
 package pushui
 
 import (
-	"errors"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/push"
@@ -53,10 +51,7 @@ func (h *Handler) page(c *fiber.Ctx) error {
 func (h *Handler) preference(c *fiber.Ctx) error {
 	u := auth.CurrentUser(c)
 	err := h.Push.SetPreference(c.UserContext(), u.ID, push.Preference(c.FormValue("preference")))
-	if errors.Is(err, push.ErrInvalid) {
-		return fiber.ErrUnprocessableEntity
-	}
-	if err != nil {
+	if err != nil { // the one mapping: invalid 422, not found 404
 		return err
 	}
 	return c.Redirect("/staff/notifications?done=preference", fiber.StatusSeeOther)
@@ -65,10 +60,7 @@ func (h *Handler) preference(c *fiber.Ctx) error {
 func (h *Handler) removeDevice(c *fiber.Ctx) error {
 	u := auth.CurrentUser(c)
 	err := h.Push.RemoveDevice(c.UserContext(), u.ID, c.Params("id"))
-	if errors.Is(err, push.ErrNotFound) {
-		return fiber.ErrNotFound
-	}
-	if err != nil {
+	if err != nil { // the one mapping: invalid 422, not found 404
 		return err
 	}
 	return c.Redirect("/staff/notifications?done=removed", fiber.StatusSeeOther)

@@ -23,21 +23,6 @@ func nextStage(u *staff.User) (stage, path string) {
 	return staff.StageCode, "/staff/signin/code"
 }
 
-// passwordErrors maps the service's answers to the forms' messages.
-func passwordError(err error) (status int, key string, ok bool) {
-	switch {
-	case errors.Is(err, staff.ErrPassword):
-		return fiber.StatusUnprocessableEntity, "staff.password.error_length", true
-	case errors.Is(err, staff.ErrPasswordReused):
-		return fiber.StatusUnprocessableEntity, "staff.password.error_same", true
-	case errors.Is(err, staff.ErrCredentials):
-		return fiber.StatusUnprocessableEntity, "staff.password.error_current", true
-	case errors.Is(err, staff.ErrRateLimited):
-		return fiber.StatusTooManyRequests, "staff.signin.limited", true
-	}
-	return 0, "", false
-}
-
 // newPasswordForm: GET /staff/signin/password, after a reset.
 func (h *Handler) newPasswordForm(c *fiber.Ctx) error {
 	s := auth.Pending(c, staff.StagePassword)
@@ -75,7 +60,7 @@ func (h *Handler) newPasswordSubmit(c *fiber.Ctx) error {
 		if errors.Is(err, staff.ErrCredentials) {
 			return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 		}
-		if _, key, ok := passwordError(err); ok {
+		if _, key, ok := formRefusal(err); ok {
 			return fail(key)
 		}
 		return err
@@ -106,7 +91,7 @@ func (h *Handler) accountPassword(c *fiber.Ctx) error {
 			return back(c, "/staff/account", "password")
 		}
 		var ok bool
-		if status, key, ok = passwordError(err); !ok {
+		if status, key, ok = formRefusal(err); !ok {
 			return err
 		}
 	}
@@ -125,9 +110,10 @@ func (h *Handler) userReset(c *fiber.Ctx) error {
 	switch {
 	case errors.Is(err, staff.ErrNotFound):
 		return fiber.ErrNotFound
-	case errors.Is(err, staff.ErrPassword):
-		return h.showUsers(c, fiber.StatusUnprocessableEntity, "staff.users.error_password", nil)
 	case err != nil:
+		if status, key, ok := formRefusal(err); ok {
+			return h.showUsers(c, status, key, nil)
+		}
 		return err
 	}
 	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.UserChange, Target: id, Detail: "reset"})

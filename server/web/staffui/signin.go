@@ -42,14 +42,11 @@ func (h *Handler) signinPassword(c *fiber.Ctx) error {
 			&view.Data{CSRF: h.cookies.PreToken(c), Form: form, Page: signinPage{Error: "staff.signin.expired"}})
 	}
 	u, err := h.Staff.CheckPassword(c.UserContext(), email, c.FormValue("password"), h.ClientKey(c))
-	switch {
-	case errors.Is(err, staff.ErrRateLimited):
-		return h.render(c, fiber.StatusTooManyRequests, "staff/signin",
-			&view.Data{CSRF: h.cookies.PreToken(c), Form: form, Page: signinPage{Error: "staff.signin.limited"}})
-	case errors.Is(err, staff.ErrCredentials):
-		return h.render(c, fiber.StatusUnprocessableEntity, "staff/signin",
-			&view.Data{CSRF: h.cookies.PreToken(c), Form: form, Page: signinPage{Error: "staff.signin.failed"}})
-	case err != nil:
+	if err != nil {
+		if status, key, ok := formRefusal(err); ok {
+			return h.render(c, status, "staff/signin",
+				&view.Data{CSRF: h.cookies.PreToken(c), Form: form, Page: signinPage{Error: key}})
+		}
 		return err
 	}
 	// Whatever session the browser had ends here; the next step gets a
@@ -88,14 +85,10 @@ func (h *Handler) codeSubmit(c *fiber.Ctx) error {
 		return c.Redirect("/staff/signin", fiber.StatusSeeOther)
 	}
 	err = h.Staff.SecondFactor(c.UserContext(), u, c.FormValue("code"), h.ClientKey(c))
-	switch {
-	case errors.Is(err, staff.ErrRateLimited):
-		return h.render(c, fiber.StatusTooManyRequests, "staff/signin_code",
-			&view.Data{CSRF: s.CSRF, Page: signinPage{Error: "staff.signin.limited"}})
-	case errors.Is(err, staff.ErrCredentials):
-		return h.render(c, fiber.StatusUnprocessableEntity, "staff/signin_code",
-			&view.Data{CSRF: s.CSRF, Page: signinPage{Error: "staff.signin.code_wrong"}})
-	case err != nil:
+	if err != nil {
+		if status, key, ok := formRefusal(err); ok {
+			return h.render(c, status, "staff/signin_code", &view.Data{CSRF: s.CSRF, Page: signinPage{Error: key}})
+		}
 		return err
 	}
 	tok, _, err := h.Staff.CompleteSignIn(c.UserContext(), u, auth.Token(c))
@@ -165,12 +158,11 @@ func (h *Handler) setupSubmit(c *fiber.Ctx) error {
 	}
 	codes, err := h.Staff.ConfirmTOTPFor(c.UserContext(), u, s, c.FormValue("code"), h.ClientKey(c))
 	if err != nil {
-		status, key := fiber.StatusUnprocessableEntity, "staff.signin.code_wrong"
 		if errors.Is(err, staff.ErrTOTPAlreadySet) {
 			return c.Redirect("/staff/signin", fiber.StatusSeeOther)
-		} else if errors.Is(err, staff.ErrRateLimited) {
-			status, key = fiber.StatusTooManyRequests, "staff.signin.limited"
-		} else if !errors.Is(err, staff.ErrCredentials) {
+		}
+		status, key, ok := formRefusal(err)
+		if !ok {
 			return err
 		}
 		p, err := h.setupData(c, u, s, key)

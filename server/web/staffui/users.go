@@ -34,12 +34,8 @@ func (h *Handler) userAdd(c *fiber.Ctx) error {
 	u, err := h.Staff.Create(c.UserContext(), staff.NewUser{Email: form["email"], Name: form["name"], Role: form["role"],
 		Lang: c.FormValue("lang"), Password: c.FormValue("password")})
 	if err != nil {
-		key := map[error]string{staff.ErrEmail: "staff.users.error_email", staff.ErrEmailTaken: "staff.users.error_taken",
-			staff.ErrRole: "staff.users.error_role", staff.ErrPassword: "staff.users.error_password", staff.ErrName: "staff.users.error_name"}
-		for e, k := range key {
-			if errors.Is(err, e) {
-				return h.showUsers(c, fiber.StatusUnprocessableEntity, k, form)
-			}
+		if status, key, ok := formRefusal(err); ok {
+			return h.showUsers(c, status, key, form)
 		}
 		return err
 	}
@@ -56,9 +52,6 @@ func (h *Handler) userChange(c *fiber.Ctx, detail, done string, f func(id string
 	if err := f(id); err != nil {
 		if errors.Is(err, staff.ErrNotFound) {
 			return fiber.ErrNotFound
-		}
-		if errors.Is(err, staff.ErrRole) {
-			return fiber.NewError(fiber.StatusUnprocessableEntity, "role")
 		}
 		return err
 	}
