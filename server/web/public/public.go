@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/ratelimit"
@@ -450,14 +451,14 @@ func (h *Handler) reportSubmit(c *fiber.Ctx) error {
 	for range 3 {
 		var res cases.Result
 		res, err = h.Cases.CreateForm(c.UserContext(), InputFromForm(form, lang))
-		var ve *cases.ValidationError
+		ve, _ := fault.As(err)
 		switch {
 		case errors.Is(err, cases.ErrConflict):
 			// She came back and changed what she wrote after sending: it
 			// is a new report, and nothing she typed may be lost.
 			h.refresh(form)
 			continue
-		case errors.As(err, &ve):
+		case ve != nil && ve.Code == fault.Invalid:
 			errs := map[string]string{}
 			for _, fe := range ve.Fields {
 				switch fe.Field {
@@ -704,9 +705,8 @@ func (h *Handler) statusReply(c *fiber.Ctx) error {
 	}
 	// The token makes a double tap one message.
 	_, err = h.Cases.ReplyToCase(c.UserContext(), v.Case, tok, body)
-	var ve *cases.ValidationError
-	switch {
-	case errors.As(err, &ve):
+	switch ve, _ := fault.As(err); {
+	case ve != nil && ve.Code == fault.Invalid:
 		errs := map[string]string{}
 		for _, fe := range ve.Fields {
 			errs[fe.Field] = fe.Key

@@ -10,9 +10,11 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/web/auth"
+	"github.com/gehoord/gehoord/server/web/problem"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -276,55 +278,29 @@ var doneFor = map[string]string{
 	"theme": "linked", "unlink": "unlinked", "close": "closed", "reopen": "reopened", "priority": "saved", "state": "state",
 }
 
-// errorKeys maps domain errors to the message shown on the case page.
-var errorKeys = []struct {
-	err error
-	key string
-}{
-	{cases.ErrTransition, "staff.case.error.transition"},
-	{cases.ErrReasonRequired, "staff.case.error.reason"},
-	{cases.ErrUseClose, "staff.case.error.use_close"},
-	{cases.ErrOutcomeRequired, "staff.case.error.outcome"},
-	{cases.ErrOutcomeInvalid, "staff.case.error.outcome"},
-	{cases.ErrExplanationRequired, "staff.case.error.explanation"},
-	{cases.ErrAlreadyExtended, "staff.case.error.extended"},
-	{cases.ErrNoDeadline, "staff.case.error.extended"},
-	{cases.ErrConsentRequired, "staff.case.error.consent"},
-	{cases.ErrEmpty, "staff.case.error.empty"},
-	{cases.ErrTooLong, "staff.case.error.too_long"},
-	{cases.ErrChanged, "staff.case.error.changed"},
-	{cases.ErrUnknownText, "staff.case.error.empty"},
-	{cases.ErrTextNotOffered, "staff.case.error.text_not_offered"},
-	{cases.ErrReferralStep, "staff.case.error.referral_step"},
-	{errNoSuchOrg, "staff.case.error.referral_org"},
-	{cases.ErrAnswerRequired, "staff.case.error.answer"},
-	{cases.ErrNotExtendable, "staff.case.error.not_extendable"},
-	{errConfirm, "staff.case.error.confirm"},
-	{cases.ErrNoNewReply, "staff.case.error.transition"},
-}
-
 // errConfirm: an action that asks for confirmation came without it.
-var errConfirm = errors.New("staffui: not confirmed")
+var errConfirm = fault.New(fault.Invalid, "staff.case.error.confirm", "staffui: not confirmed")
 
 // changed finishes a change: audit, then back to the case (303), or the
 // case page with the error (422).
 func (h *Handler) changed(c *fiber.Ctx, k *cases.Case, what string, err error, form func(*casePage)) error {
 	if err != nil {
-		for _, ek := range errorKeys {
-			if errors.Is(err, ek.err) {
-				fresh, gerr := h.Cases.Get(c.UserContext(), k.ID)
-				if gerr != nil {
-					return gerr
-				}
-				return h.showCase(c, fresh, fiber.StatusUnprocessableEntity, func(p *casePage) {
-					p.Error = ek.key
-					if form != nil {
-						form(p)
-					}
-				})
-			}
+		// A change the case refuses shows the fault's own message on the
+		// case page; anything else goes to the error handler.
+		f, ok := fault.As(err)
+		if !ok || f.Code != fault.Invalid || f.Key == "" {
+			return err
 		}
-		return err
+		fresh, gerr := h.Cases.Get(c.UserContext(), k.ID)
+		if gerr != nil {
+			return gerr
+		}
+		return h.showCase(c, fresh, problem.Status(f.Code), func(p *casePage) {
+			p.Error = f.Key
+			if form != nil {
+				form(p)
+			}
+		})
 	}
 	h.audit(c, h.caseChange(c, k, what))
 	return back(c, "/staff/cases/"+k.ID, doneFor[what])
