@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/web/staffui"
 	"github.com/gehoord/gehoord/server/workdays"
 )
@@ -36,11 +37,10 @@ func newRetention(d *Deps) *cases.Retention {
 func staffHeard(d *Deps) func(c *fiber.Ctx, caseID string, yes bool, reason string) error {
 	return func(c *fiber.Ctx, caseID string, yes bool, reason string) error {
 		_, err := d.Cases.RecordHeardCase(c.UserContext(), caseID, yes, reason)
-		var ve *cases.ValidationError
 		switch {
 		case errors.Is(err, cases.ErrAlreadyAnswered), errors.Is(err, cases.ErrNotClosed):
 			return nil // a second click, or the desk reopened meanwhile: nothing to record
-		case errors.As(err, &ve):
+		case fault.CodeOf(err) == fault.Invalid:
 			return fiber.NewError(fiber.StatusUnprocessableEntity, "reason too long")
 		}
 		return err

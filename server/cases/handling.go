@@ -2,7 +2,6 @@ package cases
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,32 +11,32 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/fault"
 )
 
 // Errors of staff actions on a case.
 var (
 	// ErrChanged: the case changed between reading and writing (another
 	// user acted at the same moment); read it again and retry.
-	ErrChanged = errors.New("cases: the case changed meanwhile")
+	ErrChanged = fault.New(fault.Invalid, "staff.case.error.changed", "cases: the case changed meanwhile")
 	// ErrReasonRequired: declining needs the reasons.
-	ErrReasonRequired = errors.New("cases: give the reasons")
+	ErrReasonRequired = fault.New(fault.Invalid, "staff.case.error.reason", "cases: give the reasons")
 	// ErrUseClose: closing goes through Close, with an outcome.
-	ErrUseClose = errors.New("cases: close a case with an outcome")
+	ErrUseClose = fault.New(fault.Invalid, "staff.case.error.use_close", "cases: close a case with an outcome")
 	// ErrConsentRequired: a referral is recorded only with her consent.
-	ErrConsentRequired = errors.New("cases: a referral needs her consent")
+	ErrConsentRequired = fault.New(fault.Invalid, "staff.case.error.consent", "cases: a referral needs her consent")
 	// ErrNotClosed: she can say whether she felt heard only after closing.
-	ErrNotClosed = errors.New("cases: the case is not closed")
+	ErrNotClosed = fault.New(fault.Conflict, "", "cases: the case is not closed")
 	// ErrAlreadyAnswered: she already said whether she felt heard.
-	ErrAlreadyAnswered = errors.New("cases: already answered")
+	ErrAlreadyAnswered = fault.New(fault.Conflict, "status.heard_thanks", "cases: already answered")
 	// ErrErased: the case's identity was erased; nothing more can be sent.
-	ErrErased = errors.New("cases: this case was erased for privacy")
+	ErrErased = fault.New(fault.Conflict, "", "cases: this case was erased for privacy")
 	// ErrEmpty: an empty message, note or field.
-	ErrEmpty = errors.New("cases: empty")
+	ErrEmpty = fault.New(fault.Invalid, "staff.case.error.empty", "cases: empty")
 	// ErrTooLong: a message, note or field over its limit.
-	ErrTooLong = errors.New("cases: too long")
+	ErrTooLong = fault.New(fault.Invalid, "staff.case.error.too_long", "cases: too long")
 	// ErrUnknownText: no such standard text.
-	ErrUnknownText = errors.New("cases: unknown standard text")
+	ErrUnknownText = fault.New(fault.Invalid, "staff.case.error.empty", "cases: unknown standard text")
 )
 
 // Priorities staff can set (0 is normal).
@@ -189,7 +188,7 @@ func (s *Service) ReopenAfterReply(ctx context.Context, caseID, actor string) (*
 			"outcome": Outcome(""), "closed_at": time.Time{}, "heard": "", "updated_at": now}}, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cases: reopen after reply: %w", store.NotFound(err))
+		return nil, fmt.Errorf("cases: reopen after reply: %w", notFound(err))
 	}
 	if !ok {
 		if refusal == nil {
@@ -427,7 +426,7 @@ func (s *Service) Extend(ctx context.Context, caseID, actor, line string) (*Case
 		return bson.M{"$set": bson.M{"deadlines": d, "updated_at": s.now().UTC()}}, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cases: extend: %w", store.NotFound(err))
+		return nil, fmt.Errorf("cases: extend: %w", notFound(err))
 	}
 	if !ok {
 		if refusal == nil {
@@ -496,7 +495,7 @@ func (s *Service) RecordHeardCase(ctx context.Context, caseID string, yes bool, 
 func (s *Service) recordHeard(ctx context.Context, reason string, open func() (*Case, error), yes bool) (*Case, error) {
 	reason = strings.TrimSpace(strings.ReplaceAll(reason, "\r\n", "\n"))
 	if utf8.RuneCountInString(reason) > MaxHeardReason {
-		return nil, &ValidationError{Fields: []FieldError{{"reason", "error.field.message_long"}}}
+		return nil, fault.InvalidField("reason", "error.field.message_long")
 	}
 	c, err := open()
 	if err != nil {

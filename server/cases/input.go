@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gehoord/gehoord/server/fault"
 )
 
 // Kind says what the worker brings to the desk.
@@ -119,35 +121,6 @@ type Input struct {
 	Batch string `json:"-"`
 }
 
-// FieldError is one invalid field with the catalog key that explains it.
-type FieldError struct {
-	Field string
-	Key   string
-}
-
-// ValidationError lists every invalid field at once, so a form can show
-// them all next to the fields.
-type ValidationError struct{ Fields []FieldError }
-
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString("cases: invalid input:")
-	for _, f := range e.Fields {
-		b.WriteString(" " + f.Field)
-	}
-	return b.String()
-}
-
-// Has says whether field is among the errors.
-func (e *ValidationError) Has(field string) bool {
-	for _, f := range e.Fields {
-		if f.Field == field {
-			return true
-		}
-	}
-	return false
-}
-
 // Limits on free text.
 const (
 	MaxDescription = 10000
@@ -217,8 +190,8 @@ func forbiddenInShort(r rune) bool {
 // Validate checks the input the same way for the form, the API and the
 // outreach sync. Call Normalize first.
 func (in *Input) Validate(now time.Time) error {
-	var errs []FieldError
-	add := func(field, key string) { errs = append(errs, FieldError{field, key}) }
+	var errs []fault.Field
+	add := func(field, key string) { errs = append(errs, fault.Field{Field: field, Key: key}) }
 	if in.ID != "" && !uuidRe.MatchString(in.ID) {
 		add("id", "error.field.id")
 	}
@@ -303,7 +276,7 @@ func (in *Input) Validate(now time.Time) error {
 		add("receipt", "error.field.receipt")
 	}
 	if len(errs) > 0 {
-		return &ValidationError{Fields: errs}
+		return fault.Validation(errs...)
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gehoord/gehoord/server/fault"
 )
 
 // inputTable is testdata/report_inputs.json: report inputs with the
@@ -85,7 +87,7 @@ func TestValidationTable(t *testing.T) {
 		in.Normalize()
 		got := map[string]string{}
 		if err := in.Validate(tb.Now); err != nil {
-			for _, f := range err.(*ValidationError).Fields {
+			for _, f := range fault.FieldsOf(err) {
 				if _, twice := got[f.Field]; twice {
 					t.Errorf("%s: two errors on %s", c.Name, f.Field)
 				}

@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
 
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/store"
 )
 
@@ -43,8 +43,9 @@ func TestMunicipalityIsCodedWithItsRegion(t *testing.T) {
 	for _, in := range []string{"Nergenshuizen", "Bergen", "Amsterdam-Noord", "GM9999", "the street by the station"} {
 		_, err := svc.Create(t.Context(), Input{Kind: "complaint", Category: "police", Description: "x",
 			Municipality: in, Wish: "heard", Language: "en", Identity: Identity{Mode: "anonymous"}}, ChannelAPI)
-		var ve *ValidationError
-		if !errors.As(err, &ve) || !slices.Contains(ve.Fields, FieldError{"municipality", "error.field.municipality"}) {
+		if fault.CodeOf(err) != fault.Invalid || !slices.ContainsFunc(fault.FieldsOf(err), func(f fault.Field) bool {
+			return f.Field == "municipality" && f.Key == "error.field.municipality"
+		}) {
 			t.Errorf("%q: %v, want a municipality field error", in, err)
 		}
 	}

@@ -7,8 +7,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
-	"github.com/gehoord/gehoord/server/store"
 )
 
 // CaseIDOfReference returns the id of the case with this reference (as
@@ -20,7 +18,7 @@ func (s *Service) CaseIDOfReference(ctx context.Context, ref string) (string, er
 	}
 	err := s.st.C(collectionCases).FindOne(ctx, bson.M{"reference": ref}, options.FindOne().SetProjection(bson.M{"_id": 1})).Decode(&c)
 	if err != nil {
-		return "", fmt.Errorf("cases: by reference: %w", store.NotFound(err))
+		return "", fmt.Errorf("cases: by reference: %w", notFound(err))
 	}
 	return c.ID, nil
 }

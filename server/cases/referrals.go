@@ -2,7 +2,6 @@ package cases
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/workdays"
 )
@@ -50,7 +50,7 @@ const collectionReferrals = "referrals"
 var (
 	// ErrReferralStep: that follow-up step is not allowed from the
 	// referral's state (or it changed meanwhile).
-	ErrReferralStep = errors.New("cases: this referral step is not allowed now")
+	ErrReferralStep = fault.New(fault.Invalid, "staff.case.error.referral_step", "cases: this referral step is not allowed now")
 )
 
 // Referral is one referral of a case to an organisation of the social map.
@@ -124,7 +124,7 @@ func (s *Service) StepReferral(ctx context.Context, caseID, referralID, actor, t
 	var r Referral
 	err := s.st.C(collectionReferrals).FindOne(ctx, bson.M{"_id": referralID, "case_id": caseID}).Decode(&r)
 	if err != nil {
-		return Referral{}, fmt.Errorf("cases: referral: %w", store.NotFound(err))
+		return Referral{}, fmt.Errorf("cases: referral: %w", notFound(err))
 	}
 	if !slices.Contains(ReferralNext(r.Status), to) {
 		return r, ErrReferralStep

@@ -17,6 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
@@ -25,11 +26,11 @@ import (
 // Errors callers map to answers.
 var (
 	// ErrConflict: the same client id was sent before with other content.
-	ErrConflict = errors.New("cases: this id was used for another report")
+	ErrConflict = fault.New(fault.Conflict, "error.conflict", "cases: this id was used for another report")
 	// ErrNotFound: no such case (or no case for that receipt).
-	ErrNotFound = store.ErrNotFound
+	ErrNotFound = fault.New(fault.NotFound, "error.not_found", "cases: not found")
 	// ErrClosedThread: she cannot write on a case that was erased.
-	ErrClosedThread = errors.New("cases: this case takes no more messages")
+	ErrClosedThread = fault.New(fault.Conflict, "", "cases: this case takes no more messages")
 )
 
 // Config holds what the service needs.
@@ -134,10 +135,10 @@ func (s *Service) Create(ctx context.Context, in Input, ch Channel) (Result, err
 // is one the desk handed out.
 func (s *Service) CreateForm(ctx context.Context, in Input) (Result, error) {
 	if NormalizeReceipt(in.Receipt) != "" {
-		return Result{}, &ValidationError{Fields: []FieldError{{"receipt", "error.field.receipt_not_allowed"}}}
+		return Result{}, fault.InvalidField("receipt", "error.field.receipt_not_allowed")
 	}
 	if strings.TrimSpace(in.ID) == "" {
-		return Result{}, &ValidationError{Fields: []FieldError{{"id", "error.field.id"}}}
+		return Result{}, fault.InvalidField("id", "error.field.id")
 	}
 	return s.create(ctx, in, ChannelWeb, receiptForm)
 }
@@ -156,12 +157,11 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 			key = "error.field.receipt_weak"
 		}
 		if key != "" {
-			ve := &ValidationError{}
-			if e, ok := err.(*ValidationError); ok {
-				ve.Fields = slices.DeleteFunc(e.Fields, func(f FieldError) bool { return f.Field == "receipt" })
+			var fields []fault.Field
+			if e, ok := fault.As(err); ok {
+				fields = slices.DeleteFunc(slices.Clone(e.Fields), func(f fault.Field) bool { return f.Field == "receipt" })
 			}
-			ve.Fields = append(ve.Fields, FieldError{"receipt", key})
-			err = ve
+			err = fault.Validation(append(fields, fault.Field{Field: "receipt", Key: key})...)
 		}
 	}
 	if err != nil {
@@ -265,7 +265,7 @@ func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receipt
 		err = s.st.C(collectionCases).FindOne(ctx, bson.M{"client_id": in.ID}).Decode(&c)
 	}
 	if err != nil {
-		return Result{}, store.NotFound(err)
+		return Result{}, notFound(err)
 	}
 	if !bytes.Equal(c.Fingerprint, fp) {
 		return Result{}, ErrConflict
@@ -409,7 +409,7 @@ func (s *Service) afterCreate(ctx context.Context, c *Case) error {
 func (s *Service) Get(ctx context.Context, id string) (*Case, error) {
 	var c Case
 	if err := s.st.C(collectionCases).FindOne(ctx, bson.M{"_id": id}).Decode(&c); err != nil {
-		return nil, fmt.Errorf("cases: get: %w", store.NotFound(err))
+		return nil, fmt.Errorf("cases: get: %w", notFound(err))
 	}
 	return &c, nil
 }
@@ -447,7 +447,7 @@ func (s *Service) ByReceipt(ctx context.Context, receipt string) (*Case, error) 
 	var c Case
 	err = s.st.C(collectionCases).FindOne(ctx, bson.M{"receipt_hash": h}).Decode(&c)
 	if err != nil {
-		return nil, fmt.Errorf("cases: by receipt: %w", store.NotFound(err))
+		return nil, fmt.Errorf("cases: by receipt: %w", notFound(err))
 	}
 	s.countReturn(ctx)
 	return &c, nil
@@ -577,10 +577,10 @@ func (s *Service) ReplyToCase(ctx context.Context, caseID, key, body string) (*C
 func replyBody(body string) (string, error) {
 	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
 	if body == "" {
-		return "", &ValidationError{Fields: []FieldError{{"body", "error.field.message_required"}}}
+		return "", fault.InvalidField("body", "error.field.message_required")
 	}
 	if len([]rune(body)) > MaxMessage {
-		return "", &ValidationError{Fields: []FieldError{{"body", "error.field.message_long"}}}
+		return "", fault.InvalidField("body", "error.field.message_long")
 	}
 	return body, nil
 }
@@ -655,4 +655,13 @@ func (s *Service) markReply(ctx context.Context, c *Case) error {
 // event's body). For tools that write cases in bulk (benchmarks, imports).
 func (s *Service) Seal(caseID, field, text string) []byte {
 	return s.seal.Seal(text, sealCtx(caseID, field))
+}
+
+// notFound turns the store's "no such document" into ErrNotFound; it
+// still matches store.ErrNotFound for callers asking the store's question.
+func notFound(err error) error {
+	if err = store.NotFound(err); errors.Is(err, store.ErrNotFound) {
+		return ErrNotFound.Wrap(err)
+	}
+	return err
 }

@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/store"
 )
 
@@ -325,12 +326,12 @@ func (s *Service) compose(ctx context.Context, c *Case, o Outgoing) (string, boo
 var (
 	// ErrTextNotOffered: the text is not meant for the case's current
 	// state, category or kind.
-	ErrTextNotOffered = errors.New("cases: this standard text is not meant for the case as it is now")
+	ErrTextNotOffered = fault.New(fault.Invalid, "staff.case.error.text_not_offered", "cases: this standard text is not meant for the case as it is now")
 	// ErrTextName: a new text needs a name of lower-case letters, digits
 	// and underscores, not used before.
-	ErrTextName = errors.New("cases: a standard text needs a new name (a-z, 0-9, _)")
+	ErrTextName = fault.New(fault.Invalid, "staff.texts.error.name", "cases: a standard text needs a new name (a-z, 0-9, _)")
 	// ErrTextInvalid: a state, category, kind or language that does not exist.
-	ErrTextInvalid = errors.New("cases: unknown state, category, kind or language")
+	ErrTextInvalid = fault.New(fault.Invalid, "staff.texts.error.invalid", "cases: unknown state, category, kind or language")
 )
 
 // TextEdit is a coordinator's change of a standard text. Bodies holds the

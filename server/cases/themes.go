@@ -128,7 +128,7 @@ func (s *Service) SealThemes(ctx context.Context) error {
 func (s *Service) Theme(ctx context.Context, id string) (*Theme, error) {
 	var t Theme
 	if err := s.st.C(collectionThemes).FindOne(ctx, bson.M{"_id": id}).Decode(&t); err != nil {
-		return nil, fmt.Errorf("cases: theme: %w", store.NotFound(err))
+		return nil, fmt.Errorf("cases: theme: %w", notFound(err))
 	}
 	s.openTheme(&t)
 	return &t, nil

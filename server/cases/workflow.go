@@ -1,10 +1,10 @@
 package cases
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/workdays"
 )
 
@@ -200,26 +200,26 @@ func (o Outcome) Valid() bool {
 // Workflow errors.
 var (
 	// ErrTransition: the state change is not in the table.
-	ErrTransition = errors.New("cases: this state change is not allowed")
+	ErrTransition = fault.New(fault.Invalid, "staff.case.error.transition", "cases: this state change is not allowed")
 	// ErrOutcomeRequired: closing needs an outcome.
-	ErrOutcomeRequired = errors.New("cases: closing needs an outcome")
+	ErrOutcomeRequired = fault.New(fault.Invalid, "staff.case.error.outcome", "cases: closing needs an outcome")
 	// ErrOutcomeInvalid: the outcome is not one of Outcomes.
-	ErrOutcomeInvalid = errors.New("cases: unknown outcome")
+	ErrOutcomeInvalid = fault.New(fault.Invalid, "staff.case.error.outcome", "cases: unknown outcome")
 	// ErrExplanationRequired: "unfounded" only after the explanation was sent to her.
-	ErrExplanationRequired = errors.New("cases: an unfounded complaint needs the explanation sent to her first")
+	ErrExplanationRequired = fault.New(fault.Invalid, "staff.case.error.explanation", "cases: an unfounded complaint needs the explanation sent to her first")
 	// ErrAlreadyExtended: the answer deadline can be extended once only.
-	ErrAlreadyExtended = errors.New("cases: the answer deadline was already extended")
+	ErrAlreadyExtended = fault.New(fault.Invalid, "staff.case.error.extended", "cases: the answer deadline was already extended")
 	// ErrNoDeadline: there is no answer deadline to extend.
-	ErrNoDeadline = errors.New("cases: no answer deadline to extend")
+	ErrNoDeadline = fault.New(fault.Invalid, "staff.case.error.extended", "cases: no answer deadline to extend")
 	// ErrAnswerRequired: feedback and closing only after the reasoned
 	// answer (a message marked as the answer) was sent to her.
-	ErrAnswerRequired = errors.New("cases: send her the reasoned answer first")
+	ErrAnswerRequired = fault.New(fault.Invalid, "staff.case.error.answer", "cases: send her the reasoned answer first")
 	// ErrNotExtendable: the case is closed or answered, or its answer
 	// deadline has passed: there is nothing left to extend.
-	ErrNotExtendable = errors.New("cases: the answer deadline cannot be extended now")
+	ErrNotExtendable = fault.New(fault.Invalid, "staff.case.error.not_extendable", "cases: the answer deadline cannot be extended now")
 	// ErrNoNewReply: reopening after her message needs a message of hers
 	// on the closed case.
-	ErrNoNewReply = errors.New("cases: no new message from her on this closed case")
+	ErrNoNewReply = fault.New(fault.Invalid, "staff.case.error.transition", "cases: no new message from her on this closed case")
 )
 
 // CheckClose returns nil when a case may be closed with outcome o:

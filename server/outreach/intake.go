@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 )
 
 // CaseIntake feeds synced reports to the case service with channel
@@ -36,11 +37,10 @@ func (ci CaseIntake) Submit(ctx context.Context, raw json.RawMessage, dev Device
 	in.RecordedAt = RecordedAt(extra.RecordedAt, now())
 	in.Batch = strings.ToUpper(strings.TrimSpace(extra.Batch))
 	res, err := ci.Cases.Create(ctx, in, cases.ChannelOutreach)
-	var ve *cases.ValidationError
 	switch {
-	case errors.As(err, &ve):
+	case fault.CodeOf(err) == fault.Invalid:
 		rej := &Rejection{}
-		for _, f := range ve.Fields {
+		for _, f := range fault.FieldsOf(err) {
 			rej.Fields = append(rej.Fields, FieldError{Field: f.Field, Key: f.Key})
 		}
 		return IntakeResult{}, rej

@@ -3,11 +3,8 @@
 package api
 
 import (
-	"bytes"
 	"embed"
-	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"mime"
 	"strconv"
@@ -16,7 +13,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/i18n"
+	"github.com/gehoord/gehoord/server/jsonin"
 	"github.com/gehoord/gehoord/server/ratelimit"
 	"github.com/gehoord/gehoord/server/web/problem"
 )
@@ -62,47 +61,35 @@ func (h *Handler) openapi(c *fiber.Ctx) error {
 	return c.Send(OpenAPI())
 }
 
+// Faults of the body rules of the contract.
+var (
+	errTooLarge = fault.New(fault.TooLarge, "error.too_large", "api: body too large")
+	errNotJSON  = fault.New(fault.MediaType, "error.media_type", "api: body is not JSON")
+)
+
 // jsonBody enforces the body rules of the contract: 413 over max bytes,
 // 415 for anything but JSON, explained in the caller's language.
 func (h *Handler) jsonBody(max int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if len(c.Body()) > max {
-			return problem.Write(c, problem.Problem{Status: fiber.StatusRequestEntityTooLarge,
-				Detail: h.Catalog.T(h.lang(c, ""), "error.too_large")})
+			return h.respond(c, "", errTooLarge)
 		}
 		mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 		if err != nil || mt != fiber.MIMEApplicationJSON {
-			return problem.Write(c, problem.Problem{Status: fiber.StatusUnsupportedMediaType,
-				Detail: h.Catalog.T(h.lang(c, ""), "error.media_type")})
+			return h.respond(c, "", errNotJSON)
 		}
 		return c.Next()
 	}
 }
 
-// Decode reads one JSON value strictly: malformed JSON or trailing data is
-// a 400, never a partly read request. When ok is false the answer has been
-// written and err is what writing it returned.
-func Decode(c *fiber.Ctx, v any) (ok bool, err error) {
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	if err := dec.Decode(v); err != nil {
-		return false, problem.Write(c, problem.Problem{Status: fiber.StatusBadRequest, Detail: "The body is not valid JSON for this request: " + jsonDetail(err)})
+// respond answers a fault as problem details in the request's language
+// (given, else Accept-Language); any other error goes to the app's error
+// handler, which logs it.
+func (h *Handler) respond(c *fiber.Ctx, given string, err error) error {
+	if _, ok := fault.As(err); !ok {
+		return err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return false, problem.Write(c, problem.Problem{Status: fiber.StatusBadRequest, Detail: "The body has data after the JSON value."})
-	}
-	return true, nil
-}
-
-func jsonDetail(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
-	case errors.As(err, &te):
-		return "field " + te.Field + " has the wrong type"
-	}
-	return "unreadable"
+	return problem.Respond(c, h.Catalog, h.lang(c, given), err)
 }
 
 type category struct {
@@ -148,15 +135,6 @@ func (h *Handler) municipalities(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-// Validation turns a validation error into problem details in lang.
-func Validation(cat *i18n.Catalog, lang string, ve *cases.ValidationError) problem.Problem {
-	p := problem.Problem{Status: fiber.StatusUnprocessableEntity, Detail: cat.T(lang, "error.invalid")}
-	for _, f := range ve.Fields {
-		p.Errors = append(p.Errors, problem.FieldError{Field: f.Field, Detail: cat.T(lang, f.Key)})
-	}
-	return p
-}
-
 // limitReports counts a report before it is made, so parallel ones cannot
 // all pass; one that makes no new case (invalid, a repeat, an error) is
 // taken back.
@@ -191,22 +169,16 @@ type reportResponse struct {
 
 func (h *Handler) createReport(c *fiber.Ctx) error {
 	var in cases.Input
-	if ok, err := Decode(c, &in); !ok {
-		return err
+	if err := jsonin.Decode(c.Body(), &in); err != nil {
+		return h.respond(c, "", err)
 	}
 	ch := cases.ChannelAPI
 	if in.Card != "" {
 		ch = cases.ChannelCard
 	}
 	res, err := h.Cases.Create(c.UserContext(), in, ch)
-	var ve *cases.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		return problem.Write(c, Validation(h.Catalog, h.lang(c, in.Language), ve))
-	case errors.Is(err, cases.ErrConflict):
-		return problem.Write(c, problem.Problem{Status: fiber.StatusConflict, Detail: h.Catalog.T(h.lang(c, in.Language), "error.conflict")})
-	case err != nil:
-		return err
+	if err != nil {
+		return h.respond(c, in.Language, err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if res.Duplicate {
@@ -273,8 +245,8 @@ func (h *Handler) checkDigits(c *fiber.Ctx) error {
 
 func (h *Handler) status(c *fiber.Ctx) error {
 	var req statusRequest
-	if ok, err := Decode(c, &req); !ok {
-		return err
+	if err := jsonin.Decode(c.Body(), &req); err != nil {
+		return h.respond(c, "", err)
 	}
 	cs, err := h.open(c, req.Receipt)
 	if cs == nil {
@@ -290,8 +262,8 @@ func (h *Handler) status(c *fiber.Ctx) error {
 
 func (h *Handler) statusMessage(c *fiber.Ctx) error {
 	var req statusRequest
-	if ok, err := Decode(c, &req); !ok {
-		return err
+	if err := jsonin.Decode(c.Body(), &req); err != nil {
+		return h.respond(c, "", err)
 	}
 	cs, err := h.open(c, req.Receipt)
 	if cs == nil {
@@ -300,12 +272,8 @@ func (h *Handler) statusMessage(c *fiber.Ctx) error {
 	// The case is open already: replying by its id hashes the receipt no
 	// second time.
 	_, err = h.Cases.ReplyToCase(c.UserContext(), cs.ID, "", req.Body)
-	var ve *cases.ValidationError
-	if errors.As(err, &ve) {
-		return problem.Write(c, Validation(h.Catalog, h.lang(c, cs.Language), ve))
-	}
 	if err != nil {
-		return err
+		return h.respond(c, cs.Language, err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"reference": cs.Reference, "state": cs.State})

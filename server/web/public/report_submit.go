@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/gate"
 	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/web/lang"
@@ -79,14 +80,14 @@ func (h *Handler) reportSubmit(c *fiber.Ctx) error {
 	for range 3 {
 		var res cases.Result
 		res, err = h.Cases.CreateForm(c.UserContext(), InputFromForm(form, l))
-		var ve *cases.ValidationError
+		ve, _ := fault.As(err)
 		switch {
 		case errors.Is(err, cases.ErrConflict):
 			// She came back and changed what she wrote after sending: it
 			// is a new report, and nothing she typed may be lost.
 			h.refresh(form)
 			continue
-		case errors.As(err, &ve):
+		case ve != nil && ve.Code == fault.Invalid:
 			errs := map[string]string{}
 			for _, fe := range ve.Fields {
 				switch fe.Field {

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 )
 
 func (h *Handler) statusReply(c *fiber.Ctx) error {
@@ -19,9 +20,8 @@ func (h *Handler) statusReply(c *fiber.Ctx) error {
 	}
 	// The token makes a double tap one message.
 	_, err = h.Cases.ReplyToCase(c.UserContext(), v.Case, tok, body)
-	var ve *cases.ValidationError
-	switch {
-	case errors.As(err, &ve):
+	switch ve, _ := fault.As(err); {
+	case ve != nil && ve.Code == fault.Invalid:
 		errs := map[string]string{}
 		for _, fe := range ve.Fields {
 			errs[fe.Field] = fe.Key

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
@@ -20,7 +21,7 @@ import (
 // /staff/referrals when it comes due.
 
 // errNoSuchOrg: the organisation posted is not (or no longer) on the map.
-var errNoSuchOrg = errors.New("staffui: no such organisation on the social map")
+var errNoSuchOrg = fault.New(fault.Invalid, "staff.case.error.referral_org", "staffui: no such organisation on the social map")
 
 type referralRow struct {
 	cases.Referral

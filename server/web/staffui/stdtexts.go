@@ -9,6 +9,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/web/auth"
 	"github.com/gehoord/gehoord/server/web/view"
 )
@@ -186,21 +187,14 @@ func textForm(c *fiber.Ctx) cases.TextEdit {
 	return e
 }
 
-var textErrors = []struct {
-	err error
-	key string
-}{
-	{cases.ErrTextName, "staff.texts.error.name"},
-	{cases.ErrTextInvalid, "staff.texts.error.invalid"},
-	{cases.ErrEmpty, "staff.texts.error.empty"},
-	{cases.ErrTooLong, "staff.case.error.too_long"},
-}
-
+// textErrorKey is the message of a refused text on the texts page: the
+// fault's own, except that "empty" here means the name or the Dutch text.
 func textErrorKey(err error) string {
-	for _, te := range textErrors {
-		if errors.Is(err, te.err) {
-			return te.key
-		}
+	if errors.Is(err, cases.ErrEmpty) {
+		return "staff.texts.error.empty"
+	}
+	if f, ok := fault.As(err); ok && f.Code == fault.Invalid {
+		return f.Key
 	}
 	return ""
 }
