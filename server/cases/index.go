@@ -45,6 +45,12 @@ var journalKeep int64 = 500
 // trimEvery: how often a writer trims the journal (in entries).
 var trimEvery int64 = 50
 
+// hintEvery: how often a writer raises the journal's hint (in entries);
+// this process starts after its own last entry (Service.journalLast), so
+// only other instances and the next start pay for a lagging hint, with at
+// most this many lookups or duplicate inserts.
+const hintEvery = 16
+
 type journalEntry struct {
 	ID      string    `bson:"_id"`
 	CaseID  string    `bson:"case_id"`
@@ -87,7 +93,10 @@ func (s *Service) writeJournal(ctx context.Context, caseID, eventID string) erro
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return err
 	}
-	for n := hint.N + 1; n < hint.N+100000; n++ {
+	// After the hint or this process's last entry, whichever is later:
+	// every number up to either is taken, so none is skipped.
+	start := max(hint.N, s.journalLast.Load()) + 1
+	for n := start; n < start+100000; n++ {
 		err := s.st.Insert(ctx, collectionJournal, journalEntry{ID: strconv.FormatInt(n, 10), CaseID: caseID, EventID: eventID, At: s.now().UTC()})
 		if store.IsDuplicate(err) {
 			continue
@@ -95,8 +104,16 @@ func (s *Service) writeJournal(ctx context.Context, caseID, eventID string) erro
 		if err != nil {
 			return err
 		}
-		// Only a hint: losing it costs a later writer a few duplicates.
-		_ = s.st.Upsert(ctx, collectionHint, journalHintID, bson.M{"$max": bson.M{"n": n}})
+		for last := s.journalLast.Load(); last < n && !s.journalLast.CompareAndSwap(last, n); last = s.journalLast.Load() {
+		}
+		if n%hintEvery == 0 || n%trimEvery == 0 {
+			// Only a hint: losing it costs a later writer a few
+			// duplicates. Raised every hintEvery entries (a guarded
+			// update is five round trips, three times per new case), and
+			// always before a trim: checkTrimmed relies on a hint at or
+			// beyond every trimmed entry.
+			_ = s.st.Upsert(ctx, collectionHint, journalHintID, bson.M{"$max": bson.M{"n": n}})
+		}
 		if n > journalKeep && n%trimEvery == 0 {
 			// Every trimEvery entries, the ones before the kept ones go
 			// (the journal is read only near its end).

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,6 +55,8 @@ type Service struct {
 	legacy legacyReceipts
 	// index serves the lists (see index.go).
 	index caseIndex
+	// journalLast is the last journal number this process wrote.
+	journalLast atomic.Int64
 }
 
 // NewService builds the service; Cards and Notify may be nil.
