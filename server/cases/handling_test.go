@@ -85,7 +85,7 @@ func forceState(t *testing.T, st *store.Store, id string, s State) {
 // them.
 func journalled(t *testing.T, st *store.Store, id string) {
 	t.Helper()
-	if err := NewService(Config{Store: st}).writeJournal(t.Context(), id, ""); err != nil {
+	if err := NewService(Config{Store: st}).writeJournal(t.Context(), []journalRef{{id, ""}}); err != nil {
 		t.Fatal(err)
 	}
 }

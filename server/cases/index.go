@@ -45,6 +45,12 @@ var journalKeep int64 = 500
 // trimEvery: how often a writer trims the journal (in entries).
 var trimEvery int64 = 50
 
+// hintEvery: how often a writer raises the journal's hint (in entries);
+// this process starts after its own last entry (Service.journalLast), so
+// only other instances and the next start pay for a lagging hint, with at
+// most this many lookups or duplicate inserts.
+const hintEvery = 16
+
 type journalEntry struct {
 	ID      string    `bson:"_id"`
 	CaseID  string    `bson:"case_id"`
@@ -74,43 +80,109 @@ const rereadEvery = time.Hour
 // one's) keep showing what was there before. A failure is logged: other instances then see the
 // change at their next full load only.
 func (s *Service) journal(ctx context.Context, caseID, eventID string) {
-	if err := s.writeJournal(ctx, caseID, eventID); err != nil {
-		s.log.Error("cases: journal a change", "case", caseID, "err", err)
+	s.journalAll(ctx, journalRef{caseID, eventID})
+}
+
+// journalRef is what one journal entry names: a case, and maybe one of
+// its events.
+type journalRef struct{ caseID, eventID string }
+
+// journalAll is journal for several writes at once, in this order: one
+// insert of consecutive entries (a new case and its first events).
+func (s *Service) journalAll(ctx context.Context, refs ...journalRef) {
+	if len(refs) == 0 {
+		return
+	}
+	if err := s.writeJournal(ctx, refs); err != nil {
+		s.log.Error("cases: journal a change", "case", refs[0].caseID, "err", err)
 	}
 }
 
-func (s *Service) writeJournal(ctx context.Context, caseID, eventID string) error {
-	var hint struct {
-		N int64 `bson:"n"`
-	}
-	err := s.st.C(collectionHint).FindOne(ctx, bson.M{"_id": journalHintID}).Decode(&hint)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return err
-	}
-	for n := hint.N + 1; n < hint.N+100000; n++ {
-		err := s.st.Insert(ctx, collectionJournal, journalEntry{ID: strconv.FormatInt(n, 10), CaseID: caseID, EventID: eventID, At: s.now().UTC()})
-		if store.IsDuplicate(err) {
-			continue
+// writeJournal numbers the entries from after this process's last entry
+// (the hint the first time, and after another instance took a number):
+// every number up to either is taken, so none is skipped.
+func (s *Service) writeJournal(ctx context.Context, refs []journalRef) error {
+	hinted := false
+	// next: the first number after the hint and this process's last.
+	next := func() (int64, error) {
+		var hint struct {
+			N int64 `bson:"n"`
 		}
-		if err != nil {
+		err := s.st.C(collectionHint).FindOne(ctx, bson.M{"_id": journalHintID}).Decode(&hint)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return 0, err
+		}
+		hinted = true
+		return max(hint.N, s.journalLast.Load()) + 1, nil
+	}
+	n := s.journalLast.Load() + 1
+	if n == 1 {
+		var err error
+		if n, err = next(); err != nil {
 			return err
 		}
-		// Only a hint: losing it costs a later writer a few duplicates.
-		_ = s.st.Upsert(ctx, collectionHint, journalHintID, bson.M{"$max": bson.M{"n": n}})
-		if n > journalKeep && n%trimEvery == 0 {
-			// Every trimEvery entries, the ones before the kept ones go
-			// (the journal is read only near its end).
-			old := bson.A{}
-			for k := max(1, n-journalKeep-trimEvery*2); k <= n-journalKeep; k++ {
-				old = append(old, strconv.FormatInt(k, 10))
-			}
-			if _, err := s.st.DeleteAll(ctx, collectionJournal, bson.M{"_id": bson.M{"$in": old}}); err != nil {
-				s.log.Warn("cases: trim the journal", "err", err)
+	}
+	for tries := 0; len(refs) > 0; tries++ {
+		if tries == 100000 {
+			return fmt.Errorf("cases: journal: no free number")
+		}
+		at := s.now().UTC()
+		docs := make([]any, len(refs))
+		for i, r := range refs {
+			docs[i] = journalEntry{ID: strconv.FormatInt(n+int64(i), 10), CaseID: r.caseID, EventID: r.eventID, At: at}
+		}
+		err := s.st.InsertAll(ctx, collectionJournal, docs)
+		done, dup := len(refs), false
+		if err != nil {
+			if done, dup = store.DuplicateAt(err); !dup {
+				return err
 			}
 		}
-		return nil
+		for k := range int64(done) {
+			s.wroteJournal(ctx, n+k)
+		}
+		refs, n = refs[done:], n+int64(done)
+		if dup {
+			// Number n is another writer's: another instance went ahead.
+			n++
+			if !hinted {
+				h, err := next()
+				if err != nil {
+					return err
+				}
+				n = max(n, h)
+			}
+		}
 	}
-	return fmt.Errorf("cases: journal: no free number")
+	return nil
+}
+
+// wroteJournal follows the entry numbered n: this process remembers it,
+// raises the hint now and then and trims the journal.
+func (s *Service) wroteJournal(ctx context.Context, n int64) {
+	for last := s.journalLast.Load(); last < n && !s.journalLast.CompareAndSwap(last, n); last = s.journalLast.Load() {
+	}
+	if n%hintEvery == 0 || n%trimEvery == 0 {
+		// Only a hint: losing it costs a later writer a few duplicates.
+		// Raised every hintEvery entries (a guarded update is five round
+		// trips, three times per new case), and always before a trim:
+		// checkTrimmed relies on a hint at or beyond every trimmed entry.
+		_ = s.st.Upsert(ctx, collectionHint, journalHintID, bson.M{"$max": bson.M{"n": n}})
+	}
+	if n > journalKeep && n%trimEvery == 0 {
+		// Every trimEvery entries, the ones before the kept ones go
+		// (the journal is read only near its end).
+		old := bson.A{}
+		for k := max(1, n-journalKeep-trimEvery*2); k <= n-journalKeep; k++ {
+			old = append(old, strconv.FormatInt(k, 10))
+		}
+		// Entries are only inserted, never changed: one delete command
+		// does (DeleteAll would take each one's write claim, five round
+		// trips per entry).
+		if _, err := s.st.Purge(ctx, collectionJournal, bson.M{"_id": bson.M{"$in": old}}); err != nil {
+			s.log.Warn("cases: trim the journal", "err", err)
+		}
+	}
 }
 
 // indexed runs f on the index, caught up with every instance's writes.

@@ -102,7 +102,7 @@ func TestIndexForgetsWhatRetentionErased(t *testing.T) {
 		map[string]any{"$set": map[string]any{"type": "reduced"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.writeJournal(ctx, r.ID, evs[0].ID); err != nil {
+	if err := svc.writeJournal(ctx, []journalRef{{r.ID, evs[0].ID}}); err != nil {
 		t.Fatal(err)
 	}
 	if evs, _ = svc.Timeline(ctx, r.ID); evs[0].Type != "reduced" {

@@ -10,9 +10,9 @@ import (
 )
 
 // A case and its first events are one unit. The case is inserted first
-// (the insert is what makes a repeat of the same id one case), then its
-// acknowledgement, the staff's notification and, last, its "created"
-// event, which marks the unit complete. A crash (or a failing write) in
+// (the insert is what makes a repeat of the same id one case), then the
+// staff's notification, and its acknowledgement and, last, its "created"
+// event, which marks the unit complete (the two in one insert). A crash (or a failing write) in
 // between leaves a case without that marker; RepairFirstEvents, run at
 // start-up and then every few minutes, completes such cases: every step is
 // keyed by the case, so repeating one adds nothing twice.
@@ -72,7 +72,7 @@ func (s *Service) RepairFirstEvents(ctx context.Context) (int, error) {
 			if err != nil {
 				return n, err
 			}
-			if err := s.afterCreate(ctx, c); err != nil {
+			if err := s.afterCreate(ctx, c, false); err != nil {
 				// The next sweep tries again; the others go on.
 				failed = err
 				continue

@@ -59,6 +59,8 @@ type Service struct {
 	receiptsAll atomic.Bool
 	// index serves the lists (see index.go).
 	index caseIndex
+	// journalLast is the last journal number this process wrote.
+	journalLast atomic.Int64
 }
 
 // NewService builds the service; Cards and Notify may be nil.
@@ -197,7 +199,7 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 		}
 		err = s.st.Insert(ctx, collectionCases, c)
 		if err == nil {
-			s.journal(ctx, c.ID, "")
+			// The case's journal entry goes with its first events' (afterCreate).
 			if !c.ReceiptChecked {
 				// An outdated tablet's receipt: lookups here must try it.
 				s.legacy.saw(s.now())
@@ -207,7 +209,7 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 			}
 			// A failure here is completed by RepairFirstEvents: the case
 			// is made, and she gets her receipt.
-			_ = s.afterCreate(ctx, c)
+			_ = s.afterCreate(ctx, c, true)
 			if src == receiptServer {
 				return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt}, nil
 			}
@@ -271,7 +273,7 @@ func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receipt
 		return Result{}, ErrConflict
 	}
 	// A crash between the insert and what follows it is healed here.
-	_ = s.afterCreate(ctx, &c)
+	_ = s.afterCreate(ctx, &c, false)
 	receipt := in.Receipt
 	if src == receiptForm && !c.ReceiptChecked {
 		// Stored before receipts had a check digit.
@@ -376,31 +378,51 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 	return c, nil
 }
 
-// afterCreate writes the acknowledgement, tells staff, and writes the
-// creation event last: that event marks the unit complete, so a case
-// without it is completed by RepairFirstEvents. Event ids and the
-// notification are fixed per case, so repeating it adds nothing twice.
-func (s *Service) afterCreate(ctx context.Context, c *Case) error {
+// afterCreate tells staff and writes the acknowledgement and the creation
+// event, in one insert with the creation event last: that event marks the
+// unit complete, so a case without it is completed by RepairFirstEvents.
+// Event ids and the notification are fixed per case, so repeating it adds
+// nothing twice. made says the case was inserted just now: its own journal
+// entry goes with its events', in one insert.
+func (s *Service) afterCreate(ctx context.Context, c *Case, made bool) error {
+	var refs []journalRef
+	if made {
+		refs = append(refs, journalRef{c.ID, ""})
+	}
+	defer func() { s.journalAll(ctx, refs...) }()
 	ack := s.ackText(ctx, c)
-	evs := []Event{
-		{ID: c.ID + ackEventSuffix, CaseID: c.ID, At: c.CreatedAt.Add(time.Millisecond), Type: EventMessage, Actor: ActorSystem,
+	evs := []any{
+		Event{ID: c.ID + ackEventSuffix, CaseID: c.ID, At: c.CreatedAt.Add(time.Millisecond), Type: EventMessage, Actor: ActorSystem,
 			Body: s.seal.Seal(ack, sealCtx(c.ID, "event:"+c.ID+ackEventSuffix)), Data: map[string]string{"text": "std.ack"}},
-		{ID: c.ID + createdEventSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventCreated, Actor: ActorSystem,
+		Event{ID: c.ID + createdEventSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventCreated, Actor: ActorSystem,
 			To: StateReceived, Data: map[string]string{"channel": c.Channel}},
 	}
-	for i, e := range evs {
-		if i == len(evs)-1 && s.notify != nil {
-			if err := s.notify.CaseCreated(ctx, c.ID); err != nil {
-				s.log.Error("cases: notify new case", "case", c.ID, "err", err)
-				return fmt.Errorf("cases: notify new case: %w", err)
+	if s.notify != nil {
+		if err := s.notify.CaseCreated(ctx, c.ID); err != nil {
+			s.log.Error("cases: notify new case", "case", c.ID, "err", err)
+			return fmt.Errorf("cases: notify new case: %w", err)
+		}
+	}
+	// One insert (on the embedded database one transaction), ordered: it
+	// stops at the first event a repeat finds there, and the rest go one
+	// by one.
+	for len(evs) > 0 {
+		err := s.st.InsertAll(ctx, collectionEvents, evs)
+		done, dup := len(evs), false
+		if err != nil {
+			if done, dup = store.DuplicateAt(err); !dup {
+				e := evs[done].(Event)
+				s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
+				return fmt.Errorf("cases: write %s event: %w", e.Type, err)
 			}
 		}
-		if err := s.st.Insert(ctx, collectionEvents, e); err != nil && !store.IsDuplicate(err) {
-			s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
-			return fmt.Errorf("cases: write %s event: %w", e.Type, err)
-		} else if err == nil {
-			s.journal(ctx, c.ID, e.ID)
+		for _, e := range evs[:done] {
+			refs = append(refs, journalRef{c.ID, e.(Event).ID})
 		}
+		if dup {
+			done++ // there already
+		}
+		evs = evs[done:]
 	}
 	return nil
 }

@@ -100,7 +100,34 @@ type Store struct {
 	inFlight atomic.Int64 // writes under way; Close lets them give their claims back
 	fault    atomic.Pointer[writeFault]
 	probeID  string // this instance's readiness document
+	seqs     seqMemory
 }
+
+// seqMemory keeps the last number this process took of each sequence, so
+// the next one starts there (see NextSequence).
+type seqMemory struct {
+	mu   sync.Mutex
+	last map[string]int64
+}
+
+func (m *seqMemory) get(name string) int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.last[name]
+}
+
+func (m *seqMemory) took(name string, n int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.last == nil {
+		m.last = map[string]int64{}
+	}
+	m.last[name] = max(m.last[name], n)
+}
+
+// hintEvery: a sequence's counter document (a hint, see NextSequence) is
+// raised every hintEvery numbers, not for each one.
+const hintEvery = 16
 
 // Open connects to the configured database, starting the embedded one when
 // no URI is given.
@@ -330,11 +357,15 @@ func NotFound(err error) error {
 // never the same number twice, even across instances. FerretDB v1 loses
 // concurrent updates (a $inc can be lost silently), so each number is
 // claimed by inserting a document with a unique id; the counter document
-// is only a hint of where to start.
+// is only a hint of where to start. This process also starts after the
+// last number it took itself, so the hint is raised only every hintEvery
+// numbers: a guarded update is five round trips, a case creation's
+// largest cost after its receipt hash, and a lagging hint costs another
+// instance (or the next start) at most that many duplicate inserts.
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
-	// Start at the sequence's hint, or above the floor a restore set
-	// (RaiseSequences), whichever is higher.
-	var n int64
+	// Start at the sequence's hint, above the floor a restore set
+	// (RaiseSequences), or after this process's last, whichever is higher.
+	n := s.seqs.get(name)
 	cur, err := s.C("counters").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{name, floorID}}}}})
 	if err != nil {
 		return 0, fmt.Errorf("store: read %s hint: %w", name, err)
@@ -360,9 +391,12 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("store: claim %s %d: %w", name, n, err)
 		}
-		// Raise the hint; losing this write only costs a later caller a
-		// few duplicate inserts.
-		_ = s.Upsert(ctx, "counters", name, bson.D{{Key: "$max", Value: bson.D{{Key: "n", Value: n}}}})
+		s.seqs.took(name, n)
+		if n%hintEvery == 0 {
+			// Raise the hint; losing this write only costs a later caller
+			// a few duplicate inserts.
+			_ = s.Upsert(ctx, "counters", name, bson.D{{Key: "$max", Value: bson.D{{Key: "n", Value: n}}}})
+		}
 		return n, nil
 	}
 	return 0, fmt.Errorf("store: sequence %s: no free number found", name)

@@ -297,6 +297,23 @@ func (s *Store) InsertAll(ctx context.Context, coll string, docs []any) error {
 	return classify(err)
 }
 
+// DuplicateAt tells, for an error of InsertAll, whether a document was
+// refused as a duplicate and which: the ones before it were inserted, the
+// ones after it were not tried.
+func DuplicateAt(err error) (int, bool) {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || len(bwe.WriteErrors) == 0 {
+		return 0, false
+	}
+	first := bwe.WriteErrors[0]
+	for _, we := range bwe.WriteErrors[1:] {
+		if we.Index < first.Index {
+			first = we
+		}
+	}
+	return first.Index, IsDuplicate(first.WriteError)
+}
+
 func byIDAnd(id, filter any) bson.D {
 	if isEmpty(filter) {
 		return bson.D{{Key: "_id", Value: id}}

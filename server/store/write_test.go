@@ -377,3 +377,26 @@ func TestChangeDecidesOnWhatItWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestDuplicateAtSaysWhichDocumentClashed: an ordered InsertAll stops at
+// the first duplicate; DuplicateAt names it, and the ones before it are in.
+func TestDuplicateAtSaysWhichDocumentClashed(t *testing.T) {
+	forEachSetup(t, func(t *testing.T, st []*store.Store) {
+		ctx := context.Background()
+		if err := st[0].Insert(ctx, "dups", bson.M{"_id": "b"}); err != nil {
+			t.Fatal(err)
+		}
+		err := st[len(st)-1].InsertAll(ctx, "dups", []any{bson.M{"_id": "a"}, bson.M{"_id": "b"}, bson.M{"_id": "c"}})
+		if i, dup := store.DuplicateAt(err); !dup || i != 1 {
+			t.Fatalf("DuplicateAt(%v) = %d, %v; want 1, true", err, i, dup)
+		}
+		for id, want := range map[string]int64{"a": 1, "b": 1, "c": 0} {
+			if n, _ := st[0].C("dups").CountDocuments(ctx, bson.M{"_id": id}); n != want {
+				t.Errorf("%s: %d documents, want %d", id, n, want)
+			}
+		}
+		if _, dup := store.DuplicateAt(st[0].Insert(ctx, "dups", bson.M{"_id": "d"})); dup {
+			t.Error("no error is a duplicate")
+		}
+	})
+}
