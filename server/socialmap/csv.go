@@ -181,7 +181,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportResult, error)
 			bad = append(bad, ImportProblem{Line: line, Key: key, Field: field, Msg: "socialmap.import.bool", Value: value})
 		})
 		for _, fe := range o.Normalize() {
-			bad = append(bad, ImportProblem{Line: line, Key: key, Field: fe.Field, Msg: fe.Key, Value: fe.Value})
+			bad = append(bad, ImportProblem{Line: line, Key: key, Field: fe.Field, Msg: fe.Key, Value: Value(fe)})
 		}
 		if len(bad) > 0 {
 			res.Problems = append(res.Problems, bad...)

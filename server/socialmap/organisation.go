@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gehoord/gehoord/server/fault"
+
 	"golang.org/x/text/language"
 )
 
@@ -105,46 +107,26 @@ func (o *Organisation) HasTopic(topic string) bool { return contains(o.Topics, t
 // SpeaksLanguage says whether the organisation helps in lang.
 func (o *Organisation) SpeaksLanguage(lang string) bool { return contains(o.Languages, lang) }
 
-// FieldError is one problem with one field; Key is a catalog key
-// ("socialmap.error.*"), Value the offending value for the {value} placeholder.
-type FieldError struct {
-	Field string
-	Key   string
-	Value string
-}
-
-// ValidationError lists every problem found in an organisation.
-type ValidationError []FieldError
-
-func (v ValidationError) Error() string {
-	parts := make([]string, len(v))
-	for i, e := range v {
-		parts[i] = e.Field + ": " + e.Key
-		if e.Value != "" {
-			parts[i] += " (" + e.Value + ")"
+// Value is the offending value a problem of Normalize names (its key's
+// {value} placeholder).
+func Value(f fault.Field) string {
+	if len(f.Args) == 2 {
+		if v, ok := f.Args[1].(string); ok {
+			return v
 		}
 	}
-	return "socialmap: invalid organisation: " + strings.Join(parts, "; ")
-}
-
-// Fields maps each field to its first problem, for forms.
-func (v ValidationError) Fields() map[string]FieldError {
-	m := make(map[string]FieldError, len(v))
-	for _, e := range v {
-		if _, ok := m[e.Field]; !ok {
-			m[e.Field] = e
-		}
-	}
-	return m
+	return ""
 }
 
 // Normalize cleans an organisation in place (trims, canonical region and
 // municipality names, lower-case language codes, sorted unique lists) and
 // returns every problem left. It never drops what it does not understand:
 // unknown values stay and are reported.
-func (o *Organisation) Normalize() ValidationError {
-	var errs ValidationError
-	add := func(field, key, value string) { errs = append(errs, FieldError{field, key, value}) }
+func (o *Organisation) Normalize() []fault.Field {
+	var errs []fault.Field
+	add := func(field, key, value string) {
+		errs = append(errs, fault.Field{Field: field, Key: key, Args: []any{"value", value}})
+	}
 
 	o.Key = strings.TrimSpace(strings.ToLower(o.Key))
 	if !validKey(o.Key) {

@@ -2,11 +2,12 @@ package socialmap
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/gehoord/gehoord/server/fault"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -16,8 +17,8 @@ import (
 // Collection is where organisations are stored.
 const Collection = "organisations"
 
-// ErrExists is returned by Create when the key is taken.
-var ErrExists = errors.New("socialmap: an organisation with this key exists")
+// ErrExists is returned by Create when the key is taken (on the key field).
+var ErrExists = fault.New(fault.Invalid, "socialmap.error.exists", "socialmap: an organisation with this key exists")
 
 // ErrNotFound is returned for an unknown key.
 var ErrNotFound = store.ErrNotFound
@@ -44,20 +45,21 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 }
 
 // Create adds an organisation; an empty key is made from the name. It
-// returns a ValidationError for bad input and ErrExists for a taken key.
+// returns an Invalid fault naming every bad field, and ErrExists for a
+// taken key.
 func (s *Service) Create(ctx context.Context, o Organisation) (Organisation, error) {
 	if strings.TrimSpace(o.Key) == "" {
 		o.Key = Slug(o.Name)
 	}
 	if errs := o.Normalize(); len(errs) > 0 {
-		return o, errs
+		return o, fault.Validation(errs...)
 	}
 	o.CreatedAt = s.now()
 	o.UpdatedAt = o.CreatedAt
 	o.Retired = false
 	if err := s.st.Insert(ctx, Collection, o); err != nil {
 		if store.IsDuplicate(err) {
-			return o, ErrExists
+			return o, ErrExists.With("value", o.Key).OnField("key")
 		}
 		return o, fmt.Errorf("socialmap: create %s: %w", o.Key, err)
 	}
@@ -66,7 +68,7 @@ func (s *Service) Create(ctx context.Context, o Organisation) (Organisation, err
 
 // Update replaces the organisation with key o.Key, keeping its creation
 // time and whether it is retired (Retire's field: an edit at the same
-// moment as a retirement keeps both). It returns a ValidationError for bad
+// moment as a retirement keeps both). It returns an Invalid fault for bad
 // input and ErrNotFound.
 func (s *Service) Update(ctx context.Context, o Organisation) (Organisation, error) {
 	old, err := s.Get(ctx, o.Key)
@@ -74,7 +76,7 @@ func (s *Service) Update(ctx context.Context, o Organisation) (Organisation, err
 		return o, err
 	}
 	if errs := o.Normalize(); len(errs) > 0 {
-		return o, errs
+		return o, fault.Validation(errs...)
 	}
 	o.CreatedAt = old.CreatedAt
 	o.UpdatedAt = s.now()

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gehoord/gehoord/server/fault"
+
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/store/storetest"
 )
@@ -92,11 +94,15 @@ func TestValidation(t *testing.T) {
 		Key: "Bad Key!", Topics: []string{"astrology"}, Regions: []string{"Atlantis"},
 		Municipalities: []string{"Nergenshuizen"}, Languages: []string{"klingon"}, VerifiedOn: "gisteren",
 	})
-	var ve socialmap.ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("want ValidationError, got %v", err)
+	if fault.CodeOf(err) != fault.Invalid {
+		t.Fatalf("want an Invalid fault, got %v", err)
 	}
-	f := ve.Fields()
+	f := map[string]fault.Field{}
+	for _, fe := range fault.FieldsOf(err) {
+		if _, ok := f[fe.Field]; !ok {
+			f[fe.Field] = fe
+		}
+	}
 	for field, key := range map[string]string{
 		"key": "socialmap.error.key", "name": "socialmap.error.name_required",
 		"topics": "socialmap.error.topic_unknown", "regions": "socialmap.error.region_unknown",

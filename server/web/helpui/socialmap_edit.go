@@ -4,6 +4,9 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/gehoord/gehoord/server/fault"
+	"github.com/gehoord/gehoord/server/web/problem"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/cases"
@@ -98,11 +101,14 @@ func orgFromForm(c *fiber.Ctx) socialmap.Organisation {
 	}
 }
 
-// formErrors translates validation problems for the form, one per field.
-func (h *Handler) formErrors(lang string, ve socialmap.ValidationError) map[string]string {
+// formErrors translates an Invalid fault for the form, the first problem
+// of each field.
+func (h *Handler) formErrors(lang string, err error) map[string]string {
 	out := map[string]string{}
-	for field, fe := range ve.Fields() {
-		out[field] = h.Catalog.T(lang, fe.Key, "value", fe.Value)
+	for _, fe := range fault.FieldsOf(err) {
+		if _, ok := out[fe.Field]; !ok {
+			out[fe.Field] = h.Catalog.T(lang, fe.Key, fe.Args...)
+		}
 	}
 	return out
 }
@@ -110,13 +116,9 @@ func (h *Handler) formErrors(lang string, ve socialmap.ValidationError) map[stri
 func (h *Handler) mapCreate(c *fiber.Ctx) error {
 	o := orgFromForm(c)
 	created, err := h.Map.Create(c.UserContext(), o)
-	var ve socialmap.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		return h.renderForm(c, fiber.StatusUnprocessableEntity, true, created, h.formErrors(staffLang(c), ve))
-	case errors.Is(err, socialmap.ErrExists):
-		return h.renderForm(c, fiber.StatusUnprocessableEntity, true, created,
-			map[string]string{"key": h.Catalog.T(staffLang(c), "socialmap.error.exists", "value", created.Key)})
+	switch code := fault.CodeOf(err); {
+	case err != nil && code == fault.Invalid:
+		return h.renderForm(c, problem.Status(code), true, created, h.formErrors(staffLang(c), err))
 	case err != nil:
 		return err
 	}
@@ -134,10 +136,9 @@ func (h *Handler) mapUpdate(c *fiber.Ctx) error {
 	o := orgFromForm(c)
 	o.Key, o.Retired = old.Key, old.Retired // the key never changes; retiring has its own button
 	_, err = h.Map.Update(c.UserContext(), o)
-	var ve socialmap.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		return h.renderForm(c, fiber.StatusUnprocessableEntity, false, o, h.formErrors(staffLang(c), ve))
+	switch code := fault.CodeOf(err); {
+	case err != nil && code == fault.Invalid:
+		return h.renderForm(c, problem.Status(code), false, o, h.formErrors(staffLang(c), err))
 	case errors.Is(err, socialmap.ErrNotFound):
 		return fiber.ErrNotFound
 	case err != nil:
