@@ -266,13 +266,8 @@ func (h *Handler) themeReportCSV(c *fiber.Ctx) error {
 func (h *Handler) themeSummary(c *fiber.Ctx) error {
 	id := c.Params("id")
 	err := h.Cases.SetThemeSummary(c.UserContext(), id, c.FormValue("summary"))
-	switch {
-	case errors.Is(err, cases.ErrNotFound):
-		return fiber.ErrNotFound
-	case errors.Is(err, cases.ErrTooLong):
-		return fiber.NewError(fiber.StatusUnprocessableEntity, "too long")
-	case err != nil:
-		return err
+	if err != nil {
+		return err // a 404 or 422 page through the one mapping (cases.ErrNotFound, ErrTooLong)
 	}
 	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.ThemeChange, Target: id, Detail: "summary"})
 	q := string(c.Request().URI().QueryString())

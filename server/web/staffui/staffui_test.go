@@ -531,6 +531,11 @@ func TestThemeLinkingAndDuplicateSuggestion(t *testing.T) {
 		expect(t, co.PostForm("/staff/cases/"+id+"/theme", url.Values{"theme": {themeID}}), 303, "/staff/cases/"+id+"?done=linked")
 	}
 	expect(t, co.PostForm("/staff/themes/"+themeID+"/note", url.Values{"note": {"We wrote to the bank."}}), 303, "")
+	// Refusals through the one mapping: no such theme is a 404, a note
+	// too long a 422, and neither changes the note.
+	expect(t, co.PostForm("/staff/themes/nosuchtheme/note", url.Values{"note": {"x"}}), 404, "")
+	expect(t, co.PostForm("/staff/themes/"+themeID+"/note", url.Values{"note": {strings.Repeat("x", cases.MaxMessage+1)}}), 422, "")
+	expect(t, co.PostForm("/staff/reports/themes/nosuchtheme/summary", url.Values{"summary": {"x"}}), 404, "")
 	body = expect(t, co.Get("/staff/themes/"+themeID), 200, "")
 	if !strings.Contains(body, a.ID) || !strings.Contains(body, b.ID) || strings.Contains(body, c.ID) ||
 		!strings.Contains(body, "We wrote to the bank.") || !strings.Contains(body, "2 open") {

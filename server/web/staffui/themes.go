@@ -95,13 +95,8 @@ func (h *Handler) themeView(c *fiber.Ctx) error {
 func (h *Handler) themeNote(c *fiber.Ctx) error {
 	id := c.Params("id")
 	err := h.Cases.SetThemeNote(c.UserContext(), id, c.FormValue("note"))
-	switch {
-	case errors.Is(err, cases.ErrNotFound):
-		return fiber.ErrNotFound
-	case errors.Is(err, cases.ErrTooLong):
-		return fiber.NewError(fiber.StatusUnprocessableEntity, "too long")
-	case err != nil:
-		return err
+	if err != nil {
+		return err // a 404 or 422 page through the one mapping (cases.ErrNotFound, ErrTooLong)
 	}
 	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.ThemeChange, Target: id, Detail: "note"})
 	return back(c, "/staff/themes/"+id, "saved")
