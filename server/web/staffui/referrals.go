@@ -122,9 +122,6 @@ func (h *Handler) referralStep(c *fiber.Ctx) error {
 	u := auth.CurrentUser(c)
 	to := c.FormValue("to")
 	before, err := h.Cases.StepReferral(c.UserContext(), k.ID, c.Params("rid"), u.ID, to, remindDay(c))
-	if errors.Is(err, cases.ErrNotFound) {
-		return fiber.ErrNotFound
-	}
 	if err == nil {
 		h.audit(c, audit.Entry{UserID: u.ID, Action: audit.ReferralChange, CaseID: k.ID, Target: before.OrgKey,
 			Detail: "referral", From: before.Status, To: to})

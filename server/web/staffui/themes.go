@@ -66,11 +66,8 @@ type themePage struct {
 
 func (h *Handler) themeView(c *fiber.Ctx) error {
 	t, err := h.Cases.Theme(c.UserContext(), c.Params("id"))
-	if errors.Is(err, cases.ErrNotFound) {
-		return fiber.ErrNotFound
-	}
 	if err != nil {
-		return err
+		return err // cases.ErrNotFound is a 404 through the one mapping
 	}
 	list, err := h.Cases.ThemeCases(c.UserContext(), t.ID)
 	if err != nil {
