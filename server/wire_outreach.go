@@ -9,6 +9,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/audit"
 	"github.com/gehoord/gehoord/server/cards"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/outreach"
 	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/web/appui"
@@ -59,9 +60,9 @@ func (c cardCounter) AddHandedOut(ctx context.Context, batch string, n int, day 
 	err := c.cards.AddHandedOut(ctx, batch, n, day, key)
 	switch {
 	case errors.Is(err, cards.ErrUnknownBatch), errors.Is(err, cards.ErrNotFound):
-		return &outreach.Rejection{Fields: []outreach.FieldError{{Field: "batch", Key: "app.error.batch"}}}
+		return fault.InvalidField("batch", "app.error.batch")
 	case errors.Is(err, cards.ErrInvalidCount):
-		return &outreach.Rejection{Fields: []outreach.FieldError{{Field: "count", Key: "app.error.count"}}}
+		return fault.InvalidField("count", "app.error.count")
 	}
 	return err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/fault"
+	"github.com/gehoord/gehoord/server/jsonin"
 )
 
 // CaseIntake feeds synced reports to the case service with channel
@@ -21,8 +22,8 @@ type CaseIntake struct {
 // what only the server may set, and creates the case.
 func (ci CaseIntake) Submit(ctx context.Context, raw json.RawMessage, dev Device) (IntakeResult, error) {
 	var in cases.Input
-	if err := json.Unmarshal(raw, &in); err != nil {
-		return IntakeResult{}, typeRejection(err)
+	if err := jsonin.Decode(raw, &in); err != nil {
+		return IntakeResult{}, itemFault(err)
 	}
 	var extra struct {
 		Round      string `json:"round"`
@@ -31,21 +32,16 @@ func (ci CaseIntake) Submit(ctx context.Context, raw json.RawMessage, dev Device
 	}
 	_ = json.Unmarshal(raw, &extra)
 	if extra.Round != "" && !uuidRe.MatchString(extra.Round) {
-		return IntakeResult{}, reject("round", "app.error.id")
+		return IntakeResult{}, fault.InvalidField("round", "app.error.id")
 	}
 	in.Device, in.Round = dev.ID, extra.Round
 	in.RecordedAt = RecordedAt(extra.RecordedAt, now())
 	in.Batch = strings.ToUpper(strings.TrimSpace(extra.Batch))
 	res, err := ci.Cases.Create(ctx, in, cases.ChannelOutreach)
 	switch {
-	case fault.CodeOf(err) == fault.Invalid:
-		rej := &Rejection{}
-		for _, f := range fault.FieldsOf(err) {
-			rej.Fields = append(rej.Fields, FieldError{Field: f.Field, Key: f.Key})
-		}
-		return IntakeResult{}, rej
 	case errors.Is(err, cases.ErrConflict):
-		return IntakeResult{}, reject("id", "error.conflict")
+		// Hers to fix (send it as a new report): a rejection on its id.
+		return IntakeResult{}, fault.InvalidField("id", "error.conflict")
 	case err != nil:
 		return IntakeResult{}, err
 	}

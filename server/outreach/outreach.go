@@ -10,27 +10,29 @@ package outreach
 
 import (
 	"context"
-	"errors"
 	"time"
+
+	"github.com/gehoord/gehoord/server/fault"
 )
 
-// Errors returned by the services.
+// Errors returned by the services: faults whose code is the status the
+// app's API answers with and whose key is what the tablet shows.
 var (
 	// ErrUnauthorized: unknown, malformed or revoked device token.
-	ErrUnauthorized = errors.New("outreach: device not authorised")
+	ErrUnauthorized = fault.New(fault.Unauthorized, "app.device.revoked", "outreach: device not authorised")
 	// ErrSignIn: the staff credentials did not verify.
-	ErrSignIn = errors.New("outreach: sign-in failed")
+	ErrSignIn = fault.New(fault.Unauthorized, "app.signin.failed", "outreach: sign-in failed")
 	// ErrForbidden: the user may not register outreach devices.
-	ErrForbidden = errors.New("outreach: role may not register devices")
+	ErrForbidden = fault.New(fault.Forbidden, "app.signin.role_not_allowed", "outreach: role may not register devices")
 	// ErrNotFound: no such device.
-	ErrNotFound = errors.New("outreach: not found")
+	ErrNotFound = fault.New(fault.NotFound, "error.not_found", "outreach: not found")
 	// ErrRateLimited: too many failed sign-ins (the Authenticator says so).
-	ErrRateLimited = errors.New("outreach: too many sign-in attempts")
+	ErrRateLimited = fault.New(fault.TooMany, "app.signin.too_many", "outreach: too many sign-in attempts")
 	// ErrSecondFactorSetup: the user must set up the second factor in the
 	// staff pages before registering a tablet.
-	ErrSecondFactorSetup = errors.New("outreach: second factor not set up")
+	ErrSecondFactorSetup = fault.New(fault.Forbidden, "app.signin.no_second_factor", "outreach: second factor not set up")
 	// ErrTooMany: a sync batch over MaxBatch items.
-	ErrTooMany = errors.New("outreach: too many items in one batch")
+	ErrTooMany = fault.New(fault.TooLarge, "error.too_large", "outreach: too many items in one batch")
 )
 
 // MaxBatch is the most items (reports plus cards plus rounds) one sync

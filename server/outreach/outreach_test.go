@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/outreach"
 	"github.com/gehoord/gehoord/server/seal"
@@ -49,7 +50,7 @@ type countCards struct {
 
 func (c *countCards) AddHandedOut(_ context.Context, batch string, n int, _ time.Time, key string) error {
 	if batch == "NOPE" {
-		return &outreach.Rejection{Fields: []outreach.FieldError{{Field: "batch", Key: "app.error.batch"}}}
+		return fault.InvalidField("batch", "app.error.batch")
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
 )
@@ -57,7 +58,7 @@ type CardCount struct {
 }
 
 // CardCounter adds handed-out cards to a batch's count; the cards package
-// satisfies it. A *Rejection says the batch is unknown or closed.
+// satisfies it. An Invalid fault says the batch is unknown or closed.
 type CardCounter interface {
 	// AddHandedOut counts n cards once per key, however often it is called.
 	AddHandedOut(ctx context.Context, batch string, n int, day time.Time, key string) error
@@ -106,21 +107,21 @@ func (s *Rounds) fromDoc(d roundDoc) (Round, error) {
 	return Round{ID: d.ID, Date: d.Date, Setting: d.Setting, Municipality: d.Municipality, Place: place, Device: d.Device}, nil
 }
 
-func checkDay(field, s string) (time.Time, *Rejection) {
+func checkDay(field, s string) (time.Time, *fault.Error) {
 	d, err := time.Parse("2006-01-02", s)
 	if err != nil {
-		return time.Time{}, reject(field, "app.error.date")
+		return time.Time{}, fault.InvalidField(field, "app.error.date")
 	}
 	// A tablet's clock may be a day ahead across midnight and time zones.
 	if d.After(now().Add(48 * time.Hour)) {
-		return time.Time{}, reject(field, "app.error.date_future")
+		return time.Time{}, fault.InvalidField(field, "app.error.date_future")
 	}
 	return d, nil
 }
 
-func checkText(field, s string, max int) *Rejection {
+func checkText(field, s string, max int) *fault.Error {
 	if utf8.RuneCountInString(s) > max {
-		return reject(field, "app.error.too_long", "max", max)
+		return fault.InvalidField(field, "app.error.too_long", "max", max)
 	}
 	return nil
 }
@@ -132,13 +133,13 @@ func (r Round) validate() (Round, error) {
 	r.Municipality, _ = cases.CodeMunicipality(r.Municipality)
 	r.Place = strings.TrimSpace(r.Place)
 	if !uuidRe.MatchString(r.ID) {
-		return r, reject("id", "app.error.id")
+		return r, fault.InvalidField("id", "app.error.id")
 	}
 	if _, rej := checkDay("date", r.Date); rej != nil {
 		return r, rej
 	}
 	if r.Setting != "" && !Settings[r.Setting] {
-		return r, reject("setting", "app.error.setting")
+		return r, fault.InvalidField("setting", "app.error.setting")
 	}
 	if rej := checkText("place", r.Place, 200); rej != nil {
 		return r, rej
@@ -161,7 +162,7 @@ func (s *Rounds) SaveRound(ctx context.Context, dev Device, r Round) (bool, erro
 		}
 		r.Language = ""
 		if old != r {
-			return false, reject("id", "app.error.conflict")
+			return false, fault.InvalidField("id", "app.error.conflict")
 		}
 		return true, nil
 	}
@@ -189,13 +190,13 @@ func (c CardCount) validate() (CardCount, time.Time, error) {
 	c.Setting = strings.TrimSpace(c.Setting)
 	c.Municipality, _ = cases.CodeMunicipality(c.Municipality)
 	if !uuidRe.MatchString(c.ID) {
-		return c, time.Time{}, reject("id", "app.error.id")
+		return c, time.Time{}, fault.InvalidField("id", "app.error.id")
 	}
 	if c.Round != "" && !uuidRe.MatchString(c.Round) {
-		return c, time.Time{}, reject("round", "app.error.id")
+		return c, time.Time{}, fault.InvalidField("round", "app.error.id")
 	}
 	if c.Batch == "" {
-		return c, time.Time{}, reject("batch", "app.error.required")
+		return c, time.Time{}, fault.InvalidField("batch", "app.error.required")
 	}
 	if rej := checkText("batch", c.Batch, 40); rej != nil {
 		return c, time.Time{}, rej
@@ -205,10 +206,10 @@ func (c CardCount) validate() (CardCount, time.Time, error) {
 		return c, time.Time{}, rej
 	}
 	if c.Count < 1 || c.Count > 10000 {
-		return c, time.Time{}, reject("count", "app.error.count")
+		return c, time.Time{}, fault.InvalidField("count", "app.error.count")
 	}
 	if c.Setting != "" && !Settings[c.Setting] {
-		return c, time.Time{}, reject("setting", "app.error.setting")
+		return c, time.Time{}, fault.InvalidField("setting", "app.error.setting")
 	}
 	return c, day, nil
 }
@@ -237,7 +238,7 @@ func (s *Rounds) SaveCards(ctx context.Context, dev Device, c CardCount) (bool, 
 		old.Applied = false
 		c.Language = ""
 		if old != c {
-			return false, reject("id", "app.error.conflict")
+			return false, fault.InvalidField("id", "app.error.conflict")
 		}
 		if applied {
 			return true, nil
@@ -248,7 +249,7 @@ func (s *Rounds) SaveCards(ctx context.Context, dev Device, c CardCount) (bool, 
 	}
 	if s.cards != nil {
 		if err := s.cards.AddHandedOut(ctx, c.Batch, c.Count, day, c.ID); err != nil {
-			if _, ok := err.(*Rejection); ok {
+			if _, ok := rejected(err); ok {
 				// Let the worker correct the batch code and resend the same id.
 				if _, err := s.st.Delete(ctx, cardsColl, bson.D{{Key: "_id", Value: c.ID}, {Key: "applied", Value: false}}); err != nil {
 					return false, fmt.Errorf("outreach: drop rejected card count: %w", err)

@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/gehoord/gehoord/server/fault"
+	"github.com/gehoord/gehoord/server/jsonin"
 	"github.com/gehoord/gehoord/server/metrics"
 )
 
@@ -39,7 +39,7 @@ type SyncRequest struct {
 
 	// Items that could not be read as their kind (a count sent as a
 	// string, a number as an id), by index: rejected alone.
-	badCards, badRounds, badSealed map[int]*Rejection
+	badCards, badRounds, badSealed map[int]*fault.Error
 }
 
 // UnmarshalJSON reads a batch item by item: an item of the wrong shape is
@@ -54,7 +54,7 @@ func (r *SyncRequest) UnmarshalJSON(b []byte) error {
 		// Only for her rejection texts: a wrong type reads as none.
 		Language json.RawMessage `json:"language"`
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
+	if err := jsonin.Decode(b, &raw); err != nil {
 		return err
 	}
 	*r = SyncRequest{Reports: raw.Reports}
@@ -88,9 +88,9 @@ func (r *SyncRequest) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func setRejection(m map[int]*Rejection, i int, rej *Rejection) map[int]*Rejection {
+func setRejection(m map[int]*fault.Error, i int, rej *fault.Error) map[int]*fault.Error {
 	if m == nil {
-		m = map[int]*Rejection{}
+		m = map[int]*fault.Error{}
 	}
 	m[i] = rej
 	return m
@@ -98,26 +98,48 @@ func setRejection(m map[int]*Rejection, i int, rej *Rejection) map[int]*Rejectio
 
 // decodeItem reads one item; a value of the wrong type is a rejection that
 // names the field.
-func decodeItem(m json.RawMessage, v any) *Rejection {
-	err := json.Unmarshal(m, v)
-	if err == nil {
-		return nil
+func decodeItem(m json.RawMessage, v any) *fault.Error {
+	if err := jsonin.Decode(m, v); err != nil {
+		return itemFault(err)
 	}
-	return typeRejection(err)
+	return nil
 }
 
-func typeRejection(err error) *Rejection {
-	var te *json.UnmarshalTypeError
-	if !errors.As(err, &te) || te.Field == "" {
-		return reject("", "error.bad_request")
+// itemFault is the rejection of an item that could not be read as its
+// kind: jsonin's Malformed fault, each field's problem worded for the
+// worker (an id she cannot type, a count, any other value). An item that
+// is no object at all names no field.
+func itemFault(err error) *fault.Error {
+	f, ok := fault.As(err)
+	if !ok {
+		f = jsonin.Fault(err)
 	}
-	switch te.Field {
-	case "id", "round":
-		return reject(te.Field, "app.error.id")
-	case "count":
-		return reject(te.Field, "app.error.count")
+	fields := make([]fault.Field, 0, len(f.Fields))
+	for _, fe := range f.Fields {
+		switch fe.Field {
+		case "id", "round":
+			fe.Key = "app.error.id"
+		case "count":
+			fe.Key = "app.error.count"
+		default:
+			fe.Key = jsonin.KeyType
+		}
+		fields = append(fields, fault.Field{Field: fe.Field, Key: fe.Key})
 	}
-	return reject(te.Field, "app.error.type")
+	out := fault.New(fault.Malformed, jsonin.KeyUnreadable, "outreach: item unreadable").Wrap(f)
+	out.Fields = fields
+	return out
+}
+
+// rejected is the fault of an item the tablet keeps and lets the worker
+// fix: one that failed validation or could not be read. Any other error
+// is the server failing.
+func rejected(err error) (*fault.Error, bool) {
+	f, ok := fault.As(err)
+	if !ok || (f.Code != fault.Invalid && f.Code != fault.Malformed) {
+		return nil, false
+	}
+	return f, true
 }
 
 // SealedItem is one item sealed on the tablet to the desk's public key:
@@ -173,31 +195,6 @@ type ItemError struct {
 	Staff  string `json:"staff,omitempty"`
 }
 
-// FieldError is an untranslated problem: a field and a catalog key.
-type FieldError struct {
-	Field string
-	Key   string
-	Args  []any // name, value pairs for the catalog's placeholders
-}
-
-// Rejection is returned by Intake or CardCounter when an item cannot be
-// accepted as sent; any other error is treated as the server failing.
-type Rejection struct {
-	Fields []FieldError
-}
-
-func (r *Rejection) Error() string {
-	keys := make([]string, 0, len(r.Fields))
-	for _, f := range r.Fields {
-		keys = append(keys, f.Field+":"+f.Key)
-	}
-	return "outreach: rejected: " + strings.Join(keys, ", ")
-}
-
-func reject(field, key string, args ...any) *Rejection {
-	return &Rejection{Fields: []FieldError{{Field: field, Key: key, Args: args}}}
-}
-
 // IntakeResult is what the case intake answers for one report.
 type IntakeResult struct {
 	Reference string
@@ -205,7 +202,9 @@ type IntakeResult struct {
 }
 
 // Intake creates one case from a report body on behalf of a device. It
-// returns a *Rejection for invalid input or a conflicting repeat of an id.
+// returns an Invalid or Malformed fault for input the worker must fix (a
+// conflicting repeat of an id included); any other error is the server
+// failing.
 type Intake interface {
 	Submit(ctx context.Context, report json.RawMessage, dev Device) (IntakeResult, error)
 }
@@ -235,7 +234,7 @@ type item struct {
 	round    Round
 	card     CardCount
 	raw      json.RawMessage
-	rej      *Rejection // set when an item could not be read or a sealed one did not open
+	rej      *fault.Error // set when an item could not be read or a sealed one did not open
 	out      *ItemResult
 }
 
@@ -372,7 +371,7 @@ func (s *Syncer) submit(ctx context.Context, dev Device, lang string, it item) e
 	case it.rej != nil:
 		err = it.rej
 	case it.id == "":
-		err = reject("id", "error.field.id")
+		err = fault.InvalidField("id", "error.field.id")
 	default:
 		ir, err = s.intake.Submit(ctx, it.raw, dev)
 	}
@@ -388,7 +387,7 @@ func (s *Syncer) open(dev Device, si SealedItem) item {
 		id = id[:64]
 	}
 	it := item{id: id}
-	bad := func() item { it.rej = reject("sealed", "app.error.sealed"); return it }
+	bad := func() item { it.rej = fault.InvalidField("sealed", "app.error.sealed"); return it }
 	if s.desk == nil || si.V != 1 || (si.Kind != "round" && si.Kind != "report" && si.Kind != "cards") {
 		return bad()
 	}
@@ -411,12 +410,12 @@ func (s *Syncer) open(dev Device, si SealedItem) item {
 	}
 	switch si.Kind {
 	case "round":
-		if json.Unmarshal(plain, &it.round) != nil || it.round.ID != si.ID {
+		if jsonin.Decode(plain, &it.round) != nil || it.round.ID != si.ID {
 			return bad()
 		}
 		it.lang = it.round.Language
 	case "cards":
-		if json.Unmarshal(plain, &it.card) != nil || it.card.ID != si.ID {
+		if jsonin.Decode(plain, &it.card) != nil || it.card.ID != si.ID {
 			return bad()
 		}
 		it.lang = it.card.Language
@@ -435,9 +434,9 @@ func (s *Syncer) open(dev Device, si SealedItem) item {
 var syncItems = metrics.NewCounter("gehoord_sync_items_total", "Items synced from tablets (rounds, reports, card counts), by result.", "result")
 
 func (s *Syncer) result(it item, staffLang, ref string, dup bool, err error) error {
-	var rej *Rejection
+	rej, isRejected := rejected(err)
 	switch {
-	case errors.As(err, &rej):
+	case isRejected:
 		*it.out = ItemResult{ID: it.id, Result: Rejected, Errors: s.translate(it.lang, staffLang, rej)}
 	case err != nil:
 		return fmt.Errorf("outreach: sync item %s: %w", it.id, err)
@@ -450,15 +449,22 @@ func (s *Syncer) result(it item, staffLang, ref string, dup bool, err error) err
 	return nil
 }
 
-func (s *Syncer) translate(lang, staffLang string, rej *Rejection) []ItemError {
+// translate words a rejection for the tablet, at the last moment: each
+// field's problem (or the fault's own, when it names none) in her language,
+// and in the worker's.
+func (s *Syncer) translate(lang, staffLang string, rej *fault.Error) []ItemError {
 	if lang == "" {
 		lang = "nl"
 	}
 	if staffLang != "nl" && staffLang != "en" {
 		staffLang = ""
 	}
-	out := make([]ItemError, 0, len(rej.Fields))
-	for _, f := range rej.Fields {
+	fields := rej.Fields
+	if len(fields) == 0 {
+		fields = []fault.Field{{Key: rej.Key, Args: rej.Args}}
+	}
+	out := make([]ItemError, 0, len(fields))
+	for _, f := range fields {
 		e := ItemError{Field: f.Field, Detail: f.Key}
 		if s.tr != nil {
 			e.Detail = s.tr.T(lang, f.Key, f.Args...)

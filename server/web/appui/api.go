@@ -4,9 +4,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/fault"
+	"github.com/gehoord/gehoord/server/i18n"
+	"github.com/gehoord/gehoord/server/jsonin"
 	"github.com/gehoord/gehoord/server/outreach"
 	"github.com/gehoord/gehoord/server/web/problem"
 )
@@ -23,6 +28,45 @@ func isJSON(c *fiber.Ctx) bool {
 	return ct == "application/json"
 }
 
+// Faults of the app's API itself; the domain's come from package outreach.
+var (
+	errTooLarge = fault.New(fault.TooLarge, "error.too_large", "appui: body too large")
+	errNotJSON  = fault.New(fault.MediaType, "error.media_type", "appui: body is not JSON")
+	// errSyncDown: the batch could not be stored now. Nothing is lost: the
+	// tablet keeps every item and tries again after Retry-After; what was
+	// stored already comes back as duplicate.
+	errSyncDown = func() *fault.Error {
+		f := fault.New(fault.Unavailable, "error.unavailable", "appui: sync failed")
+		f.RetryAfter = 30 * time.Second
+		return f
+	}()
+)
+
+// jsonBody reads a JSON request body of at most max bytes into v.
+func jsonBody(c *fiber.Ctx, max int, v any) error {
+	if len(c.Body()) > max {
+		return errTooLarge
+	}
+	if !isJSON(c) {
+		return errNotJSON
+	}
+	return jsonin.Decode(c.Body(), v)
+}
+
+// apiLang is the language of an answer of the app's API, as the app's
+// error handler picks it (Accept-Language).
+func apiLang(c *fiber.Ctx) string {
+	return i18n.Match(c.Get(fiber.HeaderAcceptLanguage), cases.PublicLanguages)
+}
+
+// deviceErr asks an unknown or revoked device for its bearer token again.
+func deviceErr(c *fiber.Ctx, err error) error {
+	if fault.CodeOf(err) == fault.Unauthorized {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="gehoord"`)
+	}
+	return err
+}
+
 // The two causes of a 403 at registration, told apart by the problem's
 // type so the app can tell her which one it is (pwa/js/main.js). Both come
 // only after a right password, so they tell a stranger nothing.
@@ -30,6 +74,28 @@ const (
 	ProblemNoSecondFactor = "urn:gehoord:problem:second-factor-not-set-up"
 	ProblemRoleNotAllowed = "urn:gehoord:problem:role-not-allowed"
 )
+
+// problemTypes name the faults the app tells apart by the problem's type.
+var problemTypes = []struct {
+	err error
+	typ string
+}{
+	{outreach.ErrSecondFactorSetup, ProblemNoSecondFactor},
+	{outreach.ErrForbidden, ProblemRoleNotAllowed},
+}
+
+// registerErr answers a failed registration: the app's error handler, or
+// for the faults the app tells apart, the same problem with its type.
+func (h *Handler) registerErr(c *fiber.Ctx, err error) error {
+	for _, t := range problemTypes {
+		if errors.Is(err, t.err) {
+			p := problem.For(h.Catalog, apiLang(c), err)
+			p.Type = t.typ
+			return problem.Write(c, p)
+		}
+	}
+	return err
+}
 
 type registerRequest struct {
 	Email    string `json:"email"`
@@ -71,11 +137,8 @@ func (h *Handler) deskKeyBody() *deskKeyResponse {
 // sealing existed fetches it here.
 func (h *Handler) deskKey(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if _, err := h.Devices.Authenticate(c.UserContext(), bearer(c)); errors.Is(err, outreach.ErrUnauthorized) {
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="gehoord"`)
-		return problem.New(c, fiber.StatusUnauthorized, "this device is not registered or was revoked")
-	} else if err != nil {
-		return err
+	if _, err := h.Devices.Authenticate(c.UserContext(), bearer(c)); err != nil {
+		return deviceErr(c, err)
 	}
 	k := h.deskKeyBody()
 	if k == nil {
@@ -89,30 +152,13 @@ func (h *Handler) deskKey(c *fiber.Ctx) error {
 // code; the tablet gets its token, shown this once.
 func (h *Handler) deviceRegister(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if len(c.Body()) > maxRegisterBody {
-		return problem.New(c, fiber.StatusRequestEntityTooLarge, "the request is too large")
-	}
-	if !isJSON(c) {
-		return problem.New(c, fiber.StatusUnsupportedMediaType, "send JSON (Content-Type: application/json)")
-	}
 	var req registerRequest
-	if err := c.App().Config().JSONDecoder(c.Body(), &req); err != nil {
-		return problem.New(c, fiber.StatusBadRequest, "the request is not valid JSON")
+	if err := jsonBody(c, maxRegisterBody, &req); err != nil {
+		return err
 	}
 	dev, token, err := h.Devices.RegisterAfter(c.UserContext(), req.Email, req.Password, req.Code, req.Label, h.ClientKey(c), req.PreviousToken)
-	switch {
-	case errors.Is(err, outreach.ErrRateLimited):
-		return problem.New(c, fiber.StatusTooManyRequests, "too many failed sign-ins; wait 15 minutes")
-	case errors.Is(err, outreach.ErrSecondFactorSetup):
-		return problem.Write(c, problem.Problem{Type: ProblemNoSecondFactor, Status: fiber.StatusForbidden,
-			Detail: "set up the second factor in the staff pages first"})
-	case errors.Is(err, outreach.ErrForbidden):
-		return problem.Write(c, problem.Problem{Type: ProblemRoleNotAllowed, Status: fiber.StatusForbidden,
-			Detail: "this role may not register outreach tablets"})
-	case errors.Is(err, outreach.ErrSignIn):
-		return problem.New(c, fiber.StatusUnauthorized, "wrong e-mail address, password or code")
-	case err != nil:
-		return err
+	if err != nil {
+		return h.registerErr(c, err)
 	}
 	return c.Status(fiber.StatusCreated).JSON(registerResponse{
 		ID: dev.ID, Token: token, RevokeToken: dev.RevokeToken, Label: dev.Label, Created: dev.Created.Format("2006-01-02T15:04:05Z07:00"),
@@ -134,12 +180,8 @@ func bearer(c *fiber.Ctx) string {
 func (h *Handler) deviceDelete(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	dev, err := h.Devices.RevokeByToken(c.UserContext(), bearer(c))
-	if errors.Is(err, outreach.ErrUnauthorized) {
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="gehoord"`)
-		return problem.New(c, fiber.StatusUnauthorized, "this device is not registered")
-	}
 	if err != nil {
-		return err
+		return deviceErr(c, err)
 	}
 	if h.Audit != nil {
 		h.Audit(c, dev.ID)
@@ -151,33 +193,22 @@ func (h *Handler) deviceDelete(c *fiber.Ctx) error {
 func (h *Handler) syncPost(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	dev, err := h.Devices.Authenticate(c.UserContext(), bearer(c))
-	if errors.Is(err, outreach.ErrUnauthorized) {
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="gehoord"`)
-		return problem.New(c, fiber.StatusUnauthorized, "this device is not registered or was revoked")
-	}
 	if err != nil {
-		return err
-	}
-	if len(c.Body()) > maxSyncBody {
-		return problem.New(c, fiber.StatusRequestEntityTooLarge, "the batch is too large; send fewer items at a time")
-	}
-	if !isJSON(c) {
-		return problem.New(c, fiber.StatusUnsupportedMediaType, "send JSON (Content-Type: application/json)")
+		return deviceErr(c, err)
 	}
 	var req outreach.SyncRequest
-	if err := c.App().Config().JSONDecoder(c.Body(), &req); err != nil {
-		return problem.New(c, fiber.StatusBadRequest, "the request is not valid JSON")
+	if err := jsonBody(c, maxSyncBody, &req); err != nil {
+		return err
 	}
 	resp, err := h.Syncer.Sync(c.UserContext(), dev, req)
 	if errors.Is(err, outreach.ErrTooMany) {
-		return problem.New(c, fiber.StatusRequestEntityTooLarge, "at most 500 items per request")
+		return err
 	}
 	if err != nil {
-		// Nothing is lost: the tablet keeps every item and tries again;
-		// what was stored already comes back as duplicate.
+		// Logged here with the device; answered here so the error
+		// handler does not log it again.
 		h.Log.Error("outreach sync failed", "device", dev.ID, "err", err)
-		c.Set(fiber.HeaderRetryAfter, "30")
-		return problem.New(c, fiber.StatusServiceUnavailable, "the server could not take the batch now; try again later")
+		return problem.Respond(c, h.Catalog, apiLang(c), errSyncDown.Wrap(err))
 	}
 	if k := h.deskKeyBody(); k != nil {
 		resp.DeskKid = k.Kid

@@ -270,3 +270,52 @@ func TestShellBudget(t *testing.T) {
 		t.Fatalf("the app shell is %d bytes gzip, over the 150 KB budget", total)
 	}
 }
+
+// TestAppAPIProblemsSayWhy: every refusal of the app's API is a problem
+// document whose detail says why, in the language the tablet asks for.
+func TestAppAPIProblemsSayWhy(t *testing.T) {
+	env := servertest.Start(t)
+	_, token, err := env.Deps.Devices.Create(context.Background(), "u1", "api tablet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(path, tok, ctype, body string) (int, http.Header, string) {
+		req, _ := http.NewRequest(http.MethodPost, env.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("Accept-Language", "nl")
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		var p struct {
+			Status int
+			Detail string
+		}
+		if err := json.Unmarshal(b, &p); err != nil || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") || p.Status != res.StatusCode {
+			t.Fatalf("%s: %d %s %s", path, res.StatusCode, res.Header.Get("Content-Type"), b)
+		}
+		return res.StatusCode, res.Header, p.Detail
+	}
+	cat := env.Deps.Catalog
+	cs := []struct {
+		name, path, token, ctype, body string
+		status                         int
+		key                            string
+	}{
+		{"unknown device", "/api/v1/outreach/sync", "ghd_nonsense", "application/json", `{}`, 401, "app.device.revoked"},
+		{"not JSON", "/api/v1/outreach/sync", token, "text/plain", `{}`, 415, "error.media_type"},
+		{"bad JSON", "/api/v1/outreach/sync", token, "application/json", `{"reports": 5}`, 400, "error.bad_request"},
+		{"wrong sign-in", "/api/v1/outreach/devices", "", "application/json", `{"email":"nobody@desk.test","password":"x","code":"1"}`, 401, "app.signin.failed"},
+	}
+	for _, c := range cs {
+		st, _, detail := send(c.path, c.token, c.ctype, c.body)
+		if st != c.status || detail != cat.T("nl", c.key) {
+			t.Errorf("%s: %d %q, want %d %q", c.name, st, detail, c.status, cat.T("nl", c.key))
+		}
+	}
+}

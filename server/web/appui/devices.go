@@ -2,12 +2,10 @@ package appui
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/gehoord/gehoord/server/outreach"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -71,12 +69,8 @@ func (h *Handler) deviceRevoke(c *fiber.Ctx) error {
 			by = u.ID
 		}
 	}
-	err := h.Devices.Revoke(c.UserContext(), c.Params("id"), by)
-	if errors.Is(err, outreach.ErrNotFound) {
-		return fiber.ErrNotFound
-	}
-	if err != nil {
-		return err
+	if err := h.Devices.Revoke(c.UserContext(), c.Params("id"), by); err != nil {
+		return err // an unknown device is outreach.ErrNotFound: the 404 page
 	}
 	if h.Audit != nil {
 		h.Audit(c, c.Params("id"))
