@@ -65,10 +65,14 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gehoord/gehoord/server/fault"
 )
 
-// ErrNotFound is returned when a looked-up document does not exist.
-var ErrNotFound = errors.New("store: not found")
+// ErrNotFound is returned when a looked-up document does not exist. It is
+// a NotFound fault, so a handler that returns it answers 404 through the
+// one mapping (web/problem) without naming it.
+var ErrNotFound = fault.New(fault.NotFound, "error.not_found", "store: not found")
 
 // Options say which database to use.
 type Options struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"github.com/gehoord/gehoord/server/socialmap"
 	"github.com/gehoord/gehoord/server/store/storetest"
 	"github.com/gehoord/gehoord/server/web/helpui"
+	"github.com/gehoord/gehoord/server/web/problem"
 	"github.com/gehoord/gehoord/server/web/view"
 )
 
@@ -51,7 +53,10 @@ func newApp(t *testing.T) (*fiber.App, *socialmap.Service) {
 		}
 		return c.Next()
 	}}
-	app := fiber.New()
+	// The app's one error mapping, as the server installs it (statuses
+	// only: this app has no error templates).
+	errs := &problem.Handler{Catalog: cat, Log: slog.New(slog.DiscardHandler)}
+	app := fiber.New(fiber.Config{ErrorHandler: errs.Handle})
 	h.Routes(app)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, svc

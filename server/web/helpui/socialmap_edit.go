@@ -1,7 +1,6 @@
 package helpui
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/gehoord/gehoord/server/fault"
@@ -63,10 +62,7 @@ func (h *Handler) mapNew(c *fiber.Ctx) error {
 
 func (h *Handler) mapEdit(c *fiber.Ctx) error {
 	o, err := h.Map.Get(c.UserContext(), c.Params("key"))
-	if errors.Is(err, socialmap.ErrNotFound) {
-		return fiber.ErrNotFound
-	}
-	if err != nil {
+	if err != nil { // socialmap.ErrNotFound is a 404 through the one mapping
 		return err
 	}
 	return h.renderForm(c, fiber.StatusOK, false, o, nil)
@@ -127,10 +123,7 @@ func (h *Handler) mapCreate(c *fiber.Ctx) error {
 
 func (h *Handler) mapUpdate(c *fiber.Ctx) error {
 	old, err := h.Map.Get(c.UserContext(), c.Params("key"))
-	if errors.Is(err, socialmap.ErrNotFound) {
-		return fiber.ErrNotFound
-	}
-	if err != nil {
+	if err != nil { // socialmap.ErrNotFound is a 404 through the one mapping
 		return err
 	}
 	o := orgFromForm(c)
@@ -139,8 +132,6 @@ func (h *Handler) mapUpdate(c *fiber.Ctx) error {
 	switch code := fault.CodeOf(err); {
 	case err != nil && code == fault.Invalid:
 		return h.renderForm(c, problem.Status(code), false, o, h.formErrors(staffLang(c), err))
-	case errors.Is(err, socialmap.ErrNotFound):
-		return fiber.ErrNotFound
 	case err != nil:
 		return err
 	}

@@ -103,6 +103,9 @@ func TestAdminResetForcesNewPasswordAndTOTP(t *testing.T) {
 	p := "/staff/users/" + c.User.ID + "/reset"
 	expect(t, ad.PostForm(p, url.Values{"password": {"short"}}), 422, "")
 	expect(t, ad.PostForm("/staff/users/"+ad.User.ID+"/reset", url.Values{"password": {temp}}), 403, "")
+	// No such user: a 404 through the one mapping, for each change.
+	expect(t, ad.PostForm("/staff/users/nosuchuser/reset", url.Values{"password": {temp}}), 404, "")
+	expect(t, ad.PostForm("/staff/users/nosuchuser/disable", nil), 404, "")
 	expect(t, ad.PostForm(p, url.Values{"password": {temp}}), 303, "/staff/users?done=user_reset")
 
 	expect(t, c.Get("/staff/account"), 303, "/staff/signin")

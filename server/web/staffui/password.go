@@ -107,10 +107,9 @@ func (h *Handler) userReset(c *fiber.Ctx) error {
 		return fiber.ErrForbidden // her own password she changes on the account page
 	}
 	err := h.Staff.Reset(c.UserContext(), id, c.FormValue("password"))
-	switch {
-	case errors.Is(err, staff.ErrNotFound):
-		return fiber.ErrNotFound
-	case err != nil:
+	if err != nil {
+		// A wrong password is shown on the page; staff.ErrNotFound is a
+		// 404 through the one mapping.
 		if status, key, ok := formRefusal(err); ok {
 			return h.showUsers(c, status, key, nil)
 		}

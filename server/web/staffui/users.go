@@ -1,8 +1,6 @@
 package staffui
 
 import (
-	"errors"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gehoord/gehoord/server/audit"
@@ -50,10 +48,7 @@ func (h *Handler) userChange(c *fiber.Ctx, detail, done string, f func(id string
 		return fiber.ErrForbidden
 	}
 	if err := f(id); err != nil {
-		if errors.Is(err, staff.ErrNotFound) {
-			return fiber.ErrNotFound
-		}
-		return err
+		return err // staff.ErrNotFound is a 404 through the one mapping
 	}
 	h.audit(c, audit.Entry{UserID: auth.CurrentUser(c).ID, Action: audit.UserChange, Target: id, Detail: detail})
 	return back(c, "/staff/users", done)
