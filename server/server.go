@@ -5,7 +5,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -534,15 +533,12 @@ func requestLog(log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		err := c.Next()
-		status := c.Response().StatusCode()
-		var fe *fiber.Error
-		if errors.As(err, &fe) {
-			status = fe.Code
-		} else if err != nil {
-			status = fiber.StatusInternalServerError
-		}
 		if !log.Enabled(c.UserContext(), slog.LevelDebug) {
 			return err
+		}
+		status := c.Response().StatusCode()
+		if err != nil {
+			_, status = problem.Classify(err) // the status the one mapping will answer
 		}
 		log.LogAttrs(c.UserContext(), slog.LevelDebug, "request",
 			slog.String("method", c.Method()), slog.String("route", lang.Route(c)),
