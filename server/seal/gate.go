@@ -5,9 +5,8 @@ import (
 	"runtime"
 	"time"
 
-	"golang.org/x/crypto/argon2"
-
 	"github.com/gehoord/gehoord/server/gate"
+	"github.com/gehoord/gehoord/server/seal/internal/argon2id"
 )
 
 // Hashes bounds the argon2id hashes that run at once, process-wide
@@ -20,12 +19,13 @@ import (
 // for a slow or overloaded machine rather than the usual answer.
 var Hashes = gate.New(max(runtime.NumCPU(), 2), 10*time.Second)
 
-// IDKey is argon2.IDKey run through the Hashes gate.
+// IDKey is argon2id (x/crypto's IDKey, same output, reusing its memory
+// between hashes: internal/argon2id) run through the Hashes gate.
 func IDKey(ctx context.Context, password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) ([]byte, error) {
 	release, err := Hashes.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	return argon2.IDKey(password, salt, time, memory, threads, keyLen), nil
+	return argon2id.Key(password, salt, time, memory, threads, keyLen), nil
 }
