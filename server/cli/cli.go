@@ -197,6 +197,9 @@ func serveMetrics(cfg config.Config, d *server.Deps, log *slog.Logger) (stop fun
 			}
 			return out
 		})
+	metrics.CounterFunc("gehoord_store_duplicate_inserts_total",
+		"Inserts the database refused for a unique key since start: claims, numbers and repeats; many a second mean writers race.",
+		func() float64 { return float64(d.Store.Duplicates()) })
 	registerGates(metrics.Default, map[string]func() gate.Stats{
 		"public": d.PublicWork.Stats, "signin": d.SignInWork.Stats, "hashes": seal.Hashes.Stats,
 	})

@@ -105,11 +105,14 @@ type Store struct {
 	fault    atomic.Pointer[writeFault]
 	probeID  string // this instance's readiness document
 	seqs     seqMemory
+	// duplicates counts inserts refused for a unique key (Duplicates).
+	duplicates atomic.Uint64
 }
 
 // seqMemory keeps the last number this process took of each sequence, so
 // the next one starts there (see NextSequence).
 type seqMemory struct {
+	turn sync.Mutex // held by the caller claiming a number (claimNext)
 	mu   sync.Mutex
 	last map[string]int64
 }
@@ -367,6 +370,22 @@ func NotFound(err error) error {
 // largest cost after its receipt hash, and a lagging hint costs another
 // instance (or the next start) at most that many duplicate inserts.
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
+	n, err := s.claimNext(ctx, name)
+	if err == nil && n%hintEvery == 0 {
+		// Raise the hint; losing this write only costs a later caller
+		// a few duplicate inserts.
+		_ = s.Upsert(ctx, "counters", name, bson.D{{Key: "$max", Value: bson.D{{Key: "n", Value: n}}}})
+	}
+	return n, err
+}
+
+// claimNext claims the next free number of the sequence. This process's
+// callers take turns: each started after the last number taken here, so
+// at once they raced for the same number, and a loser lost again to every
+// newcomer for as long as new ones came.
+func (s *Store) claimNext(ctx context.Context, name string) (int64, error) {
+	s.seqs.turn.Lock()
+	defer s.seqs.turn.Unlock()
 	// Start at the sequence's hint, above the floor a restore set
 	// (RaiseSequences), or after this process's last, whichever is higher.
 	n := s.seqs.get(name)
@@ -396,11 +415,6 @@ func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
 			return 0, fmt.Errorf("store: claim %s %d: %w", name, n, err)
 		}
 		s.seqs.took(name, n)
-		if n%hintEvery == 0 {
-			// Raise the hint; losing this write only costs a later caller
-			// a few duplicate inserts.
-			_ = s.Upsert(ctx, "counters", name, bson.D{{Key: "$max", Value: bson.D{{Key: "n", Value: n}}}})
-		}
 		return n, nil
 	}
 	return 0, fmt.Errorf("store: sequence %s: no free number found", name)

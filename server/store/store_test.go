@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -75,5 +76,62 @@ func TestNextSequenceConcurrentFirstUse(t *testing.T) {
 		if !seen[i] {
 			t.Fatalf("numbers not 1..%d: %v", n, seen)
 		}
+	}
+}
+
+// TestConcurrentNumbersTakeTurns: callers in one process take numbers in
+// turn, so they never race one another for the same number (a caller that
+// lost a race started again after the winner, where every newcomer started
+// too: under load a new case waited for seconds). Two instances still get
+// numbers 1..N, each once.
+func TestConcurrentNumbersTakeTurns(t *testing.T) {
+	sts := storetest.Instances(t, 2)
+	const callers, each = 12, 10
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*callers*each)
+	for i := range 2 * callers {
+		st := sts[i%2]
+		wg.Go(func() {
+			for range each {
+				n, err := st.NextSequence(t.Context(), "turns")
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				seen[n]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for n := int64(1); n <= 2*callers*each; n++ {
+		if seen[n] != 1 {
+			t.Errorf("number %d given %d times", n, seen[n])
+		}
+	}
+
+	// One instance alone: not a single insert refused.
+	st := storetest.New(t)
+	before := st.Duplicates()
+	for range callers {
+		wg.Go(func() {
+			for range each {
+				if _, err := st.NextSequence(t.Context(), "alone"); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if d := st.Duplicates() - before; d != 0 {
+		t.Errorf("%d inserts refused among one instance's callers, want 0 (they raced for numbers)", d)
 	}
 }

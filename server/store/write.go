@@ -284,6 +284,7 @@ func (s *Store) Insert(ctx context.Context, coll string, doc any) error {
 		return classify(err)
 	}
 	_, err := s.C(coll).InsertOne(ctx, doc)
+	s.countDuplicate(err)
 	return classify(err)
 }
 
@@ -294,8 +295,22 @@ func (s *Store) InsertAll(ctx context.Context, coll string, docs []any) error {
 		return classify(err)
 	}
 	_, err := s.C(coll).InsertMany(ctx, docs)
+	s.countDuplicate(err)
 	return classify(err)
 }
+
+// countDuplicate counts an insert refused for a unique key.
+func (s *Store) countDuplicate(err error) {
+	if err != nil && IsDuplicate(err) {
+		s.duplicates.Add(1)
+	}
+}
+
+// Duplicates is how many inserts this store had refused for a unique key
+// since it opened. Claims and numbers are taken by such inserts, so a few
+// are normal (a repeated request, another instance ahead); many a second
+// mean writers race for the same keys.
+func (s *Store) Duplicates() uint64 { return s.duplicates.Load() }
 
 // DuplicateAt tells, for an error of InsertAll, whether a document was
 // refused as a duplicate and which: the ones before it were inserted, the
