@@ -2,8 +2,13 @@ package cases
 
 import (
 	"crypto/rand"
+	"fmt"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/seal"
@@ -137,5 +142,68 @@ func TestIndexRereadHealsUnjournalledWrites(t *testing.T) {
 	}
 	if c, _ := svc.View(ctx, r.ID); c.Priority != 2 {
 		t.Errorf("after the reading: priority %d", c.Priority)
+	}
+}
+
+// TestConcurrentJournalWritesTakeTurns: this process's journal writes go
+// one insert at a time, carrying what waits, so they never race one
+// another for numbers (a writer that lost started again where every
+// newcomer started too, and under 32 clients a new case waited until the
+// load ended). Two instances writing at once still leave every entry
+// exactly once, numbered 1..N without a gap.
+func TestConcurrentJournalWritesTakeTurns(t *testing.T) {
+	journalKeep, trimEvery = 1_000_000, 1_000_000 // nothing trimmed: every entry stays to count
+	defer func() { journalKeep, trimEvery = 500, 50 }()
+	sts := storetest.Instances(t, 2)
+	sl, err := seal.New(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewService(Config{Store: sts[0], Sealer: sl, Texts: i18n.Default()})
+	b := NewService(Config{Store: sts[1], Sealer: sl, Texts: i18n.Default()})
+	const writers, each = 8, 10
+	var wg sync.WaitGroup
+	write := func(s *Service, who string) {
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					id := fmt.Sprintf("%s-%d-%d", who, w, i)
+					s.journalAll(t.Context(), journalRef{id, ""}, journalRef{id, "e1"}, journalRef{id, "e2"})
+				}
+			})
+		}
+	}
+	before := sts[0].Duplicates()
+	write(a, "a")
+	wg.Wait()
+	if d := sts[0].Duplicates() - before; d != 0 {
+		t.Errorf("one instance alone: %d journal inserts refused, want 0 (its writers raced)", d)
+	}
+	write(a, "a2")
+	write(b, "b")
+	wg.Wait()
+
+	var entries []journalEntry
+	cur, err := sts[0].C(collectionJournal).Find(t.Context(), bson.M{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cur.All(t.Context(), &entries); err != nil {
+		t.Fatal(err)
+	}
+	want := 3 * writers * each * 3
+	byNumber := map[string]bool{}
+	refs := map[journalRef]int{}
+	for _, e := range entries {
+		byNumber[e.ID] = true
+		refs[journalRef{e.CaseID, e.EventID}]++
+	}
+	if len(entries) != want || len(refs) != want {
+		t.Fatalf("%d entries for %d different writes, want %d of each", len(entries), len(refs), want)
+	}
+	for n := 1; n <= want; n++ {
+		if !byNumber[strconv.Itoa(n)] {
+			t.Errorf("no entry numbered %d", n)
+		}
 	}
 }

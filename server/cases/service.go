@@ -61,6 +61,8 @@ type Service struct {
 	index caseIndex
 	// journalLast is the last journal number this process wrote.
 	journalLast atomic.Int64
+	// journalQ lines up this process's journal writes (see index.go).
+	journalQ journalQueue
 }
 
 // NewService builds the service; Cards and Notify may be nil.
