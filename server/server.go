@@ -258,7 +258,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, st *store.S
 		// look-ups read by _id only; until then (and should it fail, until
 		// the next start resumes it) they take the pass over every case.
 		// In the background: it reads every case, seconds at 10,000.
-		&atStart{name: "receipt documents", log: log, run: func(ctx context.Context) error {
+		&periodic{name: "receipt documents", atStart: true, log: log, run: func(ctx context.Context) error {
 			n, err := d.Cases.BackfillReceipts(ctx)
 			if n > 0 {
 				log.Info("gave earlier cases their receipt documents", "cases", n)
@@ -587,16 +587,18 @@ func errorHandler(d *Deps) fiber.ErrorHandler {
 // jobRuns counts the periodic sweeps by job name and result.
 var jobRuns = metrics.NewCounter("gehoord_job_runs_total", "Background job runs, by job and result.", "job", "result")
 
-// periodic runs a sweep every interval until stopped: FerretDB v1 has no
-// TTL indexes, so expired documents (rate-limit hits, sessions) are deleted
-// by the application.
+// periodic runs a job in the background: once right after start when
+// atStart is set, and every interval (if any) until stopped. FerretDB v1
+// has no TTL indexes, so expired documents (rate-limit hits, sessions) are
+// deleted by such sweeps.
 type periodic struct {
-	name   string
-	every  time.Duration
-	run    func(context.Context) error
-	log    *slog.Logger
-	cancel context.CancelFunc
-	done   chan struct{}
+	name    string
+	every   time.Duration // 0: no repeat
+	atStart bool
+	run     func(context.Context) error
+	log     *slog.Logger
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
 func (p *periodic) Start(ctx context.Context) {
@@ -604,6 +606,12 @@ func (p *periodic) Start(ctx context.Context) {
 	p.done = make(chan struct{})
 	go func() {
 		defer close(p.done)
+		if p.atStart {
+			p.once(ctx)
+		}
+		if p.every <= 0 {
+			return
+		}
 		t := time.NewTicker(p.every)
 		defer t.Stop()
 		for {
@@ -611,44 +619,20 @@ func (p *periodic) Start(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := p.run(ctx); err != nil && ctx.Err() == nil {
-					p.log.Warn("periodic sweep failed", "job", p.name, "err", err)
-					jobRuns.With(p.name, "error").Inc()
-				} else if err == nil {
-					jobRuns.With(p.name, "ok").Inc()
-				}
+				p.once(ctx)
 			}
 		}
 	}()
 }
 
-// atStart runs a job once in the background, right after start.
-type atStart struct {
-	name   string
-	run    func(context.Context) error
-	log    *slog.Logger
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-func (a *atStart) Start(ctx context.Context) {
-	ctx, a.cancel = context.WithCancel(ctx)
-	a.done = make(chan struct{})
-	go func() {
-		defer close(a.done)
-		if err := a.run(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("job at start failed", "job", a.name, "err", err)
-			jobRuns.With(a.name, "error").Inc()
-		} else if err == nil {
-			jobRuns.With(a.name, "ok").Inc()
-		}
-	}()
-}
-
-func (a *atStart) Stop() {
-	if a.cancel != nil {
-		a.cancel()
-		<-a.done
+// once runs the job and counts the run (a run cut off by the stop is not
+// a failure).
+func (p *periodic) once(ctx context.Context) {
+	if err := p.run(ctx); err != nil && ctx.Err() == nil {
+		p.log.Warn("background job failed", "job", p.name, "err", err)
+		jobRuns.With(p.name, "error").Inc()
+	} else if err == nil {
+		jobRuns.With(p.name, "ok").Inc()
 	}
 }
 
