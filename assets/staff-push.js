@@ -80,13 +80,19 @@
     });
   }
 
+  // A tap decides what the page says from then on: on a slow phone the
+  // first look-up below can answer after the tap's own outcome.
+  var tapped = false;
+
   registered.then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (sub) {
+    if (tapped) { return; }
     if (sub && Notification.permission === 'granted') { off.hidden = false; show('on'); }
     else if (Notification.permission === 'denied') { show('denied'); }
     else { show('off'); }
-  }).catch(function () { show('unsupported'); });
+  }).catch(function () { if (!tapped) { show('unsupported'); } });
 
   on.addEventListener('click', function () {
+    tapped = true;
     on.disabled = true;
     show('working');
     var timeout = parseInt(box.getAttribute('data-timeout') || '30000', 10);
@@ -111,6 +117,7 @@
   });
 
   off.addEventListener('click', function () {
+    tapped = true;
     off.disabled = true;
     registered.then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (sub) {
       if (!sub) { return null; }
