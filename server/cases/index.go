@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -67,6 +68,14 @@ type caseIndex struct {
 	about  map[string]string // case id -> keyed hash of her "about", folded
 	events map[string][]Event
 	readAt time.Time // when everything was last read
+
+	// Readers that wait while the copy catches up share the next catch-up
+	// that began after they asked: arrivals numbers the readers as they
+	// ask, covered is the last number the latest catch-up (or reading)
+	// serves. catchUps counts catch-ups (tests see the sharing).
+	arrivals atomic.Int64
+	covered  int64
+	catchUps atomic.Int64
 }
 
 // rereadEvery: how often the background job reads everything again, so a
@@ -98,57 +107,25 @@ func (s *Service) journalAll(ctx context.Context, refs ...journalRef) {
 	}
 }
 
-// journalQueue lines up this process's journal writes: one writer at a
-// time writes every entry waiting, in one insert. When each write numbered
-// its own entries from after the last one, concurrent writers raced for
-// the same numbers and a loser lost again to every newcomer (under 32
-// clients a new case waited up to the end of the load, 15 s); one insert
-// for several cases is also fewer round trips.
-type journalQueue struct {
-	mu      sync.Mutex
-	busy    bool // a writer is writing; what waits is its to write next
-	pending []journalWait
-}
-
-type journalWait struct {
-	refs []journalRef
-	done chan error // the outcome of the insert that carried refs
-}
-
 // writeJournal writes refs as consecutive entries, with the entries of
-// the writes under way beside it. It waits for the insert that carries
-// them, whatever ctx says: a change must be journalled once it is made.
+// the writes under way beside it (Service.journalQ). When each write
+// numbered its own entries from after the last one, concurrent writers
+// raced for the same numbers and a loser lost again to every newcomer
+// (under 32 clients a new case waited up to the end of the load, 15 s).
+// It waits for the insert that carries them, whatever ctx says: a change
+// must be journalled once it is made.
 func (s *Service) writeJournal(ctx context.Context, refs []journalRef) error {
-	q := &s.journalQ
-	w := journalWait{refs: refs, done: make(chan error, 1)}
-	q.mu.Lock()
-	q.pending = append(q.pending, w)
-	if q.busy {
-		q.mu.Unlock()
-		return <-w.done
+	return s.journalQ.Write(ctx, refs...)
+}
+
+// flushJournal is what journalQ writes with: the entries of every writer
+// waiting, in one insert.
+func (s *Service) flushJournal(ctx context.Context, refs []journalRef) error {
+	first, last, err := s.insertJournal(ctx, refs)
+	if last >= first {
+		s.afterJournal(ctx, first, last)
 	}
-	q.busy = true
-	ctx = context.WithoutCancel(ctx) // it writes the others' entries too
-	for len(q.pending) > 0 {
-		batch := q.pending
-		q.pending = nil
-		q.mu.Unlock()
-		var all []journalRef
-		for _, b := range batch {
-			all = append(all, b.refs...)
-		}
-		first, last, err := s.insertJournal(ctx, all)
-		for _, b := range batch {
-			b.done <- err
-		}
-		if last >= first {
-			s.afterJournal(ctx, first, last)
-		}
-		q.mu.Lock()
-	}
-	q.busy = false
-	q.mu.Unlock()
-	return <-w.done
+	return err
 }
 
 // insertJournal numbers the entries from after this process's last entry
@@ -250,17 +227,26 @@ func (s *Service) afterJournal(ctx context.Context, first, last int64) {
 }
 
 // indexed runs f on the index, caught up with every instance's writes.
+// A catch-up that began after this reader asked has seen every write
+// journalled before it asked: then it needs none of its own. Under load
+// the readers waiting for the lock are served by one catch-up, not one
+// each.
 func (s *Service) indexed(ctx context.Context, f func(ix *caseIndex)) error {
 	ix := &s.index
+	arrival := ix.arrivals.Add(1)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if !ix.loaded {
-		if err := s.loadIndex(ctx); err != nil {
+	if arrival > ix.covered {
+		begun := ix.arrivals.Load()
+		if !ix.loaded {
+			if err := s.loadIndex(ctx); err != nil {
+				return err
+			}
+		}
+		if err := s.catchUp(ctx); err != nil {
 			return err
 		}
-	}
-	if err := s.catchUp(ctx); err != nil {
-		return err
+		ix.covered = begun
 	}
 	f(ix)
 	return nil
@@ -357,9 +343,12 @@ func (s *Service) readAll(ctx context.Context) (*caseIndex, error) {
 }
 
 // swapIn makes fresh the copy (the caller holds the lock).
+// A copy read outside the lock may be older than what waiting readers
+// were promised: each of them catches up again.
 func (s *Service) swapIn(fresh *caseIndex) {
 	ix := &s.index
 	ix.rows, ix.about, ix.events, ix.next, ix.loaded, ix.readAt = fresh.rows, fresh.about, fresh.events, fresh.next, true, fresh.readAt
+	ix.covered = 0
 }
 
 // putRow keeps the copy of c as stored, and a keyed hash of what "about"
@@ -394,6 +383,7 @@ func sortEvents(r []Event) {
 // catchUp applies the journal's entries written since the last look.
 func (s *Service) catchUp(ctx context.Context) error {
 	ix := &s.index
+	ix.catchUps.Add(1)
 	for {
 		var e journalEntry
 		err := s.st.C(collectionJournal).FindOne(ctx, bson.M{"_id": strconv.FormatInt(ix.next, 10)}).Decode(&e)

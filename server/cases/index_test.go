@@ -12,6 +12,7 @@ import (
 
 	"github.com/gehoord/gehoord/server/i18n"
 	"github.com/gehoord/gehoord/server/seal"
+	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/store/storetest"
 )
 
@@ -19,15 +20,7 @@ import (
 // writes, the other's inbox, case view and timeline show at its next
 // read, also after it fell behind the trimmed journal.
 func TestIndexFollowsOtherInstances(t *testing.T) {
-	sts := storetest.Instances(t, 2)
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	sl, err := seal.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := NewService(Config{Store: sts[0], Sealer: sl, Texts: i18n.Default()})
-	b := NewService(Config{Store: sts[1], Sealer: sl, Texts: i18n.Default()})
+	sts, a, b := twoInstances(t)
 	if err := a.EnsureIndexes(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -154,13 +147,7 @@ func TestIndexRereadHealsUnjournalledWrites(t *testing.T) {
 func TestConcurrentJournalWritesTakeTurns(t *testing.T) {
 	journalKeep, trimEvery = 1_000_000, 1_000_000 // nothing trimmed: every entry stays to count
 	defer func() { journalKeep, trimEvery = 500, 50 }()
-	sts := storetest.Instances(t, 2)
-	sl, err := seal.New(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := NewService(Config{Store: sts[0], Sealer: sl, Texts: i18n.Default()})
-	b := NewService(Config{Store: sts[1], Sealer: sl, Texts: i18n.Default()})
+	sts, a, b := twoInstances(t)
 	const writers, each = 8, 10
 	var wg sync.WaitGroup
 	write := func(s *Service, who string) {
@@ -206,4 +193,86 @@ func TestConcurrentJournalWritesTakeTurns(t *testing.T) {
 			t.Errorf("no entry numbered %d", n)
 		}
 	}
+}
+
+// TestConcurrentReadersShareCatchUps: readers that wait while the copy
+// catches up are served by the next catch-up that began after they asked,
+// one for all of them (each caught up on its own, 2 reads each, and they
+// took turns under the copy's lock), and a reader that asks after another
+// instance's write always sees it, however many catch-ups are under way.
+func TestConcurrentReadersShareCatchUps(t *testing.T) {
+	_, a, b := twoInstances(t)
+	ctx := t.Context()
+	r := newCase(t, b, nil)
+	if _, err := a.Timeline(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	const readers = 32
+	before := a.index.catchUps.Load()
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, readers)
+	for range readers {
+		wg.Go(func() {
+			<-start
+			if evs, err := a.Timeline(ctx, r.ID); err != nil || len(evs) != 2 {
+				errs <- fmt.Errorf("timeline: %v, %d events", err, len(evs))
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := a.index.catchUps.Load() - before; n > readers/4 {
+		t.Errorf("%d readers at once caught up %d times, want them to share", readers, n)
+	}
+
+	// Readers keep a's copy catching up while b writes; after each write,
+	// a read on a shows it.
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, _ = a.Timeline(ctx, r.ID)
+			}
+		})
+	}
+	for i := range 20 {
+		line := fmt.Sprintf("note %d", i)
+		if _, err := b.AddNote(ctx, r.ID, "h1", line); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := a.Timeline(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(evs); got != 2+i+1 {
+			t.Fatalf("after b's note %d, a's timeline has %d events, want %d", i, got, 2+i+1)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
+
+// twoInstances: two services on one database, as two instances of the desk.
+func twoInstances(t *testing.T) ([]*store.Store, *Service, *Service) {
+	t.Helper()
+	sts := storetest.Instances(t, 2)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	sl, err := seal.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sts, NewService(Config{Store: sts[0], Sealer: sl, Texts: i18n.Default()}),
+		NewService(Config{Store: sts[1], Sealer: sl, Texts: i18n.Default()})
 }
