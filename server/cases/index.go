@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/store/group"
 )
 
 // Why a copy in memory: FerretDB v1 on SQLite uses no index to read. Every
@@ -59,9 +59,10 @@ type journalEntry struct {
 	At      time.Time `bson:"at"`
 }
 
-// caseIndex is the copy. Its lock is held while it catches up.
+// caseIndex is the copy. Readers that wait while it catches up share
+// the next catch-up (fresh); catchUps counts them (tests see the sharing).
 type caseIndex struct {
-	mu     sync.Mutex
+	fresh  group.Fresh
 	loaded bool
 	next   int64 // the journal number to read next
 	rows   map[string]*Case
@@ -69,12 +70,6 @@ type caseIndex struct {
 	events map[string][]Event
 	readAt time.Time // when everything was last read
 
-	// Readers that wait while the copy catches up share the next catch-up
-	// that began after they asked: arrivals numbers the readers as they
-	// ask, covered is the last number the latest catch-up (or reading)
-	// serves. catchUps counts catch-ups (tests see the sharing).
-	arrivals atomic.Int64
-	covered  int64
 	catchUps atomic.Int64
 }
 
@@ -227,29 +222,18 @@ func (s *Service) afterJournal(ctx context.Context, first, last int64) {
 }
 
 // indexed runs f on the index, caught up with every instance's writes.
-// A catch-up that began after this reader asked has seen every write
-// journalled before it asked: then it needs none of its own. Under load
-// the readers waiting for the lock are served by one catch-up, not one
-// each.
+// Under load the readers waiting are served by one catch-up, not one each
+// (group.Fresh).
 func (s *Service) indexed(ctx context.Context, f func(ix *caseIndex)) error {
 	ix := &s.index
-	arrival := ix.arrivals.Add(1)
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if arrival > ix.covered {
-		begun := ix.arrivals.Load()
+	return ix.fresh.Do(func() error {
 		if !ix.loaded {
 			if err := s.loadIndex(ctx); err != nil {
 				return err
 			}
 		}
-		if err := s.catchUp(ctx); err != nil {
-			return err
-		}
-		ix.covered = begun
-	}
-	f(ix)
-	return nil
+		return s.catchUp(ctx)
+	}, func() { f(ix) })
 }
 
 // CatchUp reads every case once (the first time) and then what the
@@ -257,17 +241,19 @@ func (s *Service) indexed(ctx context.Context, f func(ix *caseIndex)) error {
 // wait for the first reading. Every rereadEvery it reads everything again,
 // outside the lock, so pages are not held up meanwhile.
 func (s *Service) CatchUp(ctx context.Context) error {
-	s.index.mu.Lock()
-	stale := s.index.loaded && time.Since(s.index.readAt) > rereadEvery
-	s.index.mu.Unlock()
+	var stale bool
+	s.index.fresh.Hold(func() bool {
+		stale = s.index.loaded && time.Since(s.index.readAt) > rereadEvery
+		return false
+	})
 	if stale {
 		fresh, err := s.readAll(ctx)
 		if err != nil {
 			return err
 		}
-		s.index.mu.Lock()
-		s.swapIn(fresh)
-		s.index.mu.Unlock()
+		// Read outside the lock, it may be older than what waiting
+		// readers were promised: they catch up again.
+		s.index.fresh.Hold(func() bool { s.swapIn(fresh); return true })
 	}
 	return s.indexed(ctx, func(*caseIndex) {})
 }
@@ -343,12 +329,9 @@ func (s *Service) readAll(ctx context.Context) (*caseIndex, error) {
 }
 
 // swapIn makes fresh the copy (the caller holds the lock).
-// A copy read outside the lock may be older than what waiting readers
-// were promised: each of them catches up again.
 func (s *Service) swapIn(fresh *caseIndex) {
 	ix := &s.index
 	ix.rows, ix.about, ix.events, ix.next, ix.loaded, ix.readAt = fresh.rows, fresh.about, fresh.events, fresh.next, true, fresh.readAt
-	ix.covered = 0
 }
 
 // putRow keeps the copy of c as stored, and a keyed hash of what "about"

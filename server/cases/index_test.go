@@ -127,9 +127,10 @@ func TestIndexRereadHealsUnjournalledWrites(t *testing.T) {
 	if c, _ := svc.View(ctx, r.ID); c.Priority != 0 {
 		t.Fatal("the copy changed without the journal: this test proves nothing")
 	}
-	svc.index.mu.Lock()
-	svc.index.readAt = time.Now().Add(-rereadEvery - time.Minute)
-	svc.index.mu.Unlock()
+	svc.index.fresh.Hold(func() bool {
+		svc.index.readAt = time.Now().Add(-rereadEvery - time.Minute)
+		return false
+	})
 	if err := svc.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
