@@ -413,26 +413,17 @@ func (s *Service) afterCreate(ctx context.Context, c *Case, made bool) error {
 			return fmt.Errorf("cases: notify new case: %w", err)
 		}
 	}
-	// One insert (on the embedded database one transaction), ordered: it
-	// stops at the first event a repeat finds there, and the rest go one
-	// by one.
-	for len(evs) > 0 {
-		err := s.st.InsertAll(ctx, collectionEvents, evs)
-		done, dup := len(evs), false
-		if err != nil {
-			if done, dup = store.DuplicateAt(err); !dup {
-				e := evs[done].(Event)
-				s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
-				return fmt.Errorf("cases: write %s event: %w", e.Type, err)
-			}
+	// One insert (on the embedded database one transaction), in order: the
+	// creation event last. A repeat finds some there already.
+	wrote, err := s.st.InsertMissing(ctx, collectionEvents, evs)
+	for i, w := range wrote {
+		if w {
+			refs = append(refs, journalRef{c.ID, evs[i].(Event).ID})
 		}
-		for _, e := range evs[:done] {
-			refs = append(refs, journalRef{c.ID, e.(Event).ID})
-		}
-		if dup {
-			done++ // there already
-		}
-		evs = evs[done:]
+	}
+	if err != nil {
+		s.log.Error("cases: write the first events after create", "case", c.ID, "err", err)
+		return fmt.Errorf("cases: write the first events: %w", err)
 	}
 	return nil
 }

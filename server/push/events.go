@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gehoord/gehoord/server/store"
 	"github.com/gehoord/gehoord/server/workdays"
 )
 
@@ -64,14 +63,11 @@ func (s *Service) recipients(ctx context.Context, typ, assignedTo string) ([]Per
 		s.log.Warn("push: no staff directory; nobody is notified")
 		return nil, nil
 	}
-	all, err := s.cfg.Directory.Active(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("push: list staff: %w", err)
-	}
-	prefs, err := s.preferences(ctx)
+	st, err := s.staff.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
+	all, prefs := st.people, st.prefs
 	pref := func(p Person) Preference {
 		if v, ok := prefs[p.ID]; ok {
 			return v
@@ -139,6 +135,25 @@ func (s *Service) recipients(ctx context.Context, typ, assignedTo string) ([]Per
 	return out, nil
 }
 
+// staffNow is the staff and their choices as stored, shared by the
+// callers of one read: never changed once read.
+type staffNow struct {
+	people []Person
+	prefs  map[string]Preference
+}
+
+func (s *Service) readStaff(ctx context.Context) (staffNow, error) {
+	people, err := s.cfg.Directory.Active(ctx)
+	if err != nil {
+		return staffNow{}, fmt.Errorf("push: list staff: %w", err)
+	}
+	prefs, err := s.preferences(ctx)
+	if err != nil {
+		return staffNow{}, err
+	}
+	return staffNow{people: people, prefs: prefs}, nil
+}
+
 // enqueue writes one job per device of each person. The job id is the
 // event key and the subscription id, so a repeated event adds nothing.
 func (s *Service) enqueue(ctx context.Context, key, typ, caseID string, people []Person) (int, error) {
@@ -156,24 +171,27 @@ func (s *Service) enqueue(ctx context.Context, key, typ, caseID string, people [
 		return 0, err
 	}
 	now := s.now().UTC()
-	n := 0
+	jobs := make([]any, 0, len(subs))
 	for _, sub := range subs {
 		lang := langs[sub.UserID]
 		if lang == "" {
 			lang = sub.Lang
 		}
-		j := jobDoc{
+		jobs = append(jobs, jobDoc{
 			ID: key + "|" + sub.ID, Event: key, SubID: sub.ID, Type: typ, CaseID: caseID,
 			Lang: NormLang(lang), State: statePending, NextAt: now, CreatedAt: now,
+		})
+	}
+	// One insert for every device; a repeated event finds its jobs there.
+	made, err := s.st.InsertMissing(ctx, collJobs, jobs)
+	n := 0
+	for _, m := range made {
+		if m {
+			n++
 		}
-		err := s.st.Insert(ctx, collJobs, j)
-		if store.IsDuplicate(err) {
-			continue
-		}
-		if err != nil {
-			return n, fmt.Errorf("push: queue job: %w", err)
-		}
-		n++
+	}
+	if err != nil {
+		return n, fmt.Errorf("push: queue job: %w", err)
 	}
 	if n > 0 {
 		s.poke()

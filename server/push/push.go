@@ -24,6 +24,7 @@ import (
 	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/seal"
 	"github.com/gehoord/gehoord/server/store"
+	"github.com/gehoord/gehoord/server/store/group"
 )
 
 // Collections.
@@ -145,6 +146,10 @@ type Service struct {
 	keyMu sync.Mutex
 	keys  *vapidKeys
 
+	// staff is who may hear of an event and what each chose: read once
+	// for the events of many requests at once (group.Shared).
+	staff *group.Shared[staffNow]
+
 	wake    chan struct{}
 	runMu   sync.Mutex
 	cancel  context.CancelFunc
@@ -189,6 +194,7 @@ func New(c Config) (*Service, error) {
 		owner: hex.EncodeToString(b),
 		wake:  make(chan struct{}, 1),
 	}
+	s.staff = group.NewShared(s.readStaff)
 	if c.Hosts == nil {
 		c.Hosts = DefaultHosts
 	}

@@ -299,6 +299,35 @@ func (s *Store) InsertAll(ctx context.Context, coll string, docs []any) error {
 	return classify(err)
 }
 
+// InsertMissing adds the documents that are not there yet, in order, in
+// as few inserts as it can (one when none is there: on the embedded
+// database one transaction). made tells, per document, whether this call
+// inserted it; a failure other than a duplicate stops it, with made
+// telling what went in before.
+func (s *Store) InsertMissing(ctx context.Context, coll string, docs []any) (made []bool, err error) {
+	made = make([]bool, len(docs))
+	for at := 0; at < len(docs); {
+		err := s.InsertAll(ctx, coll, docs[at:])
+		done, dup := len(docs)-at, false
+		if err != nil {
+			if done, dup = DuplicateAt(err); !dup {
+				for i := at; i < at+done; i++ {
+					made[i] = true
+				}
+				return made, err
+			}
+		}
+		for i := at; i < at+done; i++ {
+			made[i] = true
+		}
+		at += done
+		if dup {
+			at++ // there already
+		}
+	}
+	return made, nil
+}
+
 // countDuplicate counts an insert refused for a unique key.
 func (s *Store) countDuplicate(err error) {
 	if err != nil && IsDuplicate(err) {

@@ -400,3 +400,37 @@ func TestDuplicateAtSaysWhichDocumentClashed(t *testing.T) {
 		}
 	})
 }
+
+// InsertMissing adds what is not there yet, says what it added, and the
+// documents there already stay as they were.
+func TestInsertMissingAddsWhatIsNotThere(t *testing.T) {
+	forEachSetup(t, func(t *testing.T, st []*store.Store) {
+		ctx := context.Background()
+		for _, id := range []string{"b", "d"} {
+			if err := st[0].Insert(ctx, "missing", bson.M{"_id": id, "v": "old"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var docs []any
+		for _, id := range []string{"a", "b", "c", "d", "e"} {
+			docs = append(docs, bson.M{"_id": id, "v": "new"})
+		}
+		made, err := st[len(st)-1].InsertMissing(ctx, "missing", docs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []bool{true, false, true, false, true}; fmt.Sprint(made) != fmt.Sprint(want) {
+			t.Errorf("made %v, want %v", made, want)
+		}
+		for id, want := range map[string]string{"a": "new", "b": "old", "c": "new", "d": "old", "e": "new"} {
+			var got struct{ V string }
+			if err := st[0].C("missing").FindOne(ctx, bson.M{"_id": id}).Decode(&got); err != nil || got.V != want {
+				t.Errorf("%s: %q (%v), want %q", id, got.V, err, want)
+			}
+		}
+		again, err := st[0].InsertMissing(ctx, "missing", docs)
+		if err != nil || fmt.Sprint(again) != fmt.Sprint([]bool{false, false, false, false, false}) {
+			t.Errorf("repeated: %v %v", again, err)
+		}
+	})
+}

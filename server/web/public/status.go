@@ -78,7 +78,8 @@ func (h *Handler) lookup(c *fiber.Ctx, receipt string) (*cases.Case, int, error)
 }
 
 func (h *Handler) showStatus(c *fiber.Ctx, v View) error {
-	cs, err := h.Cases.Get(c.UserContext(), v.Case)
+	// From the copy in memory, which her messages come from too.
+	cs, err := h.Cases.View(c.UserContext(), v.Case)
 	if errors.Is(err, cases.ErrNotFound) {
 		return h.page(c, fiber.StatusGone, "public/gone", nil)
 	}
