@@ -1,0 +1,337 @@
+package cases
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/gehoord/gehoord/server/fault"
+	"github.com/gehoord/gehoord/server/gate"
+	"github.com/gehoord/gehoord/server/store"
+)
+
+// fingerprint is a keyed hash of everything the sender said, so a repeat can
+// be told from a different report under the same id without storing text.
+// A form's report is told apart from the same words sent another way, so
+// a report made through the API under a form's id never shows that form's
+// receipt for it.
+func (s *Service) fingerprint(in Input, src receiptSource) []byte {
+	c := in
+	c.ID, c.Device, c.Round, c.RecordedAt = "", "", "", time.Time{}
+	b, _ := json.Marshal(c)
+	if src == receiptForm {
+		return s.seal.MAC("report", string(b), "form")
+	}
+	return s.seal.MAC("report", string(b))
+}
+
+func sealCtx(caseID, field string) string { return sealCaseField + caseID + ":" + field }
+
+// Create validates the input and makes the case, once per client id. A
+// receipt in the input is the sender's own: only an outreach device may
+// bring one (ChannelOutreach, after the device was authenticated); on every
+// other channel the desk makes the receipt.
+func (s *Service) Create(ctx context.Context, in Input, ch Channel) (Result, error) {
+	src := receiptServer
+	if NormalizeReceipt(in.Receipt) != "" {
+		src = receiptDevice
+	}
+	return s.create(ctx, in, ch, src)
+}
+
+// CreateForm makes the case of the public intake form, whose receipt is
+// derived from the form's id (FormReceipt): a repeat of the form makes no
+// second case and shows the same receipt. The caller checks that the id
+// is one the desk handed out.
+func (s *Service) CreateForm(ctx context.Context, in Input) (Result, error) {
+	if NormalizeReceipt(in.Receipt) != "" {
+		return Result{}, fault.InvalidField("receipt", "error.field.receipt_not_allowed")
+	}
+	if strings.TrimSpace(in.ID) == "" {
+		return Result{}, fault.InvalidField("id", "error.field.id")
+	}
+	return s.create(ctx, in, ChannelWeb, receiptForm)
+}
+
+func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptSource) (Result, error) {
+	in.Normalize()
+	err := in.Validate(s.now())
+	if src == receiptDevice {
+		// Refused the same way whether or not the receipt exists: nothing
+		// here looks it up.
+		key := ""
+		switch {
+		case ch != ChannelOutreach:
+			key = "error.field.receipt_not_allowed"
+		case ValidReceipt(in.Receipt) && !StrongReceipt(in.Receipt):
+			key = "error.field.receipt_weak"
+		}
+		if key != "" {
+			var fields []fault.Field
+			if e, ok := fault.As(err); ok {
+				fields = slices.DeleteFunc(slices.Clone(e.Fields), func(f fault.Field) bool { return f.Field == "receipt" })
+			}
+			err = fault.Validation(append(fields, fault.Field{Field: "receipt", Key: key})...)
+		}
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if src == receiptForm {
+		in.Receipt = s.FormReceipt(in.ID)
+	}
+	fp := s.fingerprint(in, src)
+	if in.ID != "" {
+		if r, err := s.existing(ctx, in, fp, src, false); err == nil || !errors.Is(err, ErrNotFound) {
+			return r, err
+		}
+	}
+	receipt, replaced := in.Receipt, false
+	for attempt := 0; ; attempt++ {
+		if src == receiptServer || replaced {
+			var err error
+			if receipt, err = NewReceipt(); err != nil {
+				return Result{}, err
+			}
+		}
+		c, err := s.newCase(ctx, in, ch, fp, receipt)
+		if err != nil {
+			return Result{}, err
+		}
+		// The receipt's way to its case, first: a stored case always has
+		// one. Taken already means another case holds this receipt (the
+		// case's own unique index below says so) or an earlier try of this
+		// one wrote it; either way ByReceipt checks the case it names.
+		if err := s.st.Insert(ctx, collectionReceipts, bson.M{"_id": receiptKey(c.ReceiptHash), "case": c.ID}); err != nil && !store.IsDuplicate(err) {
+			return Result{}, fmt.Errorf("cases: insert receipt: %w", err)
+		}
+		err = s.st.Insert(ctx, collectionCases, c)
+		if err == nil {
+			// The case's journal entry goes with its first events' (afterCreate).
+			if !c.ReceiptChecked {
+				// An outdated tablet's receipt: lookups here must try it.
+				s.legacy.saw(s.now())
+			}
+			if replaced {
+				s.receiptReplaced(ctx, c)
+			}
+			// A failure here is completed by RepairFirstEvents: the case
+			// is made, and she gets her receipt.
+			_ = s.afterCreate(ctx, c, true)
+			if src == receiptServer {
+				return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt}, nil
+			}
+			// The form's receipt, or the device's own echoed: the answer is
+			// the same whether the device's receipt was taken or replaced.
+			return Result{ID: c.ID, Reference: c.Reference, Receipt: in.Receipt}, nil
+		}
+		if !store.IsDuplicate(err) {
+			return Result{}, fmt.Errorf("cases: insert: %w", err)
+		}
+		// Which key clashed? The same client id: another instance (or an
+		// earlier try) took this report first.
+		if r, e := s.existing(ctx, in, fp, src, true); !errors.Is(e, ErrNotFound) {
+			return r, e
+		}
+		// Otherwise the receipt clashed with another case's.
+		switch {
+		case attempt > 3:
+			return Result{}, fmt.Errorf("cases: no free receipt after %d tries", attempt+1)
+		case src == receiptForm:
+			// 1 in 10^16: the form sends again under a new id.
+			return Result{}, ErrConflict
+		case src == receiptDevice:
+			// Her report must arrive, and the device must not learn that
+			// its receipt opens another case: the case gets a receipt of
+			// the desk's, and the desk is told on its timeline.
+			replaced = true
+		}
+	}
+}
+
+// receiptReplaced tells the desk that the receipt the device handed over
+// does not open this case. Its event id is fixed per case, so a repeat adds
+// nothing.
+func (s *Service) receiptReplaced(ctx context.Context, c *Case) {
+	s.log.Warn("cases: a device's receipt was already in use; the case got another", "case", c.ID)
+	e := Event{ID: c.ID + receiptReplacedSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventReceiptReplaced, Actor: ActorSystem}
+	if err := s.st.Insert(ctx, collectionEvents, e); err != nil && !store.IsDuplicate(err) {
+		s.log.Error("cases: write event after create", "case", c.ID, "type", e.Type, "err", err)
+	} else if err == nil {
+		s.journal(ctx, c.ID, e.ID)
+	}
+}
+
+// existing answers a repeat: the same content gives the same case. It
+// looks the case up by the id its client id gives (caseID): the embedded
+// database answers a lookup by _id alone from its index and reads every
+// case for any other filter. Cases made before ids were derived are found
+// by their client id only when legacy is set: after an insert found the
+// client id taken, not before every new report.
+func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receiptSource, legacy bool) (Result, error) {
+	var c Case
+	err := s.st.C(collectionCases).FindOne(ctx, bson.M{"_id": s.caseID(in.ID)}).Decode(&c)
+	if errors.Is(err, mongo.ErrNoDocuments) && legacy {
+		err = s.st.C(collectionCases).FindOne(ctx, bson.M{"client_id": in.ID}).Decode(&c)
+	}
+	if err != nil {
+		return Result{}, notFound(err)
+	}
+	if !bytes.Equal(c.Fingerprint, fp) {
+		return Result{}, ErrConflict
+	}
+	// A crash between the insert and what follows it is healed here.
+	_ = s.afterCreate(ctx, &c, false)
+	receipt := in.Receipt
+	if src == receiptForm && !c.ReceiptChecked {
+		// Stored before receipts had a check digit.
+		receipt = s.legacyFormReceipt(in.ID)
+	}
+	return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt, Duplicate: true}, nil
+}
+
+// caseID is the id of the case with this client id: a keyed hash of it
+// (a version 8 UUID), so a repeat finds its case by _id, and nobody
+// without the desk's key can tell a case's id from what its client sent.
+func (s *Service) caseID(clientID string) string {
+	var u uuid.UUID
+	copy(u[:], s.seal.MAC("case-id", clientID))
+	u[6] = u[6]&0x0f | 0x80 // version 8
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u.String()
+}
+
+func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, receipt string) (*Case, error) {
+	now := s.now().UTC()
+	id := uuid.NewString()
+	clientID := in.ID
+	if clientID == "" {
+		// Every case has a client id so the unique index never meets two
+		// missing values (FerretDB has no partial indexes).
+		clientID = id
+	} else {
+		id = s.caseID(clientID)
+	}
+	// The slow hash first: when the desk is too busy for it (ErrBusy), no
+	// reference number is spent.
+	receiptHash, err := s.seal.ReceiptHash(ctx, receipt)
+	if err != nil {
+		return nil, err
+	}
+	if gate.Gone(ctx) {
+		// She gave up during the hash (under load): no case nobody hears
+		// of; sent again, the same id makes it then.
+		return nil, gate.ErrGone
+	}
+	n, err := s.st.NextSequence(ctx, fmt.Sprintf("reference-%d", now.Year()))
+	if err != nil {
+		return nil, err
+	}
+	batch := ""
+	if in.Card != "" && s.cards != nil {
+		batch, err = s.cards.BatchOf(ctx, in.Card)
+		if err != nil {
+			// A card lookup must never cost her the report.
+			s.log.Warn("cases: card batch lookup failed", "err", err)
+			batch = ""
+		}
+	}
+	if batch == "" && in.Batch != "" && cardRe.MatchString(in.Batch) {
+		batch = in.Batch
+	}
+	// An outreach report was received when she told it, not when the
+	// tablet found a network: its received time and deadlines start then.
+	received := now
+	if !in.RecordedAt.IsZero() && in.RecordedAt.Before(now) {
+		received = in.RecordedAt.UTC()
+	}
+	if ch == ChannelWeb && in.Card != "" {
+		ch = ChannelCard
+	}
+	if in.Reporter == "professional" && ch != ChannelOutreach {
+		ch = ChannelProfessional
+	}
+	// Validate has refused what does not resolve.
+	municipality, region := CodeMunicipality(in.Municipality)
+	group := "other"
+	for _, cat := range Categories {
+		if cat.ID == in.Category {
+			group = cat.Group
+		}
+	}
+	c := &Case{
+		ID: id, ClientID: clientID, Fingerprint: fp,
+		Reference:   fmt.Sprintf("%s-%d-%04d", referencePrefix, now.Year(), n),
+		ReceiptHash: receiptHash, ReceiptChecked: ReceiptChecks(receipt),
+		CreatedAt: received, UpdatedAt: now, LastActivity: now,
+		Kind: in.Kind, Category: in.Category, Group: group, Municipality: municipality, Region: region,
+		HappenedOn: in.HappenedOn, Setting: in.Setting, Wish: in.Wish,
+		IdentityMode: in.Identity.Mode, ShareIdentity: in.ShareIdentity, Reporter: in.Reporter,
+		Language: in.Language, Channel: string(ch), Card: in.Card, Batch: batch,
+		Device: in.Device, Round: in.Round,
+		State: StateReceived, Deadlines: ComputeDeadlines(received), Themes: []string{},
+		Steps: 1, ReportOnly: in.ReportOnly,
+	}
+	// The acknowledgement goes out with the case (afterCreate writes it,
+	// and a repeat heals a crash in between): its deadline is met.
+	c.Deadlines.AckSent = now
+	if in.ReportOnly {
+		// Counted and linked to themes; no one waits for an answer.
+		c.Deadlines = Deadlines{AckSent: now}
+	}
+	c.Description = s.seal.Seal(in.Description, sealCtx(id, "description"))
+	c.About = s.seal.Seal(in.About, sealCtx(id, "about"))
+	c.Name = s.seal.Seal(in.Identity.Name, sealCtx(id, "name"))
+	c.Contact = s.seal.Seal(in.Identity.Contact, sealCtx(id, "contact"))
+	return c, nil
+}
+
+// afterCreate tells staff and writes the acknowledgement and the creation
+// event, in one insert with the creation event last: that event marks the
+// unit complete, so a case without it is completed by RepairFirstEvents.
+// Event ids and the notification are fixed per case, so repeating it adds
+// nothing twice. made says the case was inserted just now: its own journal
+// entry goes with its events', in one insert.
+func (s *Service) afterCreate(ctx context.Context, c *Case, made bool) error {
+	var refs []journalRef
+	if made {
+		refs = append(refs, journalRef{c.ID, ""})
+	}
+	defer func() { s.journalAll(ctx, refs...) }()
+	ack := s.ackText(ctx, c)
+	evs := []any{
+		Event{ID: c.ID + ackEventSuffix, CaseID: c.ID, At: c.CreatedAt.Add(time.Millisecond), Type: EventMessage, Actor: ActorSystem,
+			Body: s.seal.Seal(ack, sealCtx(c.ID, "event:"+c.ID+ackEventSuffix)), Data: map[string]string{"text": "std.ack"}},
+		Event{ID: c.ID + createdEventSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventCreated, Actor: ActorSystem,
+			To: StateReceived, Data: map[string]string{"channel": c.Channel}},
+	}
+	if s.notify != nil {
+		if err := s.notify.CaseCreated(ctx, c.ID); err != nil {
+			s.log.Error("cases: notify new case", "case", c.ID, "err", err)
+			return fmt.Errorf("cases: notify new case: %w", err)
+		}
+	}
+	// One insert (on the embedded database one transaction), in order: the
+	// creation event last. A repeat finds some there already.
+	wrote, err := s.st.InsertMissing(ctx, collectionEvents, evs)
+	for i, w := range wrote {
+		if w {
+			refs = append(refs, journalRef{c.ID, evs[i].(Event).ID})
+		}
+	}
+	if err != nil {
+		s.log.Error("cases: write the first events after create", "case", c.ID, "err", err)
+		return fmt.Errorf("cases: write the first events: %w", err)
+	}
+	return nil
+}
+
