@@ -370,20 +370,34 @@ func NotFound(err error) error {
 // largest cost after its receipt hash, and a lagging hint costs another
 // instance (or the next start) at most that many duplicate inserts.
 func (s *Store) NextSequence(ctx context.Context, name string) (int64, error) {
-	n, err := s.claimNext(ctx, name)
-	if err == nil && n%hintEvery == 0 {
-		// Raise the hint; losing this write only costs a later caller
-		// a few duplicate inserts.
-		_ = s.Upsert(ctx, "counters", name, bson.D{{Key: "$max", Value: bson.D{{Key: "n", Value: n}}}})
+	ns, err := s.NextSequences(ctx, name, 1)
+	if err != nil {
+		return 0, err
 	}
-	return n, err
+	return ns[0], nil
 }
 
-// claimNext claims the next free number of the sequence. This process's
-// callers take turns: each started after the last number taken here, so
-// at once they raced for the same number, and a loser lost again to every
-// newcomer for as long as new ones came.
-func (s *Store) claimNext(ctx context.Context, name string) (int64, error) {
+// NextSequences claims k numbers of a sequence at once, as NextSequence
+// claims one, in one insert where none is taken already: a sync's cases
+// take their numbers together. They are ascending, not always adjacent.
+func (s *Store) NextSequences(ctx context.Context, name string, k int) ([]int64, error) {
+	if k <= 0 {
+		return nil, nil
+	}
+	ns, err := s.claimNext(ctx, name, k)
+	if err == nil && (ns[0]-1)/hintEvery != ns[k-1]/hintEvery {
+		// A multiple of hintEvery was reached: raise the hint; losing this
+		// write only costs a later caller a few duplicate inserts.
+		_ = s.Upsert(ctx, "counters", name, bson.D{{Key: "$max", Value: bson.D{{Key: "n", Value: ns[k-1]}}}})
+	}
+	return ns, err
+}
+
+// claimNext claims the next k free numbers of the sequence. This
+// process's callers take turns: each started after the last number taken
+// here, so at once they raced for the same number, and a loser lost again
+// to every newcomer for as long as new ones came.
+func (s *Store) claimNext(ctx context.Context, name string, k int) ([]int64, error) {
 	s.seqs.turn.Lock()
 	defer s.seqs.turn.Unlock()
 	// Start at the sequence's hint, above the floor a restore set
@@ -391,7 +405,7 @@ func (s *Store) claimNext(ctx context.Context, name string) (int64, error) {
 	n := s.seqs.get(name)
 	cur, err := s.C("counters").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{name, floorID}}}}})
 	if err != nil {
-		return 0, fmt.Errorf("store: read %s hint: %w", name, err)
+		return nil, fmt.Errorf("store: read %s hint: %w", name, err)
 	}
 	for cur.Next(ctx) {
 		if v, ok := cur.Current.Lookup("n").AsInt64OK(); ok && v > n {
@@ -401,23 +415,40 @@ func (s *Store) claimNext(ctx context.Context, name string) (int64, error) {
 	err = cur.Err()
 	_ = cur.Close(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("store: read %s hint: %w", name, err)
+		return nil, fmt.Errorf("store: read %s hint: %w", name, err)
 	}
+	got := make([]int64, 0, k)
 	for range 10000 {
-		n++
-		err := s.Insert(ctx, "sequence_claims", bson.D{
-			{Key: "_id", Value: fmt.Sprintf("%s/%d", name, n)}, {Key: "at", Value: time.Now().UTC()},
-		})
-		if IsDuplicate(err) {
-			continue
+		// The numbers still wanted, from n+1 on, in one ordered insert: it
+		// stops at the first one taken (by another instance), which is
+		// skipped, and the rest is tried again after it.
+		docs := make([]any, k-len(got))
+		at := time.Now().UTC()
+		for i := range docs {
+			docs[i] = bson.D{{Key: "_id", Value: fmt.Sprintf("%s/%d", name, n+1+int64(i))}, {Key: "at", Value: at}}
 		}
+		err := s.InsertAll(ctx, "sequence_claims", docs)
+		done, dup := len(docs), false
 		if err != nil {
-			return 0, fmt.Errorf("store: claim %s %d: %w", name, n, err)
+			if done, dup = DuplicateAt(err); !dup {
+				return nil, fmt.Errorf("store: claim %s %d: %w", name, n+1+int64(done), err)
+			}
 		}
-		s.seqs.took(name, n)
-		return n, nil
+		for i := range done {
+			got = append(got, n+1+int64(i))
+		}
+		n += int64(done)
+		if done > 0 {
+			s.seqs.took(name, n)
+		}
+		if len(got) == k {
+			return got, nil
+		}
+		if dup {
+			n++ // another's
+		}
 	}
-	return 0, fmt.Errorf("store: sequence %s: no free number found", name)
+	return nil, fmt.Errorf("store: sequence %s: no free number found", name)
 }
 
 // ClaimOnce records that the named run (for example "retention/2026-11-27")
