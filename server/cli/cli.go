@@ -200,6 +200,15 @@ func serveMetrics(cfg config.Config, d *server.Deps, log *slog.Logger) (stop fun
 	metrics.CounterFunc("gehoord_store_duplicate_inserts_total",
 		"Inserts the database refused for a unique key since start: claims, numbers and repeats; many a second mean writers race.",
 		func() float64 { return float64(d.Store.Duplicates()) })
+	metrics.CounterFuncVec("gehoord_store_commands_total",
+		"Commands sent to the database since start, by command (insert, find, update, delete, …): on the embedded database each costs a parse and, for a write, a sync to disk.",
+		"command", func() map[string]float64 {
+			out := map[string]float64{}
+			for k, v := range d.Store.Commands() {
+				out[k] = float64(v)
+			}
+			return out
+		})
 	registerGates(metrics.Default, map[string]func() gate.Stats{
 		"public": d.PublicWork.Stats, "signin": d.SignInWork.Stats, "hashes": seal.Hashes.Stats,
 	})

@@ -228,6 +228,7 @@ func TestMetricsScrape(t *testing.T) {
 		`gehoord_gate_shed_total{gate="public"} `,
 		"# TYPE gehoord_job_runs_total counter",
 		"# TYPE gehoord_store_duplicate_inserts_total counter",
+		`gehoord_store_commands_total{command="insert"} `,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("scrape lacks %q", want)

@@ -107,6 +107,8 @@ type Store struct {
 	seqs     seqMemory
 	// duplicates counts inserts refused for a unique key (Duplicates).
 	duplicates atomic.Uint64
+	// commands counts the commands sent, by name (Commands).
+	commands commandCounts
 }
 
 // seqMemory keeps the last number this process took of each sequence, so
@@ -158,6 +160,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 	}
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).
+		SetMonitor(s.commands.monitor()).
 		SetServerSelectionTimeout(10 * time.Second).
 		SetConnectTimeout(10 * time.Second))
 	if err != nil {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 
@@ -133,5 +134,47 @@ func TestConcurrentNumbersTakeTurns(t *testing.T) {
 	wg.Wait()
 	if d := st.Duplicates() - before; d != 0 {
 		t.Errorf("%d inserts refused among one instance's callers, want 0 (they raced for numbers)", d)
+	}
+}
+
+// Numbers taken together, on two instances at once, are as NextSequence's
+// one by one: each given once, none skipped, and the ones of one call
+// ascending. The first of one call of k lands among those of the other,
+// so the inserts meet numbers taken already.
+func TestNextSequencesTogether(t *testing.T) {
+	sts := storetest.Instances(t, 2)
+	const calls, k = 10, 7
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	storetest.Together(2*calls, func(i int) {
+		ns, err := sts[i%2].NextSequences(t.Context(), "together", 1+i%k)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if len(ns) != 1+i%k || !slices.IsSorted(ns) {
+			t.Errorf("asked %d, got %v", 1+i%k, ns)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, n := range ns {
+			seen[n]++
+		}
+	})
+	total := 0
+	for i := range 2 * calls {
+		total += 1 + i%k
+	}
+	for n := int64(1); n <= int64(total); n++ {
+		if seen[n] != 1 {
+			t.Errorf("number %d given %d times", n, seen[n])
+		}
+	}
+	if len(seen) != total {
+		t.Errorf("%d numbers given, want %d", len(seen), total)
+	}
+	// Then one by one, after all of them.
+	if n, err := sts[0].NextSequence(t.Context(), "together"); err != nil || n != int64(total)+1 {
+		t.Errorf("next one: %d, %v; want %d", n, err, total+1)
 	}
 }
