@@ -1,9 +1,11 @@
 package push_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/gehoord/gehoord/server/push"
+	"github.com/gehoord/gehoord/server/push/pushtest"
 )
 
 // TestAssignedAndClosedReplyRecipients: the handler a case is given to
@@ -33,5 +35,40 @@ func TestAssignedAndClosedReplyRecipients(t *testing.T) {
 	}
 	if d := coord.Delivered(); len(d) != 1 || payload(t, d[0]).Type != push.TypeCaseClosedReply {
 		t.Errorf("coordinator got %d: %+v", len(d), d)
+	}
+}
+
+// TestCasesCreatedTogether: new cases of one sync are queued together,
+// one job per case and device in one insert, and each device is told of
+// each case once, even when told again.
+func TestCasesCreatedTogether(t *testing.T) {
+	e := newEnv(t)
+	p := e.service(t)
+	coord := subscribe(t, p, "coord")
+	other := subscribe(t, p, "coord") // her second device
+	ids := []string{"case-1", "case-2", "case-3"}
+	inserts := e.st.Commands()["insert"]
+	if err := p.CasesCreated(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.st.Commands()["insert"] - inserts; n != 1 {
+		t.Errorf("%d inserts for the jobs of %d cases, want one", n, len(ids))
+	}
+	if err := p.CasesCreated(ctx, ids[1:]); err != nil { // told again after a crash
+		t.Fatal(err)
+	}
+	if _, err := p.SendPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	noErrors(t, coord, other)
+	for _, s := range []*pushtest.Subscriber{coord, other} {
+		var got []string
+		for _, d := range s.Delivered() {
+			got = append(got, payload(t, d).ID)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, ids) {
+			t.Errorf("a device was told of %v, want each new case once: %v", got, ids)
+		}
 	}
 }

@@ -16,7 +16,22 @@ const replyWindow = 10 * time.Minute
 // CaseCreated queues a notification of a new case for coordinators and
 // everyone else who chose "all". Repeating it queues nothing new.
 func (s *Service) CaseCreated(ctx context.Context, caseID string) error {
-	return s.notify(ctx, TypeCaseNew, caseID, "", "case.new/"+caseID)
+	return s.CasesCreated(ctx, []string{caseID})
+}
+
+// CasesCreated is CaseCreated for several new cases at once (a tablet's
+// sync): the staff are read once and every job goes in one insert.
+func (s *Service) CasesCreated(ctx context.Context, caseIDs []string) error {
+	people, err := s.recipients(ctx, TypeCaseNew, "")
+	if err != nil {
+		return err
+	}
+	evs := make([]event, len(caseIDs))
+	for i, id := range caseIDs {
+		evs[i] = event{key: "case.new/" + id, caseID: id}
+	}
+	_, err = s.enqueueAll(ctx, TypeCaseNew, evs, people)
+	return err
 }
 
 // ReplyReceived queues a notification of her reply for the assigned handler,
@@ -157,7 +172,16 @@ func (s *Service) readStaff(ctx context.Context) (staffNow, error) {
 // enqueue writes one job per device of each person. The job id is the
 // event key and the subscription id, so a repeated event adds nothing.
 func (s *Service) enqueue(ctx context.Context, key, typ, caseID string, people []Person) (int, error) {
-	if len(people) == 0 {
+	return s.enqueueAll(ctx, typ, []event{{key: key, caseID: caseID}}, people)
+}
+
+// event is one occasion to notify: its key (a repeat queues nothing new)
+// and its case, if any.
+type event struct{ key, caseID string }
+
+// enqueueAll queues a job per event and device of people, in one insert.
+func (s *Service) enqueueAll(ctx context.Context, typ string, evs []event, people []Person) (int, error) {
+	if len(people) == 0 || len(evs) == 0 {
 		return 0, nil
 	}
 	ids := make([]string, 0, len(people))
@@ -171,18 +195,21 @@ func (s *Service) enqueue(ctx context.Context, key, typ, caseID string, people [
 		return 0, err
 	}
 	now := s.now().UTC()
-	jobs := make([]any, 0, len(subs))
-	for _, sub := range subs {
-		lang := langs[sub.UserID]
-		if lang == "" {
-			lang = sub.Lang
+	jobs := make([]any, 0, len(evs)*len(subs))
+	for _, ev := range evs {
+		for _, sub := range subs {
+			lang := langs[sub.UserID]
+			if lang == "" {
+				lang = sub.Lang
+			}
+			jobs = append(jobs, jobDoc{
+				ID: ev.key + "|" + sub.ID, Event: ev.key, SubID: sub.ID, Type: typ, CaseID: ev.caseID,
+				Lang: NormLang(lang), State: statePending, NextAt: now, CreatedAt: now,
+			})
 		}
-		jobs = append(jobs, jobDoc{
-			ID: key + "|" + sub.ID, Event: key, SubID: sub.ID, Type: typ, CaseID: caseID,
-			Lang: NormLang(lang), State: statePending, NextAt: now, CreatedAt: now,
-		})
 	}
-	// One insert for every device; a repeated event finds its jobs there.
+	// One insert for every event and device; a repeated event finds its
+	// jobs there.
 	made, err := s.st.InsertMissing(ctx, collJobs, jobs)
 	n := 0
 	for _, m := range made {
