@@ -6,10 +6,14 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/gehoord/gehoord/server/cases"
 	"github.com/gehoord/gehoord/server/push"
 	"github.com/gehoord/gehoord/server/staff"
 	"github.com/gehoord/gehoord/server/web/pushui"
 )
+
+// New cases of a sync tell staff together (cases.BatchNotifier).
+var _ cases.BatchNotifier = (*push.Service)(nil)
 
 // The push room: VAPID keys, subscriptions, the delivery queue and its
 // sender, the morning summary, the staff notifications page.

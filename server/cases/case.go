@@ -144,6 +144,12 @@ type Notifier interface {
 	ReopenRequested(ctx context.Context, caseID string) error
 }
 
+// BatchNotifier is told of several new cases at once (a tablet's sync).
+// Optional: a Notifier may implement it.
+type BatchNotifier interface {
+	CasesCreated(ctx context.Context, caseIDs []string) error
+}
+
 // AssignNotifier is told when a case is given to a staff user, so she
 // hears of it (push). Optional: a Notifier may implement it.
 type AssignNotifier interface {

@@ -41,11 +41,7 @@ func sealCtx(caseID, field string) string { return sealCaseField + caseID + ":" 
 // bring one (ChannelOutreach, after the device was authenticated); on every
 // other channel the desk makes the receipt.
 func (s *Service) Create(ctx context.Context, in Input, ch Channel) (Result, error) {
-	src := receiptServer
-	if NormalizeReceipt(in.Receipt) != "" {
-		src = receiptDevice
-	}
-	return s.create(ctx, in, ch, src)
+	return s.create(ctx, in, ch, sourceOf(in))
 }
 
 // CreateForm makes the case of the public intake form, whose receipt is
@@ -63,6 +59,69 @@ func (s *Service) CreateForm(ctx context.Context, in Input) (Result, error) {
 }
 
 func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptSource) (Result, error) {
+	d, r, err := s.admit(ctx, in, ch, src)
+	if d == nil {
+		return r, err
+	}
+	for attempt := 0; ; attempt++ {
+		if err := s.draftCase(ctx, d); err != nil {
+			return Result{}, err
+		}
+		if err := s.number(ctx, []*Case{d.c}); err != nil {
+			return Result{}, err
+		}
+		// The receipt's way to its case, first: a stored case always has
+		// one. Taken already means another case holds this receipt (the
+		// case's own unique index below says so) or an earlier try of this
+		// one wrote it; either way ByReceipt checks the case it names.
+		if err := s.st.Insert(ctx, collectionReceipts, receiptDoc(d.c)); err != nil && !store.IsDuplicate(err) {
+			return Result{}, fmt.Errorf("cases: insert receipt: %w", err)
+		}
+		err := s.st.Insert(ctx, collectionCases, d.c)
+		if err == nil {
+			s.made(ctx, []*draft{d})
+			return d.result(), nil
+		}
+		if !store.IsDuplicate(err) {
+			return Result{}, fmt.Errorf("cases: insert: %w", err)
+		}
+		// Which key clashed? The same client id: another instance (or an
+		// earlier try) took this report first.
+		if r, e := s.existing(ctx, d.in, d.fp, d.src, true); !errors.Is(e, ErrNotFound) {
+			return r, e
+		}
+		// Otherwise the receipt clashed with another case's.
+		switch {
+		case attempt > 3:
+			return Result{}, fmt.Errorf("cases: no free receipt after %d tries", attempt+1)
+		case d.src == receiptForm:
+			// 1 in 10^16: the form sends again under a new id.
+			return Result{}, ErrConflict
+		case d.src == receiptDevice:
+			// Her report must arrive, and the device must not learn that
+			// its receipt opens another case: the case gets a receipt of
+			// the desk's, and the desk is told on its timeline.
+			d.replaced = true
+		}
+	}
+}
+
+// draft is a report on its way to becoming a case.
+type draft struct {
+	in  Input // normalized and valid
+	ch  Channel
+	src receiptSource
+	fp  []byte
+	// receipt is the one hashed into c: the sender's or the form's, or
+	// one the desk made (receiptServer, or replaced).
+	receipt  string
+	replaced bool // the device's receipt opens another case: the desk made this one
+	c        *Case
+}
+
+// admit validates a report and answers a repeat of one stored before: a
+// draft when it is new, otherwise its answer.
+func (s *Service) admit(ctx context.Context, in Input, ch Channel, src receiptSource) (*draft, Result, error) {
 	in.Normalize()
 	err := in.Validate(s.now())
 	if src == receiptDevice {
@@ -84,7 +143,7 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 		}
 	}
 	if err != nil {
-		return Result{}, err
+		return nil, Result{}, err
 	}
 	if src == receiptForm {
 		in.Receipt = s.FormReceipt(in.ID)
@@ -92,70 +151,81 @@ func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptS
 	fp := s.fingerprint(in, src)
 	if in.ID != "" {
 		if r, err := s.existing(ctx, in, fp, src, false); err == nil || !errors.Is(err, ErrNotFound) {
-			return r, err
+			return nil, r, err
 		}
 	}
-	receipt, replaced := in.Receipt, false
-	for attempt := 0; ; attempt++ {
-		if src == receiptServer || replaced {
-			var err error
-			if receipt, err = NewReceipt(); err != nil {
-				return Result{}, err
-			}
-		}
-		c, err := s.newCase(ctx, in, ch, fp, receipt)
+	return &draft{in: in, ch: ch, src: src, fp: fp, receipt: in.Receipt}, Result{}, nil
+}
+
+// draftCase builds the draft's case with its receipt hashed (a receipt
+// of the desk's made first where it needs one), all but its number.
+func (s *Service) draftCase(ctx context.Context, d *draft) error {
+	if d.src == receiptServer || d.replaced {
+		r, err := NewReceipt()
 		if err != nil {
-			return Result{}, err
+			return err
 		}
-		// The receipt's way to its case, first: a stored case always has
-		// one. Taken already means another case holds this receipt (the
-		// case's own unique index below says so) or an earlier try of this
-		// one wrote it; either way ByReceipt checks the case it names.
-		if err := s.st.Insert(ctx, collectionReceipts, bson.M{"_id": receiptKey(c.ReceiptHash), "case": c.ID}); err != nil && !store.IsDuplicate(err) {
-			return Result{}, fmt.Errorf("cases: insert receipt: %w", err)
+		d.receipt = r
+	}
+	c, err := s.newCase(ctx, d.in, d.ch, d.fp, d.receipt)
+	d.c = c
+	return err
+}
+
+// result is the answer for a draft whose case was stored.
+func (d *draft) result() Result {
+	if d.src == receiptServer {
+		return Result{ID: d.c.ID, Reference: d.c.Reference, Receipt: d.receipt}
+	}
+	// The form's receipt, or the device's own echoed: the answer is the
+	// same whether the device's receipt was taken or replaced.
+	return Result{ID: d.c.ID, Reference: d.c.Reference, Receipt: d.in.Receipt}
+}
+
+// number gives cases their reference numbers, those of one year from one
+// claim. A number a case does not end up with is not used again (the
+// references have a gap, as after a crash).
+func (s *Service) number(ctx context.Context, cs []*Case) error {
+	byYear := map[int][]*Case{}
+	var years []int
+	for _, c := range cs {
+		y := c.UpdatedAt.Year()
+		if byYear[y] == nil {
+			years = append(years, y)
 		}
-		err = s.st.Insert(ctx, collectionCases, c)
-		if err == nil {
-			// The case's journal entry goes with its first events' (afterCreate).
-			if !c.ReceiptChecked {
-				// An outdated tablet's receipt: lookups here must try it.
-				s.legacy.saw(s.now())
-			}
-			if replaced {
-				s.receiptReplaced(ctx, c)
-			}
-			// A failure here is completed by RepairFirstEvents: the case
-			// is made, and she gets her receipt.
-			_ = s.afterCreate(ctx, c, true)
-			if src == receiptServer {
-				return Result{ID: c.ID, Reference: c.Reference, Receipt: receipt}, nil
-			}
-			// The form's receipt, or the device's own echoed: the answer is
-			// the same whether the device's receipt was taken or replaced.
-			return Result{ID: c.ID, Reference: c.Reference, Receipt: in.Receipt}, nil
+		byYear[y] = append(byYear[y], c)
+	}
+	for _, y := range years {
+		ns, err := s.st.NextSequences(ctx, fmt.Sprintf("reference-%d", y), len(byYear[y]))
+		if err != nil {
+			return err
 		}
-		if !store.IsDuplicate(err) {
-			return Result{}, fmt.Errorf("cases: insert: %w", err)
-		}
-		// Which key clashed? The same client id: another instance (or an
-		// earlier try) took this report first.
-		if r, e := s.existing(ctx, in, fp, src, true); !errors.Is(e, ErrNotFound) {
-			return r, e
-		}
-		// Otherwise the receipt clashed with another case's.
-		switch {
-		case attempt > 3:
-			return Result{}, fmt.Errorf("cases: no free receipt after %d tries", attempt+1)
-		case src == receiptForm:
-			// 1 in 10^16: the form sends again under a new id.
-			return Result{}, ErrConflict
-		case src == receiptDevice:
-			// Her report must arrive, and the device must not learn that
-			// its receipt opens another case: the case gets a receipt of
-			// the desk's, and the desk is told on its timeline.
-			replaced = true
+		for i, c := range byYear[y] {
+			c.Reference = fmt.Sprintf("%s-%d-%04d", referencePrefix, y, ns[i])
 		}
 	}
+	return nil
+}
+
+func receiptDoc(c *Case) bson.M { return bson.M{"_id": receiptKey(c.ReceiptHash), "case": c.ID} }
+
+// made completes cases just inserted: what the desk must know of them,
+// then their first events and journal entries.
+func (s *Service) made(ctx context.Context, ds []*draft) {
+	cs := make([]*Case, len(ds))
+	for i, d := range ds {
+		cs[i] = d.c
+		if !d.c.ReceiptChecked {
+			// An outdated tablet's receipt: lookups here must try it.
+			s.legacy.saw(s.now())
+		}
+		if d.replaced {
+			s.receiptReplaced(ctx, d.c)
+		}
+	}
+	// A failure here is completed by RepairFirstEvents: the cases are
+	// made, and she gets her receipt.
+	_ = s.afterCreate(ctx, cs, true)
 }
 
 // receiptReplaced tells the desk that the receipt the device handed over
@@ -190,7 +260,7 @@ func (s *Service) existing(ctx context.Context, in Input, fp []byte, src receipt
 		return Result{}, ErrConflict
 	}
 	// A crash between the insert and what follows it is healed here.
-	_ = s.afterCreate(ctx, &c, false)
+	_ = s.afterCreate(ctx, []*Case{&c}, false)
 	receipt := in.Receipt
 	if src == receiptForm && !c.ReceiptChecked {
 		// Stored before receipts had a check digit.
@@ -232,10 +302,6 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 		// of; sent again, the same id makes it then.
 		return nil, gate.ErrGone
 	}
-	n, err := s.st.NextSequence(ctx, fmt.Sprintf("reference-%d", now.Year()))
-	if err != nil {
-		return nil, err
-	}
 	batch := ""
 	if in.Card != "" && s.cards != nil {
 		batch, err = s.cards.BatchOf(ctx, in.Card)
@@ -270,7 +336,6 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 	}
 	c := &Case{
 		ID: id, ClientID: clientID, Fingerprint: fp,
-		Reference:   fmt.Sprintf("%s-%d-%04d", referencePrefix, now.Year(), n),
 		ReceiptHash: receiptHash, ReceiptChecked: ReceiptChecks(receipt),
 		CreatedAt: received, UpdatedAt: now, LastActivity: now,
 		Kind: in.Kind, Category: in.Category, Group: group, Municipality: municipality, Region: region,
@@ -295,43 +360,65 @@ func (s *Service) newCase(ctx context.Context, in Input, ch Channel, fp []byte, 
 	return c, nil
 }
 
-// afterCreate tells staff and writes the acknowledgement and the creation
-// event, in one insert with the creation event last: that event marks the
-// unit complete, so a case without it is completed by RepairFirstEvents.
-// Event ids and the notification are fixed per case, so repeating it adds
-// nothing twice. made says the case was inserted just now: its own journal
-// entry goes with its events', in one insert.
-func (s *Service) afterCreate(ctx context.Context, c *Case, made bool) error {
+// afterCreate tells staff and writes each case's acknowledgement and
+// creation event, all in one insert with each creation event after its
+// acknowledgement: that event marks the unit complete, so a case without
+// it is completed by RepairFirstEvents. Event ids and notifications are
+// fixed per case, so repeating it adds nothing twice. made says the cases
+// were inserted just now: their own journal entries go with their events'.
+func (s *Service) afterCreate(ctx context.Context, cs []*Case, made bool) error {
 	var refs []journalRef
 	if made {
-		refs = append(refs, journalRef{c.ID, ""})
-	}
-	defer func() { s.journalAll(ctx, refs...) }()
-	ack := s.ackText(ctx, c)
-	evs := []any{
-		Event{ID: c.ID + ackEventSuffix, CaseID: c.ID, At: c.CreatedAt.Add(time.Millisecond), Type: EventMessage, Actor: ActorSystem,
-			Body: s.seal.Seal(ack, sealCtx(c.ID, "event:"+c.ID+ackEventSuffix)), Data: map[string]string{"text": "std.ack"}},
-		Event{ID: c.ID + createdEventSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventCreated, Actor: ActorSystem,
-			To: StateReceived, Data: map[string]string{"channel": c.Channel}},
-	}
-	if s.notify != nil {
-		if err := s.notify.CaseCreated(ctx, c.ID); err != nil {
-			s.log.Error("cases: notify new case", "case", c.ID, "err", err)
-			return fmt.Errorf("cases: notify new case: %w", err)
+		for _, c := range cs {
+			refs = append(refs, journalRef{c.ID, ""})
 		}
 	}
-	// One insert (on the embedded database one transaction), in order: the
-	// creation event last. A repeat finds some there already.
+	defer func() { s.journalAll(ctx, refs...) }()
+	ack := s.ackTemplate(ctx)
+	evs := make([]any, 0, 2*len(cs))
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+		evs = append(evs,
+			Event{ID: c.ID + ackEventSuffix, CaseID: c.ID, At: c.CreatedAt.Add(time.Millisecond), Type: EventMessage, Actor: ActorSystem,
+				Body: s.seal.Seal(s.ackText(ack, c), sealCtx(c.ID, "event:"+c.ID+ackEventSuffix)), Data: map[string]string{"text": "std.ack"}},
+			Event{ID: c.ID + createdEventSuffix, CaseID: c.ID, At: c.CreatedAt, Type: EventCreated, Actor: ActorSystem,
+				To: StateReceived, Data: map[string]string{"channel": c.Channel}})
+	}
+	if err := s.notifyCreated(ctx, ids); err != nil {
+		s.log.Error("cases: notify new cases", "cases", len(ids), "err", err)
+		return fmt.Errorf("cases: notify new cases: %w", err)
+	}
+	// One insert (on the embedded database one transaction), in order. A
+	// repeat finds some there already.
 	wrote, err := s.st.InsertMissing(ctx, collectionEvents, evs)
 	for i, w := range wrote {
 		if w {
-			refs = append(refs, journalRef{c.ID, evs[i].(Event).ID})
+			e := evs[i].(Event)
+			refs = append(refs, journalRef{e.CaseID, e.ID})
 		}
 	}
 	if err != nil {
-		s.log.Error("cases: write the first events after create", "case", c.ID, "err", err)
+		s.log.Error("cases: write the first events after create", "cases", len(ids), "err", err)
 		return fmt.Errorf("cases: write the first events: %w", err)
 	}
 	return nil
 }
 
+// notifyCreated tells staff of new cases: all at once where the notifier
+// can (a tablet's sync), otherwise one by one.
+func (s *Service) notifyCreated(ctx context.Context, ids []string) error {
+	switch n := s.notify.(type) {
+	case nil:
+		return nil
+	case BatchNotifier:
+		return n.CasesCreated(ctx, ids)
+	default:
+		for _, id := range ids {
+			if err := n.CaseCreated(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}

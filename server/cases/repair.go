@@ -72,7 +72,7 @@ func (s *Service) RepairFirstEvents(ctx context.Context) (int, error) {
 			if err != nil {
 				return n, err
 			}
-			if err := s.afterCreate(ctx, c, false); err != nil {
+			if err := s.afterCreate(ctx, []*Case{c}, false); err != nil {
 				// The next sweep tries again; the others go on.
 				failed = err
 				continue

@@ -522,14 +522,20 @@ func (s *Service) CatalogText(name, lang string) string {
 	return s.texts.T(lang, StandardText{Name: name}.Key())
 }
 
-// ackText is the acknowledgement sent at intake, in the desk's wording.
-func (s *Service) ackText(ctx context.Context, c *Case) string {
+// ackTemplate is the acknowledgement's wording, read once for the cases
+// created together.
+func (s *Service) ackTemplate(ctx context.Context) Text {
 	t, err := s.Text(ctx, TextAck.Name)
 	if err != nil {
 		// The catalog's wording: the acknowledgement must go out.
 		s.log.Error("cases: standard text ack", "err", err)
 		t = textDoc{}.text(TextAck)
 	}
+	return t
+}
+
+// ackText is the acknowledgement sent at intake, in the desk's wording.
+func (s *Service) ackText(t Text, c *Case) string {
 	return s.RenderText(t, c.Language, "reference", c.Reference)
 }
 

@@ -18,12 +18,40 @@ type CaseIntake struct {
 	Cases *cases.Service
 }
 
-// Submit decodes one report exactly as POST /api/v1/reports would, adds
-// what only the server may set, and creates the case.
-func (ci CaseIntake) Submit(ctx context.Context, raw json.RawMessage, dev Device) (IntakeResult, error) {
+// SubmitAll decodes each report exactly as POST /api/v1/reports would,
+// adds what only the server may set, and creates the cases together.
+func (ci CaseIntake) SubmitAll(ctx context.Context, raws []json.RawMessage, dev Device) []IntakeMade {
+	out := make([]IntakeMade, len(raws))
+	var ins []cases.Input
+	var at []int // ins[k] is the report raws[at[k]]
+	for i, raw := range raws {
+		in, err := ci.input(raw, dev)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		ins, at = append(ins, in), append(at, i)
+	}
+	for k, m := range ci.Cases.CreateMany(ctx, ins, cases.ChannelOutreach) {
+		i := at[k]
+		switch {
+		case errors.Is(m.Err, cases.ErrConflict):
+			// Hers to fix (send it as a new report): a rejection on its id.
+			out[i].Err = fault.InvalidField("id", "error.conflict")
+		case m.Err != nil:
+			out[i].Err = m.Err
+		default:
+			out[i].IntakeResult = IntakeResult{Reference: m.Result.Reference, Duplicate: m.Result.Duplicate}
+		}
+	}
+	return out
+}
+
+// input is the case input of one report from a device.
+func (ci CaseIntake) input(raw json.RawMessage, dev Device) (cases.Input, error) {
 	var in cases.Input
 	if err := jsonin.Decode(raw, &in); err != nil {
-		return IntakeResult{}, itemFault(err)
+		return in, itemFault(err)
 	}
 	var extra struct {
 		Round      string `json:"round"`
@@ -32,20 +60,12 @@ func (ci CaseIntake) Submit(ctx context.Context, raw json.RawMessage, dev Device
 	}
 	_ = json.Unmarshal(raw, &extra)
 	if extra.Round != "" && !uuidRe.MatchString(extra.Round) {
-		return IntakeResult{}, fault.InvalidField("round", "app.error.id")
+		return in, fault.InvalidField("round", "app.error.id")
 	}
 	in.Device, in.Round = dev.ID, extra.Round
 	in.RecordedAt = RecordedAt(extra.RecordedAt, now())
 	in.Batch = strings.ToUpper(strings.TrimSpace(extra.Batch))
-	res, err := ci.Cases.Create(ctx, in, cases.ChannelOutreach)
-	switch {
-	case errors.Is(err, cases.ErrConflict):
-		// Hers to fix (send it as a new report): a rejection on its id.
-		return IntakeResult{}, fault.InvalidField("id", "error.conflict")
-	case err != nil:
-		return IntakeResult{}, err
-	}
-	return IntakeResult{Reference: res.Reference, Duplicate: res.Duplicate}, nil
+	return in, nil
 }
 
 // Plausible recorded-at times: a tablet's clock may run a little fast, and

@@ -15,10 +15,7 @@ import (
 func TestSyncCountsItemResults(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	dev, _, err := e.devices.Create(ctx, "u1", "t")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dev := e.device(t)
 	value := func(result string) float64 {
 		return metricstest.Value(t, metrics.Default, `gehoord_sync_items_total{result="`+result+`"}`)
 	}

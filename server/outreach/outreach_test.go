@@ -98,6 +98,25 @@ func report(i int) map[string]any {
 	}
 }
 
+// device enrols a tablet for u1.
+func (e *env) device(t *testing.T) outreach.Device {
+	t.Helper()
+	dev, _, err := e.devices.Create(context.Background(), "u1", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dev
+}
+
+// reports is n reports, numbered from 0.
+func reports(n int) []map[string]any {
+	items := make([]map[string]any, n)
+	for i := range items {
+		items[i] = report(i)
+	}
+	return items
+}
+
 func raws(t *testing.T, items []map[string]any) []json.RawMessage {
 	out := make([]json.RawMessage, len(items))
 	for i, it := range items {
@@ -163,14 +182,8 @@ func TestDeviceLifecycle(t *testing.T) {
 func TestSyncOneBadOfHundred(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	dev, _, err := e.devices.Create(ctx, "u1", "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	items := make([]map[string]any, 100)
-	for i := range items {
-		items[i] = report(i)
-	}
+	dev := e.device(t)
+	items := reports(100)
 	items[37]["category"] = "no.such.category"
 	items[37]["language"] = "nl"
 	req := outreach.SyncRequest{Reports: raws(t, items)}

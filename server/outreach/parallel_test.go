@@ -14,14 +14,8 @@ import (
 func TestSyncRepeatsInOneBatchKeepTheirOrder(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	dev, _, err := e.devices.Create(ctx, "u1", "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	items := make([]map[string]any, 12)
-	for i := range items {
-		items[i] = report(i)
-	}
+	dev := e.device(t)
+	items := reports(12)
 	again := map[string]any{}
 	for k, v := range items[2] {
 		again[k] = v
@@ -53,5 +47,32 @@ func TestSyncRepeatsInOneBatchKeepTheirOrder(t *testing.T) {
 	}
 	if ref := resp.Results[2].Reference; ref == "" || resp.Results[12].Reference != ref || resp.Results[14].Reference != ref {
 		t.Errorf("references of one report: %q, %q, %q", ref, resp.Results[12].Reference, resp.Results[14].Reference)
+	}
+}
+
+// TestSyncStoresItsReportsInGroups: a full tablet's reports are stored
+// together. One by one, each took six inserts (its number, receipt,
+// case, first events and journal entry, and a write claim now and then);
+// in groups, a hundred take a handful each group.
+func TestSyncStoresItsReportsInGroups(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	dev := e.device(t)
+	items := reports(100)
+	inserts := e.st.Commands()["insert"]
+	resp, err := e.sync.Sync(ctx, dev, outreach.SyncRequest{Reports: raws(t, items)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inserts = e.st.Commands()["insert"] - inserts
+	refs := map[string]bool{}
+	for i, r := range resp.Results {
+		if r.Result != outreach.Created || r.Reference == "" || refs[r.Reference] {
+			t.Errorf("result %d: %+v", i, r)
+		}
+		refs[r.Reference] = true
+	}
+	if inserts > int64(len(items))/4 {
+		t.Errorf("%d inserts for %d reports, want at most one for every four", inserts, len(items))
 	}
 }

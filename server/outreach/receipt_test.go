@@ -19,10 +19,7 @@ import (
 func TestSyncReceiptOfAnotherCaseRevealsNothing(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	dev, _, err := e.devices.Create(ctx, "u1", "t")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dev := e.device(t)
 	first, second, fresh := report(1), report(2), report(3)
 	second["receipt"] = first["receipt"]
 	resp, err := e.sync.Sync(ctx, dev, outreach.SyncRequest{Reports: raws(t, []map[string]any{first})})

@@ -6,9 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/gehoord/gehoord/server/fault"
 	"github.com/gehoord/gehoord/server/jsonin"
@@ -201,12 +198,19 @@ type IntakeResult struct {
 	Duplicate bool
 }
 
-// Intake creates one case from a report body on behalf of a device. It
-// returns an Invalid or Malformed fault for input the worker must fix (a
+// IntakeMade is what the case intake answers for one report of several:
+// an Invalid or Malformed fault for input the worker must fix (a
 // conflicting repeat of an id included); any other error is the server
 // failing.
+type IntakeMade struct {
+	IntakeResult
+	Err error
+}
+
+// Intake creates the cases of report bodies on behalf of a device, and
+// answers each in its place. The reports' ids differ.
 type Intake interface {
-	Submit(ctx context.Context, report json.RawMessage, dev Device) (IntakeResult, error)
+	SubmitAll(ctx context.Context, reports []json.RawMessage, dev Device) []IntakeMade
 }
 
 // Translator turns a catalog key into text in a language.
@@ -311,71 +315,48 @@ func (s *Syncer) Sync(ctx context.Context, dev Device, req SyncRequest) (SyncRes
 	return resp, nil
 }
 
-// submitAll creates the reports' cases on every core: each report is
-// independent, and one alone spends most of its time on the receipt hash
-// (one core) or waiting for the database. Reports that share an id run
-// one after another in batch order, so the first is the one created and
-// the later ones are its repeats, as when the batch ran in turn. Results
-// land in each item's own place; the first server error stops the rest.
+// submitAll creates the reports' cases, all at once (the intake uses
+// every core and stores them in groups). Reports that share an id go in
+// turn, in batch order: the first is the one created and the later ones
+// are its repeats, as when the batch ran one by one. The first server
+// error stops the rest.
 func (s *Syncer) submitAll(ctx context.Context, dev Device, lang string, reports []item) error {
-	var groups [][]item
-	byID := map[string]int{}
+	// turns[k]: the k-th report of each id.
+	var turns [][]item
+	seen := map[string]int{}
 	for _, it := range reports {
-		if i, ok := byID[it.id]; ok && it.id != "" {
-			groups[i] = append(groups[i], it)
+		var err error
+		switch {
+		case it.rej != nil:
+			err = it.rej
+		case it.id == "":
+			err = fault.InvalidField("id", "error.field.id")
+		default:
+			k := seen[it.id]
+			seen[it.id]++
+			if k == len(turns) {
+				turns = append(turns, nil)
+			}
+			turns[k] = append(turns[k], it)
 			continue
 		}
-		byID[it.id] = len(groups)
-		groups = append(groups, []item{it})
+		if err := s.result(it, lang, "", false, err); err != nil {
+			return err
+		}
 	}
-	var (
-		next   atomic.Int64
-		failed atomic.Bool
-		mu     sync.Mutex
-		first  error
-		wg     sync.WaitGroup
-	)
-	// Twice the cores: while one report waits for the database another
-	// hashes (the hash gate keeps hashes at one per core).
-	for range min(2*runtime.NumCPU(), len(groups)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				// Reports under way finish (a case never lacks its
-				// first events for it); no new one starts after a failure.
-				if i >= len(groups) || failed.Load() || ctx.Err() != nil {
-					return
-				}
-				for _, it := range groups[i] {
-					if err := s.submit(ctx, dev, lang, it); err != nil {
-						mu.Lock()
-						if first == nil {
-							first = err
-						}
-						mu.Unlock()
-						failed.Store(true)
-						return
-					}
-				}
+	for _, turn := range turns {
+		raws := make([]json.RawMessage, len(turn))
+		for i, it := range turn {
+			raws[i] = it.raw
+		}
+		made := s.intake.SubmitAll(ctx, raws, dev)
+		for i, it := range turn {
+			if err := s.result(it, lang, made[i].Reference, made[i].Duplicate, made[i].Err); err != nil {
+				return err
 			}
-		})
+		}
 	}
-	wg.Wait()
-	return first
-}
-
-func (s *Syncer) submit(ctx context.Context, dev Device, lang string, it item) error {
-	var ir IntakeResult
-	var err error
-	switch {
-	case it.rej != nil:
-		err = it.rej
-	case it.id == "":
-		err = fault.InvalidField("id", "error.field.id")
-	default:
-		ir, err = s.intake.Submit(ctx, it.raw, dev)
-	}
-	return s.result(it, lang, ir.Reference, ir.Duplicate, err)
+	return nil
 }
 
 // open opens a sealed item bound to this device. One that does not open
