@@ -43,7 +43,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gehoord/gehoord/server/seal"
+	"github.com/gehoord/gehoord/server/seal/hashbench"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 )
@@ -94,10 +94,10 @@ func run() error {
 		defer stop()
 		base = b
 	}
-	hash, hashCPU := hashTime()
+	hash, hashCPU := hashbench.One()
 	cores := runtime.NumCPU()
 	bound := float64(cores) / hash.Seconds()
-	alone := hashesAtOnce(cores, 3*time.Second)
+	alone := hashbench.AtOnce(cores, 3*time.Second)
 	fmt.Printf("cores %d · one receipt hash %.1f ms (%.1f ms of CPU) · receipt-hash bound %.1f req/s\n", cores, ms(hash), ms(hashCPU), bound)
 	fmt.Printf("receipt hashes alone, one per core at once: %.1f/s = %.0f%% of the bound (the cores share memory and cache)\n", alone, 100*alone/bound)
 	fmt.Printf("alone: ok/s against those hashes alone, what a server that did nothing else could reach\n")
@@ -520,62 +520,6 @@ func waitUp(u string) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("%s did not answer within a minute", u)
-}
-
-// hashTime is the median wall-clock and CPU time of one receipt hash, made
-// as the server makes it (seal.ReceiptHash, with a throw-away key).
-func hashTime() (wall, cpu time.Duration) {
-	s, err := seal.New(make([]byte, 32))
-	if err != nil {
-		panic(err)
-	}
-	var d, c []time.Duration
-	for i := range 9 {
-		t0, c0 := time.Now(), ownCPU()
-		if _, err := s.ReceiptHash(context.Background(), fmt.Sprintf("GH-%016d", i)); err != nil {
-			panic(err)
-		}
-		d, c = append(d, time.Since(t0)), append(c, ownCPU()-c0)
-	}
-	slices.Sort(d)
-	slices.Sort(c)
-	return d[len(d)/2], c[len(c)/2]
-}
-
-// hashesAtOnce is how many receipt hashes a second the machine makes with
-// one hash per core running at once, for d, and nothing else: a 19 MiB
-// hash is bound by memory as much as by its core, so n cores make fewer
-// than n times one.
-func hashesAtOnce(n int, d time.Duration) float64 {
-	s, err := seal.New(make([]byte, 32))
-	if err != nil {
-		panic(err)
-	}
-	var done atomic.Int64
-	end := time.Now().Add(d)
-	t0 := time.Now()
-	var wg sync.WaitGroup
-	for w := range n {
-		wg.Go(func() {
-			for i := 0; time.Now().Before(end); i++ {
-				if _, err := s.ReceiptHash(context.Background(), fmt.Sprintf("GH-%d-%016d", w, i)); err != nil {
-					panic(err)
-				}
-				done.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	return float64(done.Load()) / time.Since(t0).Seconds()
-}
-
-// ownCPU is the CPU time this process used so far (nothing else runs in
-// it while the hash is timed; argon2 runs its lane on a goroutine of its
-// own, so the thread's time would miss it).
-func ownCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // serverPID is the server this program started (0 with -target).

@@ -9,13 +9,13 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/seal/hashbench"
 	"github.com/gehoord/gehoord/server/servertest"
 	"github.com/gehoord/gehoord/server/store/storetest"
 )
@@ -99,13 +99,13 @@ func BenchmarkStatusLookup(b *testing.B) {
 			seedMisses(b, env, 10000)
 		}
 		b.Run(bc.name, func(b *testing.B) {
-			cpu0 := processCPU()
+			cpu0 := hashbench.CPU()
 			b.ResetTimer()
 			for i := range b.N {
 				lookUp(b, bc.next(i), bc.want)
 			}
 			b.StopTimer()
-			per := (processCPU() - cpu0) / time.Duration(b.N)
+			per := (hashbench.CPU() - cpu0) / time.Duration(b.N)
 			b.ReportMetric(float64(per)/1e6, "cpu-ms/op")
 			b.ReportMetric(float64(hash)/1e6, "hash-cpu-ms")
 		})
@@ -195,17 +195,10 @@ func oldCase(env *servertest.Env, i int, receiptHash []byte) *cases.Case {
 func hashCPU(env *servertest.Env) time.Duration {
 	var ts []time.Duration
 	for range 9 {
-		c0 := processCPU()
+		c0 := hashbench.CPU()
 		_, _ = env.Deps.Sealer.ReceiptHash(context.Background(), "1234567890123452")
-		ts = append(ts, processCPU()-c0)
+		ts = append(ts, hashbench.CPU()-c0)
 	}
 	slices.Sort(ts)
 	return ts[len(ts)/2]
-}
-
-// processCPU is the CPU time (user and system) this process used so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"runtime"
-	"slices"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/gehoord/gehoord/server/seal"
+	"github.com/gehoord/gehoord/server/seal/hashbench"
 	"github.com/gehoord/gehoord/server/servertest"
 )
 
@@ -21,15 +18,18 @@ import (
 // as after a long round offline, over real HTTP on the embedded database,
 // and reports the reports per second beside the receipt-hash bound (cores
 // ÷ one receipt hash, measured in the same run): every report costs one
-// receipt hash, so the bound is what the machine can do at best. On a
-// shared machine the wall clock says more about the neighbours than about
-// the desk, so it also reports the CPU time per report against the CPU
-// time of one hash ("%cpu-bound"): the ratio the desk reaches when the
-// cores are its own.
+// receipt hash, so the bound is what the machine can do at best. Beside
+// it, "%alone": against receipt hashes made one per core at once with
+// nothing else running, which share the memory and so reach less than
+// the bound. On a shared machine the wall clock says more about the
+// neighbours than about the desk, so it also reports the CPU time per
+// report against the CPU time of one hash ("%cpu-bound").
 //
 //	go test -run '^$' -bench Sync500 -benchtime 3x ./server/web/appui/
 func BenchmarkSync500(b *testing.B) {
-	wall, cpu := hashTime() // before the server runs: its CPU time is the hash's alone
+	// Before the server runs: its CPU time is the hash's alone.
+	wall, cpu := hashbench.One()
+	alone := hashbench.AtOnce(runtime.NumCPU(), 3*time.Second)
 	env := servertest.Start(b)
 	_, token, err := env.Deps.Devices.Create(context.Background(), "u1", "bench tablet")
 	if err != nil {
@@ -37,7 +37,7 @@ func BenchmarkSync500(b *testing.B) {
 	}
 	bound := float64(runtime.NumCPU()) / wall.Seconds()
 	items := 0
-	cpu0 := processCPU()
+	cpu0 := hashbench.CPU()
 	b.ResetTimer()
 	for range b.N {
 		batch, _ := json.Marshal(map[string]any{"reports": reports(500)})
@@ -62,43 +62,18 @@ func BenchmarkSync500(b *testing.B) {
 		items += len(out.Results)
 	}
 	b.StopTimer()
-	perReport := (processCPU() - cpu0) / time.Duration(items)
+	perReport := (hashbench.CPU() - cpu0) / time.Duration(items)
 	rate := float64(items) / b.Elapsed().Seconds()
 	b.ReportMetric(rate, "reports/s")
 	b.ReportMetric(bound, "bound/s")
 	b.ReportMetric(100*rate/bound, "%bound")
+	b.ReportMetric(100*rate/alone, "%alone")
 	b.ReportMetric(float64(perReport)/1e6, "cpu-ms/report")
 	b.ReportMetric(100*float64(cpu)/float64(perReport), "%cpu-bound")
-	b.Logf("500 reports in %.1f s: %.1f reports/s = %.0f%% of the receipt-hash bound %.1f/s; "+
+	b.Logf("500 reports in %.1f s: %.1f reports/s = %.0f%% of the receipt-hash bound %.1f/s, %.0f%% of hashes alone (%.1f/s); "+
 		"CPU %.1f ms per report, one hash %.1f ms = %.0f%%",
-		b.Elapsed().Seconds()/float64(b.N), rate, 100*rate/bound, bound, ms(perReport), ms(cpu), 100*float64(cpu)/float64(perReport))
+		b.Elapsed().Seconds()/float64(b.N), rate, 100*rate/bound, bound, 100*rate/alone, alone,
+		ms(perReport), ms(cpu), 100*float64(cpu)/float64(perReport))
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
-
-// processCPU is the CPU time (user and system) this process used so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// hashTime is the median wall and CPU time of one receipt hash, made as
-// the server makes it (seal.ReceiptHash, with a throw-away key).
-func hashTime() (wall, cpu time.Duration) {
-	s, err := seal.New(make([]byte, 32))
-	if err != nil {
-		panic(err)
-	}
-	var w, c []time.Duration
-	for i := range 9 {
-		t0, c0 := time.Now(), processCPU()
-		if _, err := s.ReceiptHash(context.Background(), fmt.Sprintf("%016d", i)); err != nil {
-			panic(err)
-		}
-		w, c = append(w, time.Since(t0)), append(c, processCPU()-c0)
-	}
-	slices.Sort(w)
-	slices.Sort(c)
-	return w[len(w)/2], c[len(c)/2]
-}

@@ -4,13 +4,13 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/gehoord/gehoord/server/cases"
+	"github.com/gehoord/gehoord/server/seal/hashbench"
 	"github.com/gehoord/gehoord/server/servertest"
 	"github.com/gehoord/gehoord/server/stafftest"
 )
@@ -94,7 +94,7 @@ func BenchmarkStaffPages10000(b *testing.B) {
 			if st, body := co.Page(p.path); st != 200 {
 				b.Fatalf("%s: %d %.300s", p.path, st, body)
 			}
-			before := cpuTime()
+			before := hashbench.CPU()
 			for b.Loop() {
 				res := co.Get(p.path)
 				stafftest.ReadBody(res)
@@ -105,14 +105,7 @@ func BenchmarkStaffPages10000(b *testing.B) {
 			// The process's CPU time per request (server, embedded
 			// database and client together): what a request costs when
 			// the machine is busy with other work and wall time is not.
-			b.ReportMetric(float64(cpuTime()-before)/float64(b.N)/1e6, "cpu-ms/op")
+			b.ReportMetric(float64(hashbench.CPU()-before)/float64(b.N)/1e6, "cpu-ms/op")
 		})
 	}
-}
-
-// cpuTime is the CPU time this process used so far (user and system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
