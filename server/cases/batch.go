@@ -57,6 +57,7 @@ func (s *Service) CreateMany(ctx context.Context, ins []Input, ch Channel) []Mad
 		defer failMu.Unlock()
 		return failure != nil
 	}
+	held := s.held(ctx, ins)
 	ready := make(chan int, len(ins))
 	// Twice the cores: while one report waits for the database another
 	// hashes (the hash gate keeps hashes at one per core).
@@ -68,7 +69,7 @@ func (s *Service) CreateMany(ctx context.Context, ins []Input, ch Channel) []Mad
 					return
 				}
 				started[i] = true
-				d, r, err := s.admit(ctx, ins[i], ch, sourceOf(ins[i]))
+				d, r, err := s.admit(ctx, ins[i], ch, sourceOf(ins[i]), held == nil || held[i])
 				if d != nil {
 					if err = s.draftCase(ctx, d); err == nil {
 						drafts[i] = d
@@ -105,6 +106,27 @@ func (s *Service) CreateMany(ctx context.Context, ins []Input, ch Channel) []Mad
 			}
 			out[i] = Made{Err: fmt.Errorf("cases: not made: %w", err)}
 		}
+	}
+	return out
+}
+
+// held tells which reports' cases the copy in memory holds, after one
+// catch-up for all: only those are looked for in the database before
+// their receipt is hashed (a tablet sending again a batch whose answer it
+// never got). The copy can lag a moment behind another instance or a
+// crash; such a report's insert finds its case, and the one-by-one way
+// answers it. nil: the copy could not be read, look for every one.
+func (s *Service) held(ctx context.Context, ins []Input) []bool {
+	out := make([]bool, len(ins))
+	err := s.indexed(ctx, func(ix *caseIndex) {
+		for i, in := range ins {
+			in.Normalize()
+			out[i] = in.ID != "" && ix.rows[s.caseID(in.ID)] != nil
+		}
+	})
+	if err != nil {
+		s.log.Warn("cases: the copy of the cases for a sync", "err", err)
+		return nil
 	}
 	return out
 }

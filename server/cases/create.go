@@ -59,7 +59,7 @@ func (s *Service) CreateForm(ctx context.Context, in Input) (Result, error) {
 }
 
 func (s *Service) create(ctx context.Context, in Input, ch Channel, src receiptSource) (Result, error) {
-	d, r, err := s.admit(ctx, in, ch, src)
+	d, r, err := s.admit(ctx, in, ch, src, true)
 	if d == nil {
 		return r, err
 	}
@@ -120,8 +120,11 @@ type draft struct {
 }
 
 // admit validates a report and answers a repeat of one stored before: a
-// draft when it is new, otherwise its answer.
-func (s *Service) admit(ctx context.Context, in Input, ch Channel, src receiptSource) (*draft, Result, error) {
+// draft when it is new, otherwise its answer. Without maybeStored (the
+// copy of the cases does not hold its id) it is taken as new without a
+// look: were it stored after all, its insert finds it and the
+// one-by-one way answers it.
+func (s *Service) admit(ctx context.Context, in Input, ch Channel, src receiptSource, maybeStored bool) (*draft, Result, error) {
 	in.Normalize()
 	err := in.Validate(s.now())
 	if src == receiptDevice {
@@ -149,7 +152,7 @@ func (s *Service) admit(ctx context.Context, in Input, ch Channel, src receiptSo
 		in.Receipt = s.FormReceipt(in.ID)
 	}
 	fp := s.fingerprint(in, src)
-	if in.ID != "" {
+	if in.ID != "" && maybeStored {
 		if r, err := s.existing(ctx, in, fp, src, false); err == nil || !errors.Is(err, ErrNotFound) {
 			return nil, r, err
 		}
