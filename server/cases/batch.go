@@ -89,14 +89,22 @@ func (s *Service) CreateMany(ctx context.Context, ins []Input, ch Channel) []Mad
 		close(ready)
 	}()
 	var group []int
+	storeGroup := func() {
+		s.storeDrafts(ctx, ins, drafts, group, out)
+		for _, i := range group {
+			if err := out[i].Err; err != nil && !reportsFault(err) {
+				fail(err) // the database fails: no more hashes for nothing
+			}
+		}
+		group = nil
+	}
 	for i := range ready {
 		if group = append(group, i); len(group) == storeEvery {
-			s.storeDrafts(ctx, ins, drafts, group, out)
-			group = nil
+			storeGroup()
 		}
 	}
 	if len(group) > 0 {
-		s.storeDrafts(ctx, ins, drafts, group, out)
+		storeGroup()
 	}
 	for i := range ins {
 		if !started[i] {

@@ -216,3 +216,33 @@ func TestCreateManyAnswersEachAndStoresInGroups(t *testing.T) {
 		}
 	}
 }
+
+// When the database fails in the middle of a sync, the rest of the batch
+// is not hashed for nothing: every report gets the desk's failure (the
+// tablet keeps them all and sends them again), and no case is stored.
+func TestCreateManyStopsWhenTheDatabaseFails(t *testing.T) {
+	svc, st := newTestServiceNotifying(t, &batchNotes{})
+	ctx := t.Context()
+	var ins []Input
+	for i := range 3 * storeEvery {
+		ins = append(ins, Input{ID: uuid.NewString(), Kind: "complaint", Category: "business.bank",
+			Description: fmt.Sprintf("Report %d.", i), About: "Bank X", Municipality: "Amsterdam", Wish: "handle",
+			Language: "en", Identity: Identity{Mode: "anonymous"}})
+	}
+	st.SetWriteFault(errors.New("disk full"))
+	hashes := svc.seal.ReceiptHashes()
+	out := svc.CreateMany(ctx, ins, ChannelOutreach)
+	hashes = svc.seal.ReceiptHashes() - hashes
+	for i, m := range out {
+		if m.Err == nil || reportsFault(m.Err) {
+			t.Fatalf("report %d: %+v, want the desk's failure", i, m)
+		}
+	}
+	if hashes >= int64(2*storeEvery) {
+		t.Errorf("%d receipts hashed for %d reports after the first group failed", hashes, len(ins))
+	}
+	st.SetWriteFault(nil)
+	if n, err := st.C(collectionCases).CountDocuments(ctx, map[string]any{}); err != nil || n != 0 {
+		t.Errorf("%d cases stored (%v), want none", n, err)
+	}
+}
